@@ -1,0 +1,161 @@
+"""``kim``: run, operate and seed the KIM case exchange."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from services import processes
+from services.runner import ProcessKind, run
+from shared.settings import REPO_ROOT, InfraSettings, Service, get_settings
+
+app = typer.Typer(help="KIM case exchange: intake, foreign office and Kobiz on PostgreSQL and Kafka.", no_args_is_help=True)
+console = Console()
+INFRA_SCRIPT = REPO_ROOT / "deploy" / "infra.sh"
+
+
+def infra(*args: str) -> int:
+    """Run ``deploy/infra.sh`` with the given arguments."""
+    return subprocess.run(["bash", str(INFRA_SCRIPT), *args], check=False).returncode
+
+
+@app.command()
+def serve(service: Service, kind: ProcessKind) -> None:
+    """Run one process (api, relay or projector) of one service in the foreground."""
+    run(service, kind)
+
+
+@app.command("create-topics")
+def create_topics() -> None:
+    """Create the service topics with explicit settings (never auto-created)."""
+    from shared.kafka import create_topics as create
+
+    settings = InfraSettings()
+    for name, outcome in create(settings).items():
+        console.print(f"topic {name}: {outcome} ({settings.topic_partitions} partitions, retention forever)")
+
+
+@app.command()
+def start(
+    demo: Annotated[bool, typer.Option(help="Seed a demo case through the HTTP APIs.")] = False,
+    with_infra: Annotated[bool, typer.Option("--infra/--no-infra", help="Also start PostgreSQL and Kafka.")] = True,
+) -> None:
+    """Start PostgreSQL, Kafka and every service process; print the URLs."""
+    settings = InfraSettings()
+    if with_infra and infra("start") != 0:
+        raise typer.Exit(1)
+    create_topics()
+    for spec in processes.ALL_PROCESSES:
+        pid, started = processes.start(settings.state_dir, spec)
+        console.print(f"{spec.name}: {'started' if started else 'already running'} (pid {pid})")
+    if not wait_ready(timeout_s=120):
+        console.print("[red]Nicht alle Dienste sind bereit; siehe .kim/logs/.[/red]")
+        raise typer.Exit(1)
+    if demo:
+        seed_demo()
+    print_urls()
+
+
+@app.command()
+def stop(with_infra: Annotated[bool, typer.Option("--infra/--no-infra", help="Also stop PostgreSQL and Kafka.")] = True) -> None:
+    """Stop every service process (and the infrastructure)."""
+    settings = InfraSettings()
+    for spec in reversed(processes.ALL_PROCESSES):
+        was = processes.stop(settings.state_dir, spec)
+        console.print(f"{spec.name}: {'stopped' if was else 'not running'}")
+    if with_infra:
+        infra("stop")
+
+
+@app.command()
+def status() -> None:
+    """Show processes, infrastructure and readiness."""
+    settings = InfraSettings()
+    infra("status")
+    table = Table("process", "pid")
+    for spec in processes.ALL_PROCESSES:
+        pid = processes.running_pid(settings.state_dir, spec)
+        table.add_row(spec.name, str(pid) if pid else "-")
+    console.print(table)
+    for service in Service:
+        console.print(service.value, readiness(service))
+
+
+@app.command()
+def rebuild(service: Service) -> None:
+    """Rebuild a service's projection from Kafka into fresh tables, then swap them in."""
+    from services.bootstrap import build_container, readable_topics
+    from shared.kafka import make_consumer
+    from shared.projection.postgres import PostgresCaseHistoryStore
+    from shared.projection.rebuild import rebuild as do_rebuild
+
+    container = build_container(service)
+    assert isinstance(container.store, PostgresCaseHistoryStore)
+    consumer = make_consumer(container.settings.infra.kafka_bootstrap, group_id=None, client_id="kim-rebuild")
+    try:
+        with Progress(TextColumn("Projektion neu aufbauen"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=console) as bar:
+            task = bar.add_task("rebuild", total=None)
+            counts = do_rebuild(
+                service, container.store, consumer, readable_topics(container.settings),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    finally:
+        consumer.close()
+        container.close()
+    console.print(f"{service.value}: {counts['timeline']} events, {counts['cases']} cases, "
+                  f"{counts['dead_letters']} dead letters")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Create a realistic demo case through the HTTP APIs."""
+    from services.demo import seed_demo_case
+
+    result = seed_demo_case()
+    console.print(f"Demo-Fall angelegt: {result.case_id} ({len(result.positions)} Ereignisse)")
+
+
+def readiness(service: Service) -> str:
+    settings = get_settings(service)
+    try:
+        response = httpx.get(f"http://{settings.http_host}:{settings.http_port}/readyz", timeout=5)
+    except httpx.HTTPError as exc:
+        return f"not answering ({type(exc).__name__})"
+    body = response.json()
+    procs = body.get("processes", {})
+    beating = all(k in procs and procs[k]["age_s"] < 10 for k in ("relay", "projector"))
+    return "ready" if response.status_code == 200 and beating else f"not ready: {body}"
+
+
+def wait_ready(timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    pending = set(Service)
+    while pending and time.monotonic() < deadline:
+        pending = {s for s in pending if readiness(s) != "ready"}
+        if pending:
+            time.sleep(0.5)
+    return not pending
+
+
+def print_urls() -> None:
+    for service in Service:
+        s = get_settings(service)
+        url = f"http://{s.http_host}:{s.http_port}"
+        console.print(f"{service.value:15} {url}/docs   (OpenAPI: {url}/openapi.json)")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

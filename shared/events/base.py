@@ -1,0 +1,52 @@
+"""The published language: thin, versioned integration events.
+
+An integration event is what crosses a service boundary. It carries codes, dates,
+booleans and ids only; names, free text and documents stay with their owner.
+Its wire type is ``de.nrw.kim.<service>.<EventName>.v<version>``, independent of
+the internal persisted class.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, ClassVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from shared.settings import Service
+
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
+"""A short machine code (no free text may cross a boundary)."""
+
+WIRE_TYPE_PREFIX = "de.nrw.kim"
+
+
+class WireModel(BaseModel):
+    """A strict, immutable model that is part of the published language."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class IntegrationEvent(WireModel):
+    """Base of every event that may leave its owning service."""
+
+    owner: ClassVar[Service]
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+
+    case_id: UUID
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            cls.name = cls.__name__
+
+    @classmethod
+    def wire_type(cls) -> str:
+        """The CloudEvents ``type`` of this event class."""
+        return f"{WIRE_TYPE_PREFIX}.{cls.owner.slug}.{cls.name}.v{cls.version}"
+
+    def valid_on(self) -> date | None:
+        """The date on which the fact became true (valid time), if it has one."""
+        return None

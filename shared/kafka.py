@@ -1,0 +1,105 @@
+"""Kafka clients with every safety-relevant setting explicit (PIPELINE.md §5, STYLE.md D)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from shared.settings import InfraSettings, Service
+
+log = logging.getLogger(__name__)
+
+
+def make_producer(bootstrap: str, *, client_id: str, linger_ms: int = 5, delivery_timeout_ms: int = 30000) -> KafkaProducer:
+    """An idempotent producer that waits for all in-sync replicas."""
+    request_timeout_ms = min(10000, max(1000, delivery_timeout_ms // 3))
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        max_in_flight_requests_per_connection=5,
+        retries=2**31 - 1,
+        linger_ms=linger_ms,
+        batch_size=256 * 1024,
+        compression_type=None,
+        request_timeout_ms=request_timeout_ms,
+        delivery_timeout_ms=delivery_timeout_ms,
+        max_block_ms=delivery_timeout_ms,
+        reconnect_backoff_max_ms=2000,
+    )
+
+
+def make_consumer(bootstrap: str, *, group_id: str | None, client_id: str, max_poll_records: int = 500) -> KafkaConsumer:
+    """A consumer whose offsets are owned by the projection, never auto-committed."""
+    return KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        client_id=client_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        max_poll_records=max_poll_records,
+        fetch_max_wait_ms=100,
+        session_timeout_ms=10000,
+        heartbeat_interval_ms=3000,
+        max_poll_interval_ms=300000,
+        reconnect_backoff_max_ms=2000,
+    )
+
+
+def make_admin(bootstrap: str, *, client_id: str = "kim-admin", timeout_ms: int = 10000) -> KafkaAdminClient:
+    """An admin client (topic creation, readiness checks)."""
+    return KafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id, request_timeout_ms=timeout_ms)
+
+
+def topic_config(infra: InfraSettings) -> dict[str, str]:
+    """Per-topic settings: the topics are part of the record, so nothing expires."""
+    return {
+        "retention.ms": "-1",
+        "retention.bytes": "-1",
+        "cleanup.policy": "delete",
+        "min.insync.replicas": str(infra.topic_min_insync_replicas),
+        "unclean.leader.election.enable": "false",
+        "message.timestamp.type": "CreateTime",
+    }
+
+
+def create_topics(infra: InfraSettings) -> dict[str, str]:
+    """Create every service topic with explicit settings; report created/existing."""
+    admin = make_admin(infra.kafka_bootstrap)
+    result: dict[str, str] = {}
+    try:
+        existing = set(admin.list_topics())
+        for service in Service:
+            name = infra.topic(service)
+            if name in existing:
+                result[name] = "exists"
+                continue
+            topic = NewTopic(
+                name=name,
+                num_partitions=infra.topic_partitions,
+                replication_factor=infra.topic_replication_factor,
+                topic_configs=topic_config(infra),
+            )
+            try:
+                admin.create_topics([topic], validate_only=False)
+                result[name] = "created"
+            except TopicAlreadyExistsError:
+                result[name] = "exists"
+    finally:
+        admin.close()
+    return result
+
+
+def describe_topics(infra: InfraSettings) -> list[dict[str, Any]]:
+    """Partition counts of the service topics (for status output)."""
+    admin = make_admin(infra.kafka_bootstrap)
+    try:
+        return list(admin.describe_topics([infra.topic(s) for s in Service]))
+    finally:
+        admin.close()

@@ -1,0 +1,182 @@
+"""The projector: Kafka records -> this service's case-history view, exactly once in effect.
+
+Offsets belong to the projection. They are stored in the same PostgreSQL
+transaction as the view rows and read back whenever partitions are assigned, so
+Kafka's committed group offsets are informational only (they show lag to
+operators). A crash at any point leaves view and offsets consistent; the records
+after the stored offsets are consumed again, and already-seen events (same
+source and sequence) change nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+
+from shared import policy
+from shared.projection.store import CaseHistoryStore, ConsumedRecord, OffsetFencingError
+from shared.settings import Service
+from shared.wire import PoisonMessageError, decode
+
+log = logging.getLogger(__name__)
+
+
+def classify(service: Service, record: object) -> ConsumedRecord:
+    """Decode a Kafka record and decide whether this service may keep it."""
+    topic, partition, offset = record.topic, record.partition, record.offset  # type: ignore[attr-defined]
+    headers = [(k, v) for k, v in (record.headers or [])]  # type: ignore[attr-defined]
+    key, value = record.key, record.value  # type: ignore[attr-defined]
+    try:
+        envelope = decode(headers, key, value)
+    except PoisonMessageError as exc:
+        return ConsumedRecord(topic, partition, offset, poison_reason=str(exc), key=key, value=value, headers=headers)
+    accepted = policy.may_receive(service, envelope.type)
+    return ConsumedRecord(topic, partition, offset, envelope=envelope, accepted=accepted)
+
+
+@dataclass
+class ProjectorStats:
+    """Counters an operator (and a test) can read."""
+
+    batches: int = 0
+    records: int = 0
+    applied: int = 0
+    fenced: int = 0
+    errors: int = 0
+    lag: dict[str, int] = field(default_factory=dict)
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, projector: Projector) -> None:
+        self.projector = projector
+
+    def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        for tp in revoked:
+            self.projector.expected.pop((tp.topic, tp.partition), None)
+
+    def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        self.projector.seek_to_stored(list(assigned))
+
+
+class Projector:
+    """Consumes the topics a service may read into its case-history store."""
+
+    def __init__(
+        self,
+        service: Service,
+        store: CaseHistoryStore,
+        consumer_factory: Callable[[], KafkaConsumer],
+        topics: Sequence[str],
+        *,
+        batch_size: int = 500,
+        poll_timeout_ms: int = 200,
+    ) -> None:
+        self.service = service
+        self.store = store
+        self.consumer_factory = consumer_factory
+        self.topics = list(topics)
+        self.batch_size = batch_size
+        self.poll_timeout_ms = poll_timeout_ms
+        self.expected: dict[tuple[str, int], int | None] = {}
+        self.stats = ProjectorStats()
+        self.consumer: KafkaConsumer | None = None
+
+    def seek_to_stored(self, partitions: list[TopicPartition]) -> None:
+        """Resume every partition at the offset stored with the view."""
+        assert self.consumer is not None
+        stored = self.store.load_offsets()
+        for tp in partitions:
+            offset = stored.get((tp.topic, tp.partition))
+            self.expected[(tp.topic, tp.partition)] = offset
+            if offset is None:
+                self.consumer.seek_to_beginning(tp)
+            else:
+                self.consumer.seek(tp, offset)
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume until ``stop`` is set; survive broker and database outages."""
+        backoff = 0.2
+        while not stop.is_set():
+            try:
+                self._consume(stop)
+                backoff = 0.2
+            except Exception as exc:  # noqa: BLE001 - keep running; state is in the database
+                self.stats.errors += 1
+                log.warning("projector %s: %s; retrying in %.1fs", self.service.value, type(exc).__name__, backoff)
+                self._close()
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+        self._close()
+
+    def _close(self) -> None:
+        if self.consumer is not None:
+            try:
+                self.consumer.close(autocommit=False)
+            except Exception:  # noqa: BLE001 - closing a broken client
+                log.debug("consumer close failed", exc_info=True)
+            self.consumer = None
+            self.expected.clear()
+
+    def _consume(self, stop: threading.Event) -> None:
+        self.store.setup()
+        self.consumer = self.consumer_factory()
+        self.consumer.subscribe(self.topics, listener=_Rebalance(self))
+        while not stop.is_set():
+            polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)
+            records = [classify(self.service, r) for batch in polled.values() for r in batch]
+            if records:
+                self.apply(records)
+            self._report_lag()
+
+    def apply(self, records: list[ConsumedRecord]) -> None:
+        """Apply one polled batch, or re-seek if the stored offsets moved."""
+        assert self.consumer is not None
+        try:
+            applied = self.store.apply_batch(records, self.expected)
+        except OffsetFencingError:
+            self.stats.fenced += 1
+            log.info("projector %s: stored offsets moved; resuming from them", self.service.value)
+            self.seek_to_stored(list(self.consumer.assignment()))
+            return
+        ends: dict[tuple[str, int], int] = {}
+        for r in records:
+            ends[r.tp] = max(ends.get(r.tp, 0), r.offset + 1)
+        self.expected.update(ends)
+        for r in records:
+            if r.poison_reason:
+                log.warning(
+                    "projector %s: parked record %s/%d@%d as dead letter: %s",
+                    self.service.value, r.topic, r.partition, r.offset, r.poison_reason,
+                )
+        self.stats.batches += 1
+        self.stats.records += len(records)
+        self.stats.applied += applied
+        self._commit_informational(ends)
+
+    def _commit_informational(self, ends: dict[tuple[str, int], int]) -> None:
+        # Group offsets only show operators the lag; the truth is in the view.
+        assert self.consumer is not None
+        try:
+            self.consumer.commit({TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in ends.items()})
+        except Exception:  # noqa: BLE001 - informational commit; a rebalance may reject it
+            log.debug("informational offset commit failed", exc_info=True)
+
+    _last_lag_report = 0.0
+
+    def _report_lag(self) -> None:
+        now = time.monotonic()
+        if self.consumer is None or now - self._last_lag_report < 1.0:
+            return
+        self._last_lag_report = now
+        lag: dict[str, int] = {}
+        for tp in self.consumer.assignment():
+            high = self.consumer.highwater(tp)
+            if high is not None:
+                lag[f"{tp.topic}/{tp.partition}"] = max(0, high - self.consumer.position(tp))
+        self.stats.lag = lag

@@ -1,0 +1,229 @@
+"""The real stack for pipeline tests: PostgreSQL, Kafka and the nine service processes.
+
+A test session gets its own database (``kim_test``), its own topic prefix and
+its own HTTP ports, so it never touches a running demo system.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import uuid4
+
+import httpx
+import psycopg
+from kafka import KafkaConsumer, TopicPartition
+
+from services import processes
+from services.processes import ProcessSpec
+from services.runner import ProcessKind
+from shared.settings import REPO_ROOT, InfraSettings, Service, get_settings
+
+T = TypeVar("T")
+INFRA = REPO_ROOT / "deploy" / "infra.sh"
+TEST_PORTS = {Service.INTAKE: 18101, Service.FOREIGN_OFFICE: 18102, Service.KOBIZ: 18103}
+
+
+def eventually(check: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.05, what: str = "") -> T:
+    """Poll ``check`` until it returns something truthy, or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except Exception as exc:  # noqa: BLE001 - retried until the deadline
+            last_error = exc
+        time.sleep(interval)
+    msg = f"condition not met within {timeout}s: {what} (last error: {last_error!r})"
+    raise AssertionError(msg)
+
+
+def infra(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(INFRA), *args], env=env, capture_output=True, text=True, check=False, timeout=600
+    )
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    run_dir: Path
+    infra_settings: InfraSettings = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.infra_settings = InfraSettings()
+
+    # --- processes ---------------------------------------------------------
+
+    def spec(self, service: Service, kind: ProcessKind) -> ProcessSpec:
+        return ProcessSpec(service, kind)
+
+    def start(self, service: Service, kind: ProcessKind, extra_env: dict[str, str] | None = None) -> int:
+        pid, _ = processes.start(self.run_dir, self.spec(service, kind), env={**self.env, **(extra_env or {})})
+        return pid
+
+    def stop(self, service: Service, kind: ProcessKind) -> None:
+        processes.stop(self.run_dir, self.spec(service, kind))
+
+    def pid(self, service: Service, kind: ProcessKind) -> int | None:
+        return processes.running_pid(self.run_dir, self.spec(service, kind))
+
+    def kill(self, service: Service, kind: ProcessKind, sig: int = signal.SIGKILL) -> None:
+        pid = self.pid(service, kind)
+        assert pid is not None, f"{service} {kind} is not running"
+        os.kill(pid, sig)
+        if sig == signal.SIGKILL:
+            eventually(lambda: self.pid(service, kind) is None, 10, what=f"{service} {kind} gone")
+
+    def wait_dead(self, service: Service, kind: ProcessKind, timeout: float = 60) -> None:
+        eventually(lambda: self.pid(service, kind) is None, timeout, what=f"{service} {kind} exited")
+
+    def ensure_all_running(self) -> None:
+        for spec in processes.ALL_PROCESSES:
+            if self.pid(spec.service, spec.kind) is None:
+                self.start(spec.service, spec.kind)
+        for service in Service:
+            eventually(lambda s=service: self.ready(s), 90, 0.2, what=f"{service} ready")
+
+    def ready(self, service: Service) -> bool:
+        try:
+            response = httpx.get(f"{self.url(service)}/readyz", timeout=5)
+        except httpx.HTTPError:
+            return False
+        procs = response.json().get("processes", {})
+        return response.status_code == 200 and all(
+            k in procs and procs[k]["age_s"] < 10 for k in ("relay", "projector")
+        )
+
+    def stop_all(self) -> None:
+        for spec in processes.ALL_PROCESSES:
+            processes.stop(self.run_dir, spec)
+
+    # --- HTTP ----------------------------------------------------------------
+
+    def url(self, service: Service) -> str:
+        return f"http://127.0.0.1:{TEST_PORTS[service]}"
+
+    def client(self, service: Service) -> httpx.Client:
+        return httpx.Client(base_url=self.url(service), timeout=30)
+
+    def history(self, service: Service, case_id: str, after: str | None = None, wait: float = 30) -> dict[str, Any]:
+        params: dict[str, Any] = {"wait": wait}
+        if after:
+            params["after"] = after
+        with self.client(service) as client:
+            response = client.get(f"/{service.slug}/cases/{case_id}/history", params=params)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        assert body["projection"]["reached"], f"{service} projection did not reach {after}"
+        return body
+
+    # --- PostgreSQL and Kafka -------------------------------------------------
+
+    def pg(self, service: Service) -> psycopg.Connection[Any]:
+        return psycopg.connect(get_settings(service).pg_conninfo(), autocommit=True)
+
+    def topic(self, service: Service) -> str:
+        return self.infra_settings.topic(service)
+
+    def read_topic(self, service: Service) -> list[Any]:
+        """Every record of a service topic, read to its end with a fresh consumer."""
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.infra_settings.kafka_bootstrap, group_id=None,
+            enable_auto_commit=False, auto_offset_reset="earliest", consumer_timeout_ms=2000,
+        )
+        try:
+            topic = self.topic(service)
+            partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+            consumer.assign(partitions)
+            consumer.seek_to_beginning(*partitions)
+            end = consumer.end_offsets(partitions)
+            records: list[Any] = []
+            deadline = time.monotonic() + 60
+            while any(consumer.position(tp) < end[tp] for tp in partitions) and time.monotonic() < deadline:
+                for batch in consumer.poll(timeout_ms=500).values():
+                    records.extend(batch)
+            return records
+        finally:
+            consumer.close()
+
+    def kafka(self, action: str) -> str:
+        result = infra(action, "kafka", env=self.env)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    def kafka_pid(self) -> int:
+        result = infra("pid", "kafka", env=self.env)
+        assert result.returncode == 0, result.stderr
+        return int(result.stdout.strip())
+
+
+def session_env() -> dict[str, str]:
+    env = {
+        **os.environ,
+        "KIM_ENVIRONMENT": "test",
+        "KIM_PG_DB": "kim_test",
+        "KIM_TOPIC_PREFIX": f"test-{uuid4().hex[:8]}",
+        "KIM_TOPIC_PARTITIONS": "3",
+    }
+    for service, port in TEST_PORTS.items():
+        env[f"KIM_{service.value.upper()}_HTTP_PORT"] = str(port)
+    env.pop("KIM_FAULTS", None)
+    return env
+
+
+def provision_infra() -> dict[str, str]:
+    """Start PostgreSQL and Kafka, a fresh test database and fresh topics; return the env."""
+    env = session_env()
+    os.environ.update(env)
+    get_settings.cache_clear()
+    result = infra("start", env=env)
+    assert result.returncode == 0, f"deploy/infra.sh start failed:\n{result.stdout}\n{result.stderr}"
+    _recreate_database(env)
+    from shared.kafka import create_topics
+
+    create_topics(InfraSettings())
+    return env
+
+
+@contextmanager
+def running_stack(env: dict[str, str], run_dir: Path) -> Iterator[Stack]:
+    """All nine service processes of the test session."""
+    stack = Stack(env=env, run_dir=run_dir)
+    try:
+        stack.ensure_all_running()
+        yield stack
+    finally:
+        stack.stop_all()
+        _delete_topics(stack)
+
+
+def _recreate_database(env: dict[str, str]) -> None:
+    settings = InfraSettings()
+    admin = f"host={settings.state_dir / 'postgres' / 'run'} port={settings.pg_port} dbname=postgres user=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{settings.pg_db}" WITH (FORCE)')
+    result = infra("start", "postgres", env=env)
+    assert result.returncode == 0, result.stderr
+
+
+def _delete_topics(stack: Stack) -> None:
+    from shared.kafka import make_admin
+
+    try:
+        admin = make_admin(stack.infra_settings.kafka_bootstrap)
+        try:
+            admin.delete_topics([stack.topic(s) for s in Service])
+        finally:
+            admin.close()
+    except Exception:  # noqa: BLE001 - best-effort cleanup; the next session uses new names
+        pass

@@ -1,0 +1,14 @@
+"""The behaviour suite on the in-memory store."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.projection.store import CaseHistoryStore, InMemoryCaseHistoryStore
+from tests.unit.projection_suite import CaseHistoryStoreSuite
+
+
+class TestInMemoryStore(CaseHistoryStoreSuite):
+    @pytest.fixture
+    def store(self) -> CaseHistoryStore:
+        return InMemoryCaseHistoryStore()
