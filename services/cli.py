@@ -8,6 +8,7 @@ import time
 from typing import Annotated
 
 import httpx
+from pydantic import ValidationError
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -154,7 +155,14 @@ def print_urls() -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ValidationError as exc:
+        # Fail fast on a bad configuration, naming the offending settings.
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"]) or "settings"
+            console.print(f"[red]Ungültige Konfiguration[/red] {exc.title}.{field}: {error['msg']}")
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

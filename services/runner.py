@@ -13,7 +13,10 @@ import threading
 from enum import StrEnum
 from typing import Any
 
-from tenacity import before_sleep_log, retry, stop_after_delay, wait_exponential
+import psycopg
+from eventsourcing.persistence import PersistenceError
+from psycopg_pool import PoolTimeout
+from tenacity import before_sleep_log, retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from services.bootstrap import Container, build_container, build_projector, build_relay, heartbeat
 from shared.settings import Service, get_settings
@@ -47,6 +50,7 @@ def stop_on_signals() -> threading.Event:
 
 
 @retry(
+    retry=retry_if_exception_type((psycopg.OperationalError, PoolTimeout, PersistenceError, OSError)),
     wait=wait_exponential(multiplier=0.2, max=5),
     stop=stop_after_delay(300),
     before_sleep=before_sleep_log(log, logging.WARNING),
@@ -60,6 +64,7 @@ def connect(service: Service) -> Container:
 def run(service: Service, kind: ProcessKind) -> None:
     """Run one process of one service in the foreground."""
     configure_logging()
+    get_settings(service)  # validate first: a bad configuration is not worth retrying
     if kind is ProcessKind.API:
         import uvicorn
 

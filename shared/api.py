@@ -7,8 +7,11 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+import psycopg
+from eventsourcing.persistence import PersistenceError
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
 
 from shared.application import Saved
@@ -43,6 +46,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     for cls in ERROR_STATUS:
         app.add_exception_handler(cls, handle)
+
+    async def unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # The database is down or saturated: nothing was half-written (one
+        # transaction per command), and the caller may retry.
+        return JSONResponse(
+            {"detail": ERROR_STATUS[ServiceUnavailableError][1], "error": type(exc).__name__},
+            503,
+            headers={"Retry-After": "1"},
+        )
+
+    for infra_error in (psycopg.OperationalError, PoolTimeout, PersistenceError):
+        app.add_exception_handler(infra_error, unavailable)
 
 
 class PositionPublic(BaseModel):

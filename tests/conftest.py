@@ -8,13 +8,15 @@ from typing import Any
 
 import pytest
 
-from tests.stack import Stack, provision_infra, running_stack
+from tests.stack import Stack, drop_database, provision_infra, running_stack
 
 
 @pytest.fixture(scope="session")
-def infra_env() -> dict[str, str]:
-    """PostgreSQL and Kafka running, with a fresh test database and topics."""
-    return provision_infra()
+def infra_env() -> Iterator[dict[str, str]]:
+    """PostgreSQL and Kafka running, with a fresh database and topics of this session's own."""
+    env = provision_infra()
+    yield env
+    drop_database(env)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +29,12 @@ from shared.settings import REPO_ROOT, InfraSettings, Service, get_settings
 
 T = TypeVar("T")
 INFRA = REPO_ROOT / "deploy" / "infra.sh"
-TEST_PORTS = {Service.INTAKE: 18101, Service.FOREIGN_OFFICE: 18102, Service.KOBIZ: 18103}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def eventually(check: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.05, what: str = "") -> T:
@@ -111,7 +117,7 @@ class Stack:
     # --- HTTP ----------------------------------------------------------------
 
     def url(self, service: Service) -> str:
-        return f"http://127.0.0.1:{TEST_PORTS[service]}"
+        return f"http://127.0.0.1:{get_settings(service).http_port}"
 
     def client(self, service: Service) -> httpx.Client:
         return httpx.Client(base_url=self.url(service), timeout=30)
@@ -168,15 +174,17 @@ class Stack:
 
 
 def session_env() -> dict[str, str]:
+    """A database, topic prefix and ports of this test session's own."""
+    session = uuid4().hex[:8]
     env = {
         **os.environ,
         "KIM_ENVIRONMENT": "test",
-        "KIM_PG_DB": "kim_test",
-        "KIM_TOPIC_PREFIX": f"test-{uuid4().hex[:8]}",
+        "KIM_PG_DB": f"kim_test_{session}",
+        "KIM_TOPIC_PREFIX": f"test-{session}",
         "KIM_TOPIC_PARTITIONS": "3",
     }
-    for service, port in TEST_PORTS.items():
-        env[f"KIM_{service.value.upper()}_HTTP_PORT"] = str(port)
+    for service in Service:
+        env[f"KIM_{service.value.upper()}_HTTP_PORT"] = str(_free_port())
     env.pop("KIM_FAULTS", None)
     return env
 
@@ -205,6 +213,17 @@ def running_stack(env: dict[str, str], run_dir: Path) -> Iterator[Stack]:
     finally:
         stack.stop_all()
         _delete_topics(stack)
+
+
+def drop_database(env: dict[str, str]) -> None:
+    """Remove this session's database (best effort)."""
+    settings = InfraSettings()
+    admin = f"host={settings.state_dir / 'postgres' / 'run'} port={settings.pg_port} dbname=postgres user=postgres"
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{env["KIM_PG_DB"]}" WITH (FORCE)')
+    except psycopg.Error:
+        pass
 
 
 def _recreate_database(env: dict[str, str]) -> None:

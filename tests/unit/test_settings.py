@@ -1,0 +1,56 @@
+"""Settings are validated at start and fail fast, naming the bad value."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from shared.settings import REPO_ROOT, InfraSettings, Service, get_settings
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> None:
+    get_settings.cache_clear()
+
+
+def test_service_defaults_follow_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIM_KOBIZ_HTTP_PORT", "9103")
+    monkeypatch.setenv("KIM_TOPIC_PREFIX", "kreis-eu")
+    settings = get_settings(Service.KOBIZ)
+    assert (settings.pg_user, settings.pg_schema, settings.http_port) == ("kobiz", "kobiz", 9103)
+    assert settings.topic == "kreis-eu.kobiz.events"
+    assert get_settings(Service.FOREIGN_OFFICE).topic == "kreis-eu.foreign-office.events"
+    assert "search_path=kobiz" in settings.pg_conninfo()
+    assert settings.eventsourcing_env()["POSTGRES_SCHEMA"] == "kobiz"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("KIM_TOPIC_PARTITIONS", "0"), ("KIM_PG_PORT", "nope"), ("KIM_TOPIC_MIN_INSYNC_REPLICAS", "3")],
+)
+def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError):  # noqa: PT011 - pydantic's ValidationError is a ValueError
+        InfraSettings()
+
+
+def test_production_refuses_dev_passwords_and_fault_injection(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIM_ENVIRONMENT", "production")
+    monkeypatch.delenv("KIM_PG_PASSWORD_INTAKE", raising=False)
+    with pytest.raises(ValueError, match="KIM_INTAKE_PG_PASSWORD"):
+        get_settings(Service.INTAKE)
+    monkeypatch.setenv("KIM_FAULTS", "relay.after_ack")
+    with pytest.raises(ValueError, match="KIM_FAULTS"):
+        InfraSettings()
+
+
+def test_a_process_with_a_bad_configuration_stops_with_a_clear_message() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", "serve", "kobiz", "relay"],
+        env={"PATH": "/usr/bin:/bin", "KIM_TOPIC_PARTITIONS": "-1"},
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 2
+    assert "Ungültige Konfiguration" in result.stdout and "topic_partitions" in result.stdout
