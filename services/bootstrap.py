@@ -10,11 +10,12 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -121,11 +122,29 @@ def build_container(service: Service, settings: ServiceSettings | None = None, *
     pool = make_pool(settings.pg_conninfo(), max_size=settings.pg_pool_size, name=f"kim-{service.slug}")
     pool.open(wait=True, timeout=30)
     pg_store = PostgresCaseHistoryStore(pool, settings.pg_schema)
-    pg_store.setup()
     status = StatusBoard(pool, settings.pg_schema)
-    status.setup()
-    app = _make_app(app_class, settings.eventsourcing_env(), pg_store)
+    with schema_setup_lock(settings):
+        pg_store.setup()
+        status.setup()
+        PostgresRelayPosition(pool, settings.pg_schema).setup()
+        app = _make_app(app_class, settings.eventsourcing_env(), pg_store)
     return Container(settings, app, pg_store, pool, status)
+
+
+@contextmanager
+def schema_setup_lock(settings: ServiceSettings) -> Iterator[None]:
+    """Serialise table creation of a service's processes starting at the same time.
+
+    ``CREATE TABLE IF NOT EXISTS`` is not safe against itself: two sessions can
+    both find a table missing and one fails on the catalogue's unique index. The
+    API, relay and projector of a service start together, so they take turns.
+    """
+    with psycopg.connect(settings.pg_conninfo(), autocommit=True, connect_timeout=10) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"kim-setup:{settings.pg_schema}",))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"kim-setup:{settings.pg_schema}",))
 
 
 def _make_app(app_class: type[CaseApplication], env: dict[str, str], store: CaseHistoryStore) -> CaseApplication:
@@ -178,7 +197,6 @@ def build_relay(container: Container) -> Relay:
     """The outbox relay of a service, on its own position row."""
     settings = container.settings
     positions = PostgresRelayPosition(container.pool, settings.pg_schema)
-    positions.setup()
     return Relay(
         container.app,
         settings.topic,

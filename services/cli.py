@@ -116,6 +116,14 @@ def rebuild(service: Service) -> None:
                   f"{counts['dead_letters']} dead letters")
 
 
+@app.command()
+def asyncapi() -> None:
+    """Print the AsyncAPI document of the published events (docs/asyncapi.json)."""
+    from shared.asyncapi import render
+
+    sys.stdout.write(render())
+
+
 @app.command("seed-demo")
 def seed_demo() -> None:
     """Create a realistic demo case through the HTTP APIs."""

@@ -94,11 +94,15 @@ class Stack:
         eventually(lambda: self.pid(service, kind) is None, timeout, what=f"{service} {kind} exited")
 
     def ensure_all_running(self) -> None:
-        for spec in processes.ALL_PROCESSES:
-            if self.pid(spec.service, spec.kind) is None:
-                self.start(spec.service, spec.kind)
-        for service in Service:
-            eventually(lambda s=service: self.ready(s), 90, 0.2, what=f"{service} ready")
+        """Start whatever is not running (again, if it died while starting) until all are ready."""
+
+        def all_ready() -> bool:
+            for spec in processes.ALL_PROCESSES:
+                if self.pid(spec.service, spec.kind) is None:
+                    self.start(spec.service, spec.kind)
+            return all(self.ready(s) for s in Service)
+
+        eventually(all_ready, 120, 0.3, what="all service processes ready")
 
     def ready(self, service: Service) -> bool:
         try:
