@@ -42,8 +42,9 @@ class ForeignOfficeApplication(DepartmentApplication):
 
     def _file(self, case_id: UUID, expected_version: int | None) -> ResidenceFile:
         existing = self.find_aggregate(case_id, ResidenceFile)
+        file = existing or self.file_for(case_id, ResidenceFile)  # unknown case: 404 before any version check
         check_expected_version(existing, expected_version)
-        return existing or self.file_for(case_id, ResidenceFile)
+        return file
 
     @singledispatchmethod
     def translate(self, domain_event: Any) -> IntegrationEvent | None:

@@ -22,8 +22,8 @@ class KobizApplication(DepartmentApplication):
 
     def record_counselling(self, case_id: UUID, cmd: schemas.RecordCounselling) -> Saved:
         existing = self.find_aggregate(case_id, CounsellingFile)
+        file = existing or self.file_for(case_id, CounsellingFile)  # unknown case: 404 before any version check
         check_expected_version(existing, cmd.expected_version)
-        file = existing or self.file_for(case_id, CounsellingFile)
         data = cmd.model_dump(exclude={"expected_version"})
         data["pathways_discussed"] = [n.value for n in cmd.pathways_discussed]
         file.hold_counselling(**data)

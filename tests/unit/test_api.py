@@ -1,0 +1,411 @@
+"""The three services' HTTP APIs in-process, on POPO persistence and in-memory views.
+
+What is proven here: accepted commands answer 201/200 with the new version and a
+position token; bad input answers 422 naming the offending field; unknown cases
+answer 404 (for the departments: unknown to their own projection); stale versions
+and broken domain rules answer 409; the history read honours ``after``/``wait``;
+the operational endpoints answer; and no input of these tests produces a 500.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+
+from services.bootstrap import build_container, create_app
+from shared.projection.store import CaseHistoryStore
+from shared.settings import Service
+from tests.conftest import person
+from tests.unit.projection_suite import Feed, opened
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette's note about httpx in its test client
+    from fastapi.testclient import TestClient
+
+
+class Api:
+    """One service's app in-process; every answer it gives is checked for 5xx."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.answers: list[httpx.Response] = []
+        app = create_app(service, lambda: build_container(service, in_memory=True))
+        self.client = TestClient(app, raise_server_exceptions=False)
+        self.client.event_hooks["response"] = [self.answers.append]
+        self.feed = Feed(service)
+
+    @property
+    def store(self) -> CaseHistoryStore:
+        return self.client.app.state.container.store  # type: ignore[attr-defined,no-any-return]
+
+    def know(self, case_id: UUID | None = None) -> UUID:
+        """Feed the service's projection a CaseOpened, as its projector would from Kafka."""
+        case_id = case_id or uuid4()
+        record = self.feed.record(opened(case_id))
+        self.store.apply_batch([record], {record.tp: self.store.load_offsets().get(record.tp)})
+        return case_id
+
+    def post(self, path: str, body: Any, expect: int) -> dict[str, Any]:
+        response = self.client.post(path, json=body)
+        assert response.status_code == expect, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    def get(self, path: str, expect: int, **params: Any) -> Any:
+        response = self.client.get(path, params=params)
+        assert response.status_code == expect, response.text
+        return response.json()
+
+
+@pytest.fixture
+def api(request: pytest.FixtureRequest) -> Iterator[Api]:
+    service = request.param if hasattr(request, "param") else Service.INTAKE
+    a = Api(service)
+    with a.client:
+        yield a
+    server_errors = [f"{r.request.method} {r.request.url} -> {r.status_code}" for r in a.answers if r.status_code >= 500]
+    assert not server_errors, server_errors
+
+
+def for_service(*services: Service) -> Any:
+    return pytest.mark.parametrize("api", services or list(Service), indirect=True, ids=lambda s: s.value)
+
+
+def locs(body: dict[str, Any]) -> set[tuple[Any, ...]]:
+    return {tuple(d["loc"]) for d in body["detail"]}
+
+
+# --- request bodies -------------------------------------------------------------------
+
+
+def consent(**overrides: Any) -> dict[str, Any]:
+    return {
+        "consent_id": str(uuid4()),
+        "scopes": [{"recipient": "foreign_office", "categories": ["status", "language_education"]}],
+        "purpose": "prepare_application_25b", "valid_from": "2026-01-06", "valid_until": "2027-12-31",
+        "form_version": "KIM-EW-2025-1", "language": "ar", "interpreter_used": True,
+    } | overrides
+
+
+def opening(**overrides: Any) -> dict[str, Any]:
+    return {"opened_on": "2026-01-06", "case_manager_id": "cm-test-1"} | overrides
+
+
+def toleration(**overrides: Any) -> dict[str, Any]:
+    return {
+        "subtype": "60a", "ground_code": "no_travel_documents", "valid_from": "2026-01-01",
+        "valid_until": "2026-12-31", "work_permitted": True, "residence_condition": False, "remarks": "intern",
+    } | overrides
+
+
+def identity(**overrides: Any) -> dict[str, Any]:
+    return {"clarified_on": "2026-02-01", "method": "passport", "document_ref": "ABH-4711"} | overrides
+
+
+def permit(**overrides: Any) -> dict[str, Any]:
+    return {
+        "norm": "AufenthG_25b", "granted_on": "2026-03-01", "valid_from": "2026-03-01",
+        "valid_until": "2028-02-29", "employment_permitted": True, "conditions": None,
+    } | overrides
+
+
+def counselling(**overrides: Any) -> dict[str, Any]:
+    return {
+        "held_on": "2026-02-15", "counsellor_id": "kobiz-3", "topic_codes": ["language_course"],
+        "pathways_discussed": ["AufenthG_25b"], "next_step_codes": ["book_a2_exam"], "notes": "vertraulich",
+    } | overrides
+
+
+def accepted(body: dict[str, Any], service: Service, version: int, notification_id: int) -> UUID:
+    assert body["version"] == version
+    assert body["position"] == {
+        "service": service.value, "notification_id": notification_id, "token": f"{service.value}:{notification_id}",
+    }
+    return UUID(body["case_id"])
+
+
+# --- operations ------------------------------------------------------------------------
+
+
+@for_service()
+def test_health_readiness_and_openapi(api: Api) -> None:
+    assert api.get("/healthz", 200) == {"status": "ok", "service": api.service.value}
+    assert api.get("/readyz", 200)["ready"] is True
+    paths = api.get("/openapi.json", 200)["paths"]
+    slug = api.service.slug
+    assert {f"/{slug}/cases/{{case_id}}/file", f"/{slug}/cases/{{case_id}}/history", f"/{slug}/cases"} <= set(paths)
+    assert api.get(f"/{slug}/cases", 200) == []
+    assert api.get(f"/{slug}/projection/dead-letters", 200) == []
+
+
+# --- intake ----------------------------------------------------------------------------
+
+
+def test_intake_accepts_registration_consent_and_opening(api: Api) -> None:
+    case_id = accepted(api.post("/intake/cases", person(), 201), Service.INTAKE, 1, 1)
+    accepted(api.post(f"/intake/cases/{case_id}/consents", consent(expected_version=1), 201), Service.INTAKE, 2, 2)
+    accepted(api.post(f"/intake/cases/{case_id}/opening", opening(), 200), Service.INTAKE, 3, 3)
+    other = accepted(api.post("/intake/cases", person(family_name="Zweite"), 201), Service.INTAKE, 1, 4)
+    assert other != case_id
+
+    file = api.get(f"/intake/cases/{case_id}/file", 200)
+    assert (file["status"], file["version"], file["consents"], file["family_name"]) == ("open", 3, 1, "Testperson")
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ({k: v for k, v in person().items() if k != "family_name"}, ("body", "family_name")),
+        (person(birth_date="1999-13-01"), ("body", "birth_date")),
+        (person(registered_on="gestern"), ("body", "registered_on")),
+        (person(languages=["Arabisch"]), ("body", "languages", 0)),
+        (person(claimed_nationalities=["sy"]), ("body", "claimed_nationalities", 0)),
+        (person(nickname="Ami"), ("body", "nickname")),
+        (person(family_name=""), ("body", "family_name")),
+        (person(family_name="x" * 201), ("body", "family_name")),
+    ],
+    ids=["missing", "bad-date", "not-a-date", "language", "nationality", "extra", "empty", "too-long"],
+)
+def test_intake_registration_rejects_bad_bodies_naming_the_field(api: Api, body: Any, loc: tuple[Any, ...]) -> None:
+    assert loc in locs(api.post("/intake/cases", body, 422))
+    assert api.get("/intake/cases", 200) == []
+
+
+def test_intake_registration_rejects_a_birth_after_the_registration(api: Api) -> None:
+    detail = api.post("/intake/cases", person(birth_date="2026-02-01"), 422)["detail"]
+    assert detail[0]["loc"] == ["body"] and "birth_date" in detail[0]["msg"]
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        (consent(consent_id="nope"), ("body", "consent_id")),
+        (consent(scopes=[]), ("body", "scopes")),
+        (consent(scopes=[{"recipient": "police", "categories": ["status"]}]), ("body", "scopes", 0, "recipient")),
+        (consent(scopes=[{"recipient": "kobiz", "categories": ["secrets"]}]), ("body", "scopes", 0, "categories", 0)),
+        (consent(purpose="free text with spaces"), ("body", "purpose")),
+        (consent(valid_from="2026-02-30"), ("body", "valid_from")),
+        (consent(interpreter_used="vielleicht"), ("body", "interpreter_used")),
+        (consent(expected_version=-1), ("body", "expected_version")),
+        (consent(signature="x"), ("body", "signature")),
+    ],
+    ids=["consent-id", "no-scopes", "recipient", "category", "purpose", "date", "bool", "version", "extra"],
+)
+def test_intake_consent_rejects_bad_bodies_naming_the_field(api: Api, body: Any, loc: tuple[Any, ...]) -> None:
+    case_id = api.post("/intake/cases", person(), 201)["case_id"]
+    assert loc in locs(api.post(f"/intake/cases/{case_id}/consents", body, 422))
+    assert api.get(f"/intake/cases/{case_id}/file", 200)["consents"] == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        (opening(opened_on="2026-01-32"), ("body", "opened_on")),
+        (opening(case_manager_id="Frau Müller"), ("body", "case_manager_id")),
+        (opening(expected_version=-3), ("body", "expected_version")),
+        (opening(expected_version="eins"), ("body", "expected_version")),
+        (opening(status="open"), ("body", "status")),
+        ({"opened_on": "2026-01-06"}, ("body", "case_manager_id")),
+    ],
+    ids=["date", "code", "negative-version", "version-type", "extra", "missing"],
+)
+def test_intake_opening_rejects_bad_bodies_naming_the_field(api: Api, body: Any, loc: tuple[Any, ...]) -> None:
+    case_id = api.post("/intake/cases", person(), 201)["case_id"]
+    assert loc in locs(api.post(f"/intake/cases/{case_id}/opening", body, 422))
+    assert api.get(f"/intake/cases/{case_id}/file", 200)["status"] == "registered"
+
+
+def test_intake_rejects_malformed_json_and_malformed_case_ids(api: Api) -> None:
+    response = api.client.post("/intake/cases", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422 and locs(response.json()) <= {("body", 1)}
+    assert ("path", "case_id") in locs(api.post("/intake/cases/not-a-uuid/opening", opening(), 422))
+    assert ("path", "case_id") in locs(api.post("/intake/cases/1234/consents", consent(), 422))
+    assert ("path", "case_id") in locs(api.get("/intake/cases/xyz/file", 422))
+
+
+def test_intake_answers_404_for_unknown_cases(api: Api) -> None:
+    unknown = uuid4()
+    assert api.post(f"/intake/cases/{unknown}/opening", opening(), 404)["error"] == "CaseNotFoundError"
+    api.post(f"/intake/cases/{unknown}/consents", consent(), 404)
+    api.get(f"/intake/cases/{unknown}/file", 404)
+
+
+def test_intake_answers_409_on_stale_versions_and_broken_rules(api: Api) -> None:
+    case_id = api.post("/intake/cases", person(), 201)["case_id"]
+    stale = api.post(f"/intake/cases/{case_id}/opening", opening(expected_version=0), 409)
+    assert stale["error"] == "ConcurrentModificationError"
+    api.post(f"/intake/cases/{case_id}/opening", opening(expected_version=1), 200)
+    again = api.post(f"/intake/cases/{case_id}/opening", opening(), 409)
+    assert again["error"] == "CaseAlreadyOpenError" and "bereits eröffnet" in again["detail"]
+
+    body = consent()
+    api.post(f"/intake/cases/{case_id}/consents", body, 201)
+    twice = api.post(f"/intake/cases/{case_id}/consents", body, 409)
+    assert twice["error"] == "DuplicateConsentError"
+    api.post(f"/intake/cases/{case_id}/consents", consent(expected_version=2), 409)  # it is 3 now
+    file = api.get(f"/intake/cases/{case_id}/file", 200)
+    assert (file["version"], file["consents"]) == (3, 1)
+
+
+# --- foreign office ------------------------------------------------------------------------
+
+
+@for_service(Service.FOREIGN_OFFICE)
+def test_foreign_office_accepts_commands_for_a_case_its_projection_knows(api: Api) -> None:
+    case_id = api.know()
+    fo = Service.FOREIGN_OFFICE
+    base = f"/foreign-office/cases/{case_id}"
+    accepted(api.post(f"{base}/tolerated-stays", toleration(expected_version=0), 201), fo, 2, 2)  # FileOpened + issued
+    accepted(api.post(f"{base}/identity-clarification", identity(), 200), fo, 3, 3)
+    accepted(api.post(f"{base}/residence-permits", permit(expected_version=3), 201), fo, 4, 4)
+    file = api.get(f"{base}/file", 200)
+    assert file["version"] == 4 and file["identity_clarified_on"] == "2026-02-01"
+    assert [p["norm"] for p in file["permits"]] == ["AufenthG_25b"]
+
+
+@for_service(Service.FOREIGN_OFFICE)
+def test_foreign_office_answers_404_for_cases_its_projection_does_not_know(api: Api) -> None:
+    unknown = uuid4()
+    base = f"/foreign-office/cases/{unknown}"
+    api.post(f"{base}/tolerated-stays", toleration(), 404)
+    api.post(f"{base}/identity-clarification", identity(), 404)
+    api.post(f"{base}/residence-permits", permit(), 404)
+    api.get(f"{base}/file", 404)
+    # Unknown stays unknown whatever version the caller claims to have seen (not a 409).
+    api.post(f"{base}/identity-clarification", identity(expected_version=1), 404)
+    api.know()  # another case becoming known does not help
+    api.post(f"{base}/tolerated-stays", toleration(), 404)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "loc"),
+    [
+        ("tolerated-stays", toleration(subtype="61"), ("body", "subtype")),
+        ("tolerated-stays", toleration(valid_from="2026-13-01"), ("body", "valid_from")),
+        ("tolerated-stays", toleration(work_permitted="vielleicht"), ("body", "work_permitted")),
+        ("tolerated-stays", toleration(ground_code="kein Pass"), ("body", "ground_code")),
+        ("tolerated-stays", toleration(name="Amina"), ("body", "name")),
+        ("tolerated-stays", toleration(expected_version=-1), ("body", "expected_version")),
+        ("tolerated-stays", toleration(remarks="x" * 2001), ("body", "remarks")),
+        ("identity-clarification", identity(method="dna"), ("body", "method")),
+        ("identity-clarification", identity(clarified_on=None), ("body", "clarified_on")),
+        ("residence-permits", permit(norm="AufenthG_999"), ("body", "norm")),
+        ("residence-permits", permit(granted_on="01.03.2026"), ("body", "granted_on")),
+        ("residence-permits", {k: v for k, v in permit().items() if k != "valid_until"}, ("body", "valid_until")),
+    ],
+    ids=["subtype", "date", "bool", "code", "extra", "version", "remarks-length", "method", "null-date", "norm",
+         "german-date", "missing"],
+)
+@for_service(Service.FOREIGN_OFFICE)
+def test_foreign_office_rejects_bad_bodies_naming_the_field(api: Api, path: str, body: Any, loc: tuple[Any, ...]) -> None:
+    case_id = api.know()
+    assert loc in locs(api.post(f"/foreign-office/cases/{case_id}/{path}", body, 422))
+    api.get(f"/foreign-office/cases/{case_id}/file", 404)  # nothing was stored
+
+
+@for_service(Service.FOREIGN_OFFICE)
+def test_foreign_office_answers_409_on_stale_versions_and_broken_rules(api: Api) -> None:
+    case_id = api.know()
+    base = f"/foreign-office/cases/{case_id}"
+    api.post(f"{base}/tolerated-stays", toleration(expected_version=1), 409)  # no file yet: version 0
+    api.post(f"{base}/identity-clarification", identity(), 200)
+    twice = api.post(f"{base}/identity-clarification", identity(), 409)
+    assert twice["error"] == "IdentityAlreadyClarifiedError"
+    api.post(f"{base}/tolerated-stays", toleration(expected_version=0), 409)
+    backwards = api.post(f"{base}/residence-permits", permit(valid_until="2026-02-01"), 409)
+    assert backwards["error"] == "InvalidPeriodError"
+    assert api.get(f"{base}/file", 200)["version"] == 2
+    assert ("path", "case_id") in locs(api.post("/foreign-office/cases/12/tolerated-stays", toleration(), 422))
+
+
+# --- kobiz ------------------------------------------------------------------------------------
+
+
+@for_service(Service.KOBIZ)
+def test_kobiz_records_counselling_for_a_known_case_and_keeps_the_notes(api: Api) -> None:
+    case_id = api.know()
+    base = f"/kobiz/cases/{case_id}"
+    accepted(api.post(f"{base}/counselling-sessions", counselling(expected_version=0), 201), Service.KOBIZ, 2, 2)
+    accepted(api.post(f"{base}/counselling-sessions", counselling(expected_version=2), 201), Service.KOBIZ, 3, 3)
+    file = api.get(f"{base}/file", 200)
+    assert file["version"] == 3 and [s["notes"] for s in file["sessions"]] == ["vertraulich", "vertraulich"]
+
+
+@for_service(Service.KOBIZ)
+def test_kobiz_answers_404_for_unknown_cases_and_409_on_stale_versions(api: Api) -> None:
+    unknown = uuid4()
+    api.post(f"/kobiz/cases/{unknown}/counselling-sessions", counselling(), 404)
+    api.post(f"/kobiz/cases/{unknown}/counselling-sessions", counselling(expected_version=2), 404)
+    api.get(f"/kobiz/cases/{unknown}/file", 404)
+    case_id = api.know()
+    base = f"/kobiz/cases/{case_id}/counselling-sessions"
+    api.post(base, counselling(expected_version=0), 201)
+    stale = api.post(base, counselling(expected_version=0), 409)
+    assert stale["error"] == "ConcurrentModificationError"
+    assert len(api.get(f"/kobiz/cases/{case_id}/file", 200)["sessions"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        (counselling(held_on="nie"), ("body", "held_on")),
+        ({k: v for k, v in counselling().items() if k != "counsellor_id"}, ("body", "counsellor_id")),
+        (counselling(pathways_discussed=["AufenthG_1"]), ("body", "pathways_discussed", 0)),
+        (counselling(topic_codes=["frei formulierter Text"]), ("body", "topic_codes", 0)),
+        (counselling(notes="x" * 20001), ("body", "notes")),
+        (counselling(expected_version=-1), ("body", "expected_version")),
+        (counselling(client_name="Amina"), ("body", "client_name")),
+    ],
+    ids=["date", "missing", "norm", "code", "notes-length", "version", "extra"],
+)
+@for_service(Service.KOBIZ)
+def test_kobiz_rejects_bad_bodies_naming_the_field(api: Api, body: Any, loc: tuple[Any, ...]) -> None:
+    case_id = api.know()
+    assert loc in locs(api.post(f"/kobiz/cases/{case_id}/counselling-sessions", body, 422))
+    assert ("path", "case_id") in locs(api.post("/kobiz/cases/kein-fall/counselling-sessions", counselling(), 422))
+    api.get(f"/kobiz/cases/{case_id}/file", 404)
+
+
+# --- the case-history read ------------------------------------------------------------------
+
+
+@for_service()
+def test_history_answers_404_for_an_unknown_case_and_422_for_malformed_input(api: Api) -> None:
+    slug = api.service.slug
+    unknown = uuid4()
+    assert api.get(f"/{slug}/cases/{unknown}/history", 404)["error"] == "CaseNotFoundError"
+    assert ("path", "case_id") in locs(api.get(f"/{slug}/cases/nope/history", 422))
+    for after in ("intake", "intake:", "intake:x", "INTAKE:1", "intake:1:2", "intake:" + "9" * 19, "police:1"):
+        assert ("query", "after") in locs(api.get(f"/{slug}/cases/{unknown}/history", 422, after=after)), after
+    for wait in ("-1", "61", "lange"):
+        assert ("query", "wait") in locs(api.get(f"/{slug}/cases/{unknown}/history", 422, wait=wait)), wait
+
+
+@for_service()
+def test_history_shows_the_case_and_waits_for_a_position_bounded(api: Api) -> None:
+    slug = api.service.slug
+    case_id = api.know()  # intake:1 in this projection
+    body = api.get(f"/{slug}/cases/{case_id}/history", 200, after="intake:1", wait=5)
+    assert body["projection"]["reached"] is True
+    assert body["summary"]["case"]["status"] == "open"
+    assert [e["type"] for e in body["timeline"]] == ["de.nrw.kim.intake.CaseOpened.v1"]
+
+    not_yet = api.get(f"/{slug}/cases/{case_id}/history", 200, after="intake:2", wait=0.2)
+    assert not_yet["projection"]["reached"] is False
+    assert 0.2 <= not_yet["projection"]["waited_s"] < 5
+    assert api.get(f"/{slug}/cases/{case_id}/history", 200, after="foreign-office:7")["projection"]["reached"] is False
+
+    # The projection catches up while the read waits: the read returns as soon as it has.
+    later = threading.Timer(0.1, lambda: api.know(case_id))
+    later.start()
+    try:
+        caught_up = api.get(f"/{slug}/cases/{case_id}/history", 200, after="intake:2", wait=10)
+    finally:
+        later.join()
+    assert caught_up["projection"]["reached"] is True and caught_up["projection"]["waited_s"] < 10
+    assert len(caught_up["timeline"]) == 2

@@ -1,0 +1,159 @@
+"""The whole case exchange in memory: three services, their relays and projectors, one fake Kafka.
+
+The same story as tests/pipeline/test_case_lifecycle.py, in well under a second:
+intake opens a case, the foreign office and kobiz learn of it from their own
+projections, all three work it, and all three views agree on the shared history,
+while names, remarks and counselling notes stay with their owner. Then: the same
+through duplicate deliveries, and through the real ``run`` loops in threads.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from shared.relay import DeliveryError
+from shared.settings import Service
+from tests.conftest import person
+from tests.stack import eventually
+from tests.unit.fakes import InMemoryPipeline
+
+EXPECTED_TYPES = [
+    "PersonRegistered", "CaseOpened", "ConsentGranted",
+    "ToleratedStayIssued", "IdentityClarified", "ResidencePermitGranted", "PerspectiveCounsellingHeld",
+]
+
+
+def ok(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def open_case(clients: dict[Service, Any], family_name: str) -> str:
+    intake = clients[Service.INTAKE]
+    case_id = ok(intake.post("/intake/cases", json=person(family_name=family_name)), 201)["case_id"]
+    ok(intake.post(f"/intake/cases/{case_id}/opening", json={"opened_on": "2026-01-06", "case_manager_id": "cm-1"}), 200)
+    ok(intake.post(f"/intake/cases/{case_id}/consents", json={
+        "consent_id": str(uuid4()), "scopes": [{"recipient": "foreign_office", "categories": ["status"]}],
+        "purpose": "prepare_application_25b", "valid_from": "2026-01-06", "valid_until": "2027-12-31",
+        "form_version": "KIM-EW-2025-1", "language": "ar", "interpreter_used": True,
+    }), 201)
+    return str(case_id)
+
+
+def work_case(clients: dict[Service, Any], case_id: str, notes: str) -> None:
+    fo, kobiz = clients[Service.FOREIGN_OFFICE], clients[Service.KOBIZ]
+    base = f"/foreign-office/cases/{case_id}"
+    ok(fo.post(f"{base}/tolerated-stays", json={
+        "subtype": "60a", "ground_code": "no_travel_documents", "valid_from": "2026-01-01", "valid_until": "2026-12-31",
+        "work_permitted": True, "residence_condition": False, "remarks": "INTERN-ABH-Vermerk",
+    }), 201)
+    ok(fo.post(f"{base}/identity-clarification", json={
+        "clarified_on": "2026-02-01", "method": "passport", "document_ref": "ABH-INTERN-4711"}), 200)
+    ok(fo.post(f"{base}/residence-permits", json={
+        "norm": "AufenthG_25b", "granted_on": "2026-03-01", "valid_from": "2026-03-01", "valid_until": "2028-02-29",
+        "employment_permitted": True, "conditions": "INTERN-Auflage",
+    }), 201)
+    ok(kobiz.post(f"/kobiz/cases/{case_id}/counselling-sessions", json={
+        "held_on": "2026-02-15", "counsellor_id": "kobiz-test-3", "topic_codes": ["language_course"],
+        "pathways_discussed": ["AufenthG_25b"], "next_step_codes": ["book_a2_exam"], "notes": notes,
+    }), 201)
+
+
+def histories(clients: dict[Service, Any], case_id: str) -> dict[Service, dict[str, Any]]:
+    return {s: ok(c.get(f"/{s.slug}/cases/{case_id}/history"), 200) for s, c in clients.items()}
+
+
+def assert_views_agree_and_secrets_stay_home(
+    pipeline: InMemoryPipeline, clients: dict[Service, Any], case_id: str, notes: str, family_name: str
+) -> None:
+    views = histories(clients, case_id)
+    keys = {s: [(e["source"], e["sequence"], e["type"]) for e in h["timeline"]] for s, h in views.items()}
+    assert [k[2].split(".")[-2] for k in keys[Service.INTAKE]] == EXPECTED_TYPES
+    assert keys[Service.FOREIGN_OFFICE] == keys[Service.INTAKE] == keys[Service.KOBIZ]
+    summaries = {s: h["summary"] for s, h in views.items()}
+    assert summaries[Service.FOREIGN_OFFICE] == summaries[Service.INTAKE] == summaries[Service.KOBIZ]
+    summary = summaries[Service.INTAKE]
+    assert summary["event_count"] == len(EXPECTED_TYPES)
+    assert summary["identity"] == {"clarified": True, "clarified_on": "2026-02-01"}
+    assert summary["counselling"] == {"sessions": 1, "last_held_on": "2026-02-15"}
+    assert summary["residence_permit"]["norm"] == "AufenthG_25b" and summary["consents"] == 1
+
+    for service, history in views.items():
+        text = json.dumps(history)
+        for secret in (notes, "INTERN", family_name):
+            assert secret not in text, (service, secret)
+    for service in Service:
+        for record in pipeline.kafka.records(pipeline.topic(service)):
+            for secret in (notes, "INTERN", family_name, "kobiz-test-3"):
+                assert secret.encode() not in record.value, (service, secret)
+    own = ok(clients[Service.KOBIZ].get(f"/kobiz/cases/{case_id}/file"), 200)
+    assert own["sessions"][0]["notes"] == notes
+    assert ok(clients[Service.INTAKE].get(f"/intake/cases/{case_id}/file"), 200)["family_name"] == family_name
+
+
+def test_a_case_worked_by_all_three_services_ends_up_the_same_in_every_view() -> None:
+    pipeline = InMemoryPipeline()
+    notes, family_name = f"Vertrauliche Notiz {uuid4()}", f"Name{uuid4().hex[:8]}"
+    with pipeline.clients() as clients:
+        case_id = open_case(clients, family_name)
+        # Before the events have travelled, the departments do not know the case.
+        ok(clients[Service.KOBIZ].post(f"/kobiz/cases/{case_id}/counselling-sessions",
+                                       json={"held_on": "2026-02-15", "counsellor_id": "k"}), 404)
+        pipeline.settle()
+        assert ok(clients[Service.FOREIGN_OFFICE].get(f"/foreign-office/cases/{case_id}/history"), 200)
+        work_case(clients, case_id, notes)
+        pipeline.settle()
+
+        assert_views_agree_and_secrets_stay_home(pipeline, clients, case_id, notes, family_name)
+        for service, relay in pipeline.relays.items():
+            assert relay.positions.load() == pipeline.containers[service].app.recorder.max_notification_id()
+        for service, projector in pipeline.projectors.items():
+            assert projector.consumer is not None
+            ends = {tp: projector.consumer.highwater(tp) for tp in projector.consumer.assignment()}
+            stored = pipeline.containers[service].store.load_offsets()
+            assert {tp: off for tp, off in ends.items() if off} == {tp: stored[(tp.topic, tp.partition)]
+                                                                    for tp, off in ends.items() if off}
+
+
+def test_duplicate_deliveries_change_no_view() -> None:
+    pipeline = InMemoryPipeline()
+    notes, family_name = f"Vertrauliche Notiz {uuid4()}", f"Name{uuid4().hex[:8]}"
+    with pipeline.clients() as clients:
+        case_id = open_case(clients, family_name)
+        pipeline.kafka.time_out_next(2, after=1)  # stored by the broker, acknowledgements lost
+        with pytest.raises(DeliveryError):
+            pipeline.relay(Service.INTAKE)
+        pipeline.settle()  # the relay publishes the batch again: same ids
+        work_case(clients, case_id, notes)
+        pipeline.kafka.time_out_next(1)
+        with pytest.raises(DeliveryError):
+            pipeline.relay(Service.FOREIGN_OFFICE)
+        pipeline.settle()
+
+        intake_records = pipeline.kafka.records(pipeline.topic(Service.INTAKE))
+        assert len(intake_records) == 6, "three events, each delivered twice"
+        assert_views_agree_and_secrets_stay_home(pipeline, clients, case_id, notes, family_name)
+
+
+def test_the_real_relay_and_projector_loops_carry_a_case_through_all_three_views() -> None:
+    pipeline = InMemoryPipeline(batch_size=3)
+    notes, family_name = f"Vertrauliche Notiz {uuid4()}", f"Name{uuid4().hex[:8]}"
+    with pipeline.clients() as clients, pipeline.running():
+        case_id = open_case(clients, family_name)
+        for service in (Service.FOREIGN_OFFICE, Service.KOBIZ):
+            eventually(lambda s=service: clients[s].get(f"/{s.slug}/cases/{case_id}/history",
+                                                        params={"after": "intake:3", "wait": 2}).json()
+                       .get("projection", {}).get("reached"), 10, what=f"{service} knows the case")
+        pipeline.kafka.fail_next(1)  # one rejected send on the way: the relay retries
+        work_case(clients, case_id, notes)
+
+        def all_seen() -> bool:
+            return all(len(h["timeline"]) == len(EXPECTED_TYPES) for h in histories(clients, case_id).values())
+
+        eventually(all_seen, 15, what="every view has the whole shared history")
+        assert_views_agree_and_secrets_stay_home(pipeline, clients, case_id, notes, family_name)
+    assert sum(r.stats.failures for r in pipeline.relays.values()) >= 1

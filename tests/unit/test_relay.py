@@ -1,0 +1,399 @@
+"""The outbox relay on eventsourcing's POPO persistence and a fake Kafka.
+
+What is proven here: only shareable events leave a service and nothing but the
+fields of the published model does; the position moves only after the broker
+acknowledged every message of a batch; a retried or restarted relay republishes
+the same CloudEvents ids (at least once, never a new identity); every message is a
+valid binary-mode CloudEvent keyed by the case id with ``sequence`` = notification
+id; and the ``run`` loop relays catch-up and live events through broker failures.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from cloudevents.core.base import BaseCloudEvent
+from cloudevents.core.bindings import kafka as ce_kafka
+from cloudevents.core.formats.json import JSONFormat
+
+from services.bootstrap import Container, build_container
+from services.foreign_office.schemas import ClarifyIdentity, GrantResidencePermit, IssueToleratedStay
+from services.intake.schemas import GrantConsent, OpenCase, RegisterPerson
+from services.kobiz.schemas import RecordCounselling
+from shared import policy
+from shared.events import EVENTS_BY_WIRE_TYPE
+from shared.pgstate import InMemoryRelayPosition
+from shared.projection.consumer import classify
+from shared.projection.store import InMemoryCaseHistoryStore
+from shared.relay import DeliveryError, Outgoing, Relay
+from shared.settings import Service
+from shared.wire import event_id
+from tests.stack import eventually
+from tests.unit.fakes import FakeKafka, Record
+from tests.unit.projection_suite import Feed, opened
+
+TOPIC = "unit.relay.events"
+
+
+# --- set-up --------------------------------------------------------------------
+
+
+@dataclass
+class Rig:
+    """One service on POPO, its relay position and a fake Kafka."""
+
+    service: Service
+    container: Container
+    kafka: FakeKafka
+    positions: InMemoryRelayPosition
+    relay: Relay
+    feed: Feed
+
+    @property
+    def app(self) -> Any:
+        return self.container.app
+
+    def new_relay(self) -> Relay:
+        """A fresh relay process on the same outbox and position (a restart)."""
+        return Relay(self.app, TOPIC, self.positions, self.kafka.producer, batch_size=self.relay.batch_size)
+
+    def pending(self, relay: Relay | None = None) -> list[Outgoing]:
+        relay = relay or self.relay
+        notifications = self.app.recorder.select_notifications(
+            start=self.positions.load(), limit=relay.batch_size, inclusive_of_start=False
+        )
+        return [relay.to_outgoing(n) for n in notifications]
+
+    def last_id(self) -> int:
+        return int(self.app.recorder.max_notification_id() or 0)
+
+    def records(self) -> list[Record]:
+        return self.kafka.records(TOPIC)
+
+    def know(self, case_id: UUID) -> None:
+        """Make a case known to a department the way its projector would."""
+        record = self.feed.record(opened(case_id))
+        store = self.container.store
+        store.apply_batch([record], {record.tp: store.load_offsets().get(record.tp)})
+
+
+def rig(service: Service, batch_size: int = 500) -> Rig:
+    container = build_container(service, in_memory=True)
+    kafka, positions = FakeKafka(), InMemoryRelayPosition()
+    relay = Relay(container.app, TOPIC, positions, kafka.producer, batch_size=batch_size)
+    return Rig(service, container, kafka, positions, relay, Feed(service))
+
+
+def parse(record: Record) -> BaseCloudEvent:
+    """An independent parse with the CloudEvents SDK only."""
+    message = ce_kafka.KafkaMessage(headers=record.header_dict, key=record.key, value=record.value or b"")
+    return ce_kafka.from_binary(message, JSONFormat())
+
+
+def ce_id(record: Record) -> str:
+    return record.header_dict["ce_id"].decode()
+
+
+# --- scenarios: one case through every command of a service, with secrets -------
+
+
+def intake_case(r: Rig, tag: str = "") -> tuple[UUID, list[str]]:
+    secrets = [f"Geheimname{tag}{uuid4().hex[:6]}", f"Vorname{tag}{uuid4().hex[:6]}", f"Tel-{uuid4().hex[:8]}"]
+    saved = r.app.register_person(RegisterPerson(
+        family_name=secrets[0], given_names=secrets[1], birth_date=date(1999, 5, 1),
+        registered_on=date(2026, 1, 5), languages=["ar"], claimed_nationalities=["SYR"], contact=secrets[2],
+    ))
+    r.app.grant_consent(saved.case_id, GrantConsent(
+        consent_id=uuid4(), scopes=[{"recipient": "foreign_office", "categories": ["status"]}],
+        purpose="prepare_25b", valid_from=date(2026, 1, 6), valid_until=date(2027, 1, 6), form_version="v1",
+        language="ar", interpreter_used=True,
+    ))
+    r.app.open_case(saved.case_id, OpenCase(opened_on=date(2026, 1, 6), case_manager_id="cm-1"))
+    return saved.case_id, [*secrets, "1999-05-01"]
+
+
+def foreign_office_case(r: Rig, tag: str = "") -> tuple[UUID, list[str]]:
+    case_id = uuid4()
+    r.know(case_id)
+    secrets = [f"INTERN-Vermerk-{uuid4().hex[:8]}", f"ABH-AZ-{uuid4().hex[:8]}", f"INTERN-Auflage-{uuid4().hex[:8]}"]
+    r.app.issue_tolerated_stay(case_id, IssueToleratedStay(
+        subtype="60a", ground_code="no_travel_documents", valid_from=date(2026, 1, 1), valid_until=date(2026, 6, 30),
+        work_permitted=True, residence_condition=False, remarks=secrets[0],
+    ))
+    r.app.clarify_identity(case_id, ClarifyIdentity(clarified_on=date(2026, 2, 1), method="passport",
+                                                    document_ref=secrets[1]))
+    r.app.grant_residence_permit(case_id, GrantResidencePermit(
+        norm="AufenthG_25b", granted_on=date(2026, 3, 1), valid_from=date(2026, 3, 1), valid_until=date(2028, 2, 29),
+        employment_permitted=True, conditions=secrets[2],
+    ))
+    return case_id, secrets
+
+
+def kobiz_case(r: Rig, tag: str = "") -> tuple[UUID, list[str]]:
+    case_id = uuid4()
+    r.know(case_id)
+    notes = f"Vertrauliche Beratungsnotiz {uuid4()}: Person berichtet von Traumatisierung"
+    counsellor = f"counsellor-{uuid4().hex[:8]}"
+    for held_on in (date(2026, 2, 15), date(2026, 3, 1)):
+        r.app.record_counselling(case_id, RecordCounselling(
+            held_on=held_on, counsellor_id=counsellor, topic_codes=["language_course"],
+            pathways_discussed=["AufenthG_25b"], next_step_codes=["book_a2_exam"], notes=notes,
+        ))
+    return case_id, [notes, "Beratungsnotiz", "Traumatisierung", counsellor]
+
+
+SCENARIOS = {Service.INTAKE: intake_case, Service.FOREIGN_OFFICE: foreign_office_case, Service.KOBIZ: kobiz_case}
+PUBLISHED = {
+    Service.INTAKE: ["PersonRegistered", "ConsentGranted", "CaseOpened"],
+    Service.FOREIGN_OFFICE: ["ToleratedStayIssued", "IdentityClarified", "ResidencePermitGranted"],
+    Service.KOBIZ: ["PerspectiveCounsellingHeld", "PerspectiveCounsellingHeld"],
+}
+INTERNAL = {Service.INTAKE: 0, Service.FOREIGN_OFFICE: 1, Service.KOBIZ: 1}  # FileOpened
+
+
+# --- what is published ------------------------------------------------------------
+
+
+def test_only_shareable_events_are_published_and_internal_ones_only_advance_the_position() -> None:
+    r = rig(Service.FOREIGN_OFFICE)
+    case_id, _ = foreign_office_case(r)
+    batch = r.pending()
+    stored_types = [n.topic.rsplit(".", 1)[-1] for n in r.app.recorder.select_notifications(start=1, limit=10)]
+    assert stored_types == ["FileOpened", "ToleratedStayIssued", "IdentityClarified", "ResidencePermitGranted"]
+    assert [o.message is None for o in batch] == [True, False, False, False]
+
+    r.relay.publish(batch)
+
+    assert [parse(rec).get_type().split(".")[-2] for rec in r.records()] == PUBLISHED[Service.FOREIGN_OFFICE]
+    assert r.positions.load() == 4 == r.relay.stats.position
+    assert (r.relay.stats.published, r.relay.stats.skipped_internal) == (3, 1)
+    assert all(rec.key == str(case_id).encode() for rec in r.records())
+
+
+def test_a_batch_of_internal_events_moves_the_position_and_publishes_nothing() -> None:
+    r = rig(Service.KOBIZ)
+    kobiz_case(r)
+    file_opened = r.pending()[:1]
+    assert file_opened[0].message is None
+
+    r.relay.publish(file_opened)
+
+    assert r.positions.load() == 1
+    assert r.records() == []
+    assert r.kafka.producers == [], "no Kafka connection is needed for internal events"
+    r.relay.publish(r.pending())
+    assert r.positions.load() == r.last_id() == 3
+    assert len(r.records()) == 2
+
+
+@pytest.mark.parametrize("service", list(Service))
+def test_nothing_but_the_published_model_leaves_the_service(service: Service) -> None:
+    """Names, contact, remarks, file references, counselling notes and counsellor stay home."""
+    r = rig(service)
+    secrets = SCENARIOS[service](r)[1] + SCENARIOS[service](r, "b")[1]
+    r.relay.publish(r.pending())
+
+    records = r.records()
+    assert len(records) == 2 * len(PUBLISHED[service])
+    for record in records:
+        raw = b"".join([record.key or b"", record.value or b"", *(k.encode() + v for k, v in record.headers)])
+        for secret in secrets:
+            assert secret.encode() not in raw, (secret, record.header_dict["ce_type"])
+        event = parse(record)
+        model = EVENTS_BY_WIRE_TYPE[event.get_type()]
+        data = event.get_data()
+        assert isinstance(data, dict)
+        assert set(data) <= set(model.model_fields), set(data) - set(model.model_fields)
+        assert model.model_validate(data).case_id == UUID(record.key.decode())  # type: ignore[union-attr]
+    if service is Service.KOBIZ:
+        assert not any(b"notes" in rec.value or b"counsellor" in rec.value for rec in records)  # type: ignore[operator]
+
+
+# --- acknowledgement, position, at-least-once --------------------------------------
+
+
+def test_the_position_moves_only_after_every_message_of_the_batch_was_acknowledged() -> None:
+    r = rig(Service.INTAKE)
+    intake_case(r)
+    intake_case(r)
+    batch = r.pending()
+    assert len(batch) == 6
+
+    r.kafka.fail_next(1, after=5)  # the broker rejects only the last message
+    with pytest.raises(DeliveryError, match="NotEnoughReplicasError"):
+        r.relay.publish(batch)
+    assert r.positions.load() == 0 and r.relay.stats.published == 0
+
+    r.kafka.time_out_next(1, after=2)  # one acknowledgement never arrives
+    with pytest.raises(DeliveryError, match="timed out"):
+        r.relay.publish(batch)
+    assert r.positions.load() == 0 and r.relay.stats.published == 0
+
+    assert r.relay.publish_with_retry(batch, threading.Event())
+    assert r.positions.load() == 6 == r.relay.stats.position
+    assert r.relay.stats.published == 6
+
+
+def test_a_retry_after_a_failed_delivery_republishes_the_same_ids() -> None:
+    r = rig(Service.INTAKE)
+    case_id, _ = intake_case(r)
+    batch = r.pending()
+    r.kafka.fail_next(1, after=2)
+
+    assert r.relay.publish_with_retry(batch, threading.Event())
+
+    records = r.records()
+    counts = Counter(ce_id(rec) for rec in records)
+    expected = {str(event_id(Service.INTAKE, case_id, v)) for v in (1, 2, 3)}
+    assert set(counts) == expected
+    assert sorted(counts.values()) == [1, 2, 2], "the two acknowledged messages went out again, same ids"
+    by_id: dict[str, set[tuple[bytes | None, tuple[tuple[str, bytes], ...]]]] = {}
+    for rec in records:
+        by_id.setdefault(ce_id(rec), set()).add((rec.value, tuple(rec.headers)))
+    assert all(len(v) == 1 for v in by_id.values()), "a republished message is byte-identical"
+    assert r.relay.stats.failures == 1 and r.positions.load() == 3
+    assert len(r.kafka.producers) == 2 and r.kafka.producers[0].closed, "the retry ran on a fresh producer"
+
+
+def test_a_restarted_relay_republishes_unacknowledged_events_with_the_same_ids_and_views_keep_them_once() -> None:
+    r = rig(Service.INTAKE)
+    case_id, _ = intake_case(r)
+    r.kafka.time_out_next(3)  # written by the broker, acknowledgement lost, then the relay dies
+    with pytest.raises(DeliveryError):
+        r.relay.publish(r.pending())
+    assert r.positions.load() == 0
+    first = [ce_id(rec) for rec in r.records()]
+
+    restarted = r.new_relay()
+    restarted.publish(r.pending(restarted))
+
+    assert r.positions.load() == 3
+    records = r.records()
+    assert len(records) == 6
+    assert Counter(ce_id(rec) for rec in records) == Counter({i: 2 for i in first})
+    # The projections take the duplicates as what they are.
+    store = InMemoryCaseHistoryStore()
+    consumed = [classify(Service.KOBIZ, rec) for rec in records]
+    assert store.apply_batch(consumed, {}) == 3
+    assert [e.type.split(".")[-2] for e in store.timeline(case_id)] == PUBLISHED[Service.INTAKE]
+
+
+def test_a_relay_restarted_from_its_saved_position_does_not_republish() -> None:
+    r = rig(Service.KOBIZ)
+    kobiz_case(r)
+    r.relay.publish(r.pending())
+    before = [ce_id(rec) for rec in r.records()]
+    kobiz_case(r)
+
+    restarted = r.new_relay()
+    restarted.publish(r.pending(restarted))
+
+    ids = [ce_id(rec) for rec in r.records()]
+    assert len(ids) == len(set(ids)) == 4
+    assert ids != before and set(before) < set(ids)
+
+
+def test_publish_with_retry_keeps_trying_until_stopped_and_never_moves_the_position() -> None:
+    r = rig(Service.INTAKE)
+    intake_case(r)
+    r.kafka.fail_next(10**9)
+    stop, result = threading.Event(), []
+    worker = threading.Thread(target=lambda: result.append(r.relay.publish_with_retry(r.pending(), stop)))
+    worker.start()
+    try:
+        eventually(lambda: r.relay.stats.failures >= 2, 10, what="two failed attempts")
+    finally:
+        stop.set()
+        worker.join(10)
+    assert not worker.is_alive()
+    assert result == [False]
+    assert r.positions.load() == 0 and r.records() == []
+    assert len(r.kafka.producers) >= 2 and all(p.closed for p in r.kafka.producers), "a fresh producer per attempt"
+
+
+# --- the wire format -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("service", list(Service))
+def test_every_message_is_a_cloudevent_keyed_by_case_with_sequence_as_notification_id(service: Service) -> None:
+    r = rig(service)
+    case_id, _ = SCENARIOS[service](r)
+    before = datetime.now(UTC)
+    batch = r.pending()
+    r.relay.publish(batch)
+
+    notifications = {n.id: n for n in r.app.recorder.select_notifications(start=1, limit=100)}
+    records = r.records()
+    assert len(records) == len(PUBLISHED[service]) == len(notifications) - INTERNAL[service]
+    rule_types = []
+    for record in records:
+        event = parse(record)
+        headers = record.header_dict
+        assert headers["ce_specversion"] == b"1.0" and event.get_specversion() == "1.0"
+        assert record.key == str(case_id).encode() == event.get_subject().encode()  # type: ignore[union-attr]
+        sequence = int(event.get_extension("sequence"))
+        notification = notifications[sequence]
+        assert notification.originator_id == case_id
+        assert event.get_id() == str(event_id(service, case_id, notification.originator_version))
+        assert event.get_source() == f"/kim/{service.slug}"
+        name = notification.topic.rsplit(".", 1)[-1]
+        assert event.get_type() == f"de.nrw.kim.{service.slug}.{name}.v1"
+        assert event.get_datacontenttype() == "application/json" and headers["content-type"] == b"application/json"
+        time = event.get_time()
+        assert time is not None and time.utcoffset() == timedelta(0)
+        assert before - timedelta(minutes=5) < time <= datetime.now(UTC)
+        rule = policy.rule_for(event.get_type())
+        assert rule is not None
+        assert event.get_extension("sensitivity") == rule.sensitivity.value
+        assert event.get_extension("legalbasis") == ",".join(f"{k}={v}" for k, v in sorted(rule.recipients.items()))
+        rule_types.append(name)
+    assert rule_types == PUBLISHED[service]
+    sequences = [int(parse(rec).get_extension("sequence")) for rec in records]
+    assert len(set(sequences)) == len(sequences)
+
+
+# --- the run loop on POPO's subscription ------------------------------------------------
+
+
+def test_run_relays_catch_up_and_live_events_and_stops_when_told() -> None:
+    r = rig(Service.INTAKE)
+    intake_case(r)  # stored before the relay starts: catch-up
+    stop = threading.Event()
+    worker = threading.Thread(target=r.relay.run, args=(stop,), daemon=True)
+    worker.start()
+    try:
+        eventually(lambda: r.positions.load() == 3, 10, what="catch-up published")
+        second, _ = intake_case(r)  # stored while the relay runs: live
+        eventually(lambda: r.positions.load() == 6, 10, what="live events published")
+    finally:
+        stop.set()
+        worker.join(10)
+    assert not worker.is_alive()
+    ids = [ce_id(rec) for rec in r.records()]
+    assert len(ids) == len(set(ids)) == 6
+    assert {str(event_id(Service.INTAKE, second, v)) for v in (1, 2, 3)} <= set(ids)
+    assert all(p.closed for p in r.kafka.producers), "the producer is closed on stop"
+
+
+def test_run_delivers_everything_through_broker_failures() -> None:
+    r = rig(Service.FOREIGN_OFFICE, batch_size=2)
+    foreign_office_case(r)
+    foreign_office_case(r)
+    r.kafka.fail_next(2)  # the first two sends are rejected, whatever batches they fall in
+    stop = threading.Event()
+    worker = threading.Thread(target=r.relay.run, args=(stop,), daemon=True)
+    worker.start()
+    try:
+        eventually(lambda: r.positions.load() == r.last_id() == 8, 20, what="all published despite failures")
+    finally:
+        stop.set()
+        worker.join(10)
+    assert not worker.is_alive()
+    assert r.relay.stats.failures >= 1
+    assert len({ce_id(rec) for rec in r.records()}) == 6
