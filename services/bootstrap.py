@@ -116,12 +116,12 @@ def build_container(service: Service, settings: ServiceSettings | None = None, *
     settings = settings or get_settings(service)
     app_class = _load(APPLICATIONS[service])
     if in_memory:
-        store: CaseHistoryStore = InMemoryCaseHistoryStore()
+        store: CaseHistoryStore = InMemoryCaseHistoryStore(service)
         app = _make_app(app_class, {"PERSISTENCE_MODULE": "eventsourcing.popo"}, store)
         return Container(settings, app, store)
     pool = make_pool(settings.pg_conninfo(), max_size=settings.pg_pool_size, name=f"kim-{service.slug}")
     pool.open(wait=True, timeout=30)
-    pg_store = PostgresCaseHistoryStore(pool, settings.pg_schema)
+    pg_store = PostgresCaseHistoryStore(pool, settings.pg_schema, service=service)
     status = StatusBoard(pool, settings.pg_schema)
     with schema_setup_lock(settings):
         pg_store.setup()
@@ -149,7 +149,7 @@ def schema_setup_lock(settings: ServiceSettings) -> Iterator[None]:
 
 def _make_app(app_class: type[CaseApplication], env: dict[str, str], store: CaseHistoryStore) -> CaseApplication:
     if issubclass(app_class, DepartmentApplication):
-        return app_class(env, known_case=lambda case_id: store.summary(case_id) is not None)
+        return app_class(env, case_view=store.summary)
     return app_class(env)
 
 
@@ -226,6 +226,9 @@ def build_projector(container: Container) -> Projector:
             max_poll_records=settings.projector_batch_size,
         ),
         readable_topics(settings),
+        fetcher_factory=lambda: make_consumer(
+            settings.infra.kafka_bootstrap, group_id=None, client_id=f"kim-release-{settings.service.slug}"
+        ),
         batch_size=settings.projector_batch_size,
         poll_timeout_ms=settings.projector_poll_timeout_ms,
     )

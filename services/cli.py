@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 import sys
 import time
 from typing import Annotated
@@ -114,6 +115,35 @@ def rebuild(service: Service) -> None:
         container.close()
     console.print(f"{service.value}: {counts['timeline']} events, {counts['cases']} cases, "
                   f"{counts['dead_letters']} dead letters")
+
+
+@app.command("import")
+def import_file(
+    service: Service,
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="JSON lines, see docs/import.md")],
+) -> None:
+    """Import existing case files (backdated events); safe to run again."""
+    import json as _json
+
+    from services.bootstrap import build_container
+    from services.importer import count_lines
+    from services.importer import import_file as run_import
+
+    container = build_container(service)
+    try:
+        with Progress(TextColumn("Import"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=console) as bar:
+            task = bar.add_task("import", total=count_lines(path))
+            report = run_import(service, container.app, path, progress=lambda n: bar.advance(task, n))
+    finally:
+        container.close()
+    errors_path = path.with_suffix(path.suffix + ".errors.jsonl")
+    if report.errors:
+        errors_path.write_text("".join(_json.dumps(e, ensure_ascii=False) + "\n" for e in report.errors))
+    console.print(f"{report.imported} übernommen, {report.skipped} bereits vorhanden, {report.failed} fehlerhaft"
+                  + (f" (siehe {errors_path})" if report.errors else ""))
+    if report.failed:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -53,12 +53,14 @@ def seed_demo_case(today: date | None = None) -> DemoResult:
         consent = _post(client, f"{intake}/intake/cases/{case_id}/consents", {
             "consent_id": str(uuid4()),
             "scopes": [
-                {"recipient": "foreign_office", "categories": ["identity", "status", "language_education"]},
+                {"recipient": "foreign_office",
+                 "categories": ["identity", "case_management", "status", "language_education", "work_income"]},
                 {"recipient": "kobiz", "categories": ["identity", "status", "language_education", "work_income"]},
+                {"recipient": "intake", "categories": ["identity", "status", "language_education", "work_income"]},
             ],
             "purpose": "prepare_application_25b",
             "valid_from": (today - timedelta(days=30)).isoformat(),
-            "valid_until": (today + timedelta(days=700)).isoformat(),
+            "valid_until": (today + timedelta(days=690)).isoformat(),
             "form_version": "KIM-EW-2025-1", "language": "ar", "interpreter_used": True,
         })
         positions.append(consent["position"]["token"])
@@ -68,10 +70,11 @@ def seed_demo_case(today: date | None = None) -> DemoResult:
         positions.append(opened["position"]["token"])
         _wait_known(client, f"{fo}/foreign-office/cases/{case_id}/history", opened["position"]["token"])
         _wait_known(client, f"{kobiz}/kobiz/cases/{case_id}/history", opened["position"]["token"])
+        # A Duldung since 2019 and an A2 certificate: § 25b comes within reach.
         for url, body in [
             (f"{fo}/foreign-office/cases/{case_id}/tolerated-stays", {
                 "subtype": "60a", "ground_code": "no_travel_documents",
-                "valid_from": (today - timedelta(days=90)).isoformat(),
+                "valid_from": "2019-04-01",
                 "valid_until": (today + timedelta(days=90)).isoformat(),
                 "work_permitted": True, "residence_condition": True,
                 "remarks": "Verlängerung nach Vorsprache",
@@ -82,6 +85,10 @@ def seed_demo_case(today: date | None = None) -> DemoResult:
                 "pathways_discussed": ["AufenthG_25b", "AufenthG_104c"],
                 "next_step_codes": ["book_a2_exam", "contact_embassy"],
                 "notes": "Vertraulich: Gesprächsnotiz bleibt im Kobiz.",
+            }),
+            (f"{kobiz}/kobiz/cases/{case_id}/language-certificates", {
+                "level": "A2", "exam_body": "telc", "obtained_on": (today - timedelta(days=10)).isoformat(),
+                "certificate_number": "telc-DEMO-0815",
             }),
             (f"{fo}/foreign-office/cases/{case_id}/identity-clarification", {
                 "clarified_on": (today - timedelta(days=7)).isoformat(), "method": "passport",

@@ -12,7 +12,7 @@ from eventsourcing.persistence import PersistenceError
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.application import Saved
 from shared.errors import (
@@ -66,6 +66,7 @@ class PositionPublic(BaseModel):
     service: Service
     notification_id: int
     token: str
+    published: bool = Field(description="False: the command's events stay in this service; do not wait for them.")
 
 
 class CommandAccepted(BaseModel):
@@ -81,7 +82,8 @@ def accepted(saved: Saved) -> CommandAccepted:
     return CommandAccepted(
         case_id=saved.case_id,
         version=saved.version,
-        position=PositionPublic(service=pos.service, notification_id=pos.notification_id, token=str(pos)),
+        position=PositionPublic(service=pos.service, notification_id=pos.notification_id, token=str(pos),
+                                published=pos.published),
     )
 
 
@@ -168,6 +170,30 @@ def case_view_router(service: Service, get_store: Any, get_max_wait: Any) -> API
             raise CaseNotFoundError(case_id)
         timeline = [TimelineEntryPublic(**e.__dict__) for e in store.timeline(case_id)]
         return CaseHistoryPublic(case_id=case_id, summary=summary.view(), timeline=timeline, projection=state)
+
+    @router.get("/cases/{case_id}/perspective", summary="Perspektive (Entscheidungsunterstützung)")
+    def perspective(
+        case_id: UUID,
+        store: Store,
+        max_wait_s: MaxWait,
+        on: Annotated[date | None, Query(description="Stichtag der Bewertung (Standard: heute)")] = None,
+        after: Annotated[str | None, Query(pattern=r"^[a-z_-]+:\d{1,18}$", description="Wait for this position")] = None,
+        wait: Annotated[float, Query(ge=0, le=60)] = 0.0,
+    ) -> dict[str, Any]:
+        """Residence pathways for this case as this department's own view shows it.
+
+        Decision support only (Art. 22 DSGVO): a person decides and records the
+        rule version shown. Facts this department does not hold count as unknown.
+        """
+        from shared.perspective import evaluate
+        from shared.perspective.derive import derive_facts
+
+        wait_for(store, after, min(wait, max_wait_s))
+        entries = store.timeline(case_id)
+        if not entries:
+            raise CaseNotFoundError(case_id)
+        result = evaluate(derive_facts(entries), on or date.today())
+        return {"case_id": str(case_id), **result.model_dump(mode="json")}
 
     @router.get("/projection/dead-letters", summary="Geparkte Nachrichten")
     def dead_letters(store: Store, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:

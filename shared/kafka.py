@@ -36,7 +36,7 @@ def make_producer(bootstrap: str, *, client_id: str, linger_ms: int = 5, deliver
 
 def make_consumer(bootstrap: str, *, group_id: str | None, client_id: str, max_poll_records: int = 500) -> KafkaConsumer:
     """A consumer whose offsets are owned by the projection, never auto-committed."""
-    return KafkaConsumer(
+    consumer = KafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=group_id,
         client_id=client_id,
@@ -50,6 +50,35 @@ def make_consumer(bootstrap: str, *, group_id: str | None, client_id: str, max_p
         max_poll_interval_ms=300000,
         reconnect_backoff_max_ms=2000,
     )
+    if group_id is not None:
+        finish_started_rebalances(consumer)
+    return consumer
+
+
+def finish_started_rebalances(consumer: KafkaConsumer) -> None:
+    """Never abandon a group rebalance half-way (works around a kafka-python 3.0.12 bug).
+
+    When the group leader sees the topics' partitions change (always right after
+    it starts: its first assignment is computed before the topic metadata has
+    arrived, so it is empty), it rejoins because its assignment snapshot differs
+    from the metadata snapshot. ``_perform_assignment`` then makes the snapshots
+    equal *before* the SyncGroup answer is in. If ``poll(timeout_ms=...)`` runs
+    out in that window, the next poll asks ``need_rejoin()``, gets False and never
+    awaits the in-flight join again: the assignment is dropped, heartbeats stay
+    disabled, the broker evicts the member and the consumer sits without
+    partitions indefinitely (a projector that consumes nothing). A rebalance
+    that was started (``rejoining``) must be finished, so ask for a rejoin until
+    it is.
+    """
+    coordinator = getattr(consumer, "_coordinator", None)
+    if coordinator is None or not hasattr(coordinator, "rejoining"):
+        return
+    library_need_rejoin = coordinator.need_rejoin
+
+    def need_rejoin() -> bool:
+        return bool(coordinator.rejoining) or bool(library_need_rejoin())
+
+    coordinator.need_rejoin = need_rejoin
 
 
 def make_admin(bootstrap: str, *, client_id: str = "kim-admin", timeout_ms: int = 10000) -> KafkaAdminClient:

@@ -80,6 +80,8 @@ def encode(
     if rule is None or not rule.published:
         msg = f"{event.wire_type()} is not published by the sharing policy"
         raise ValueError(msg)
+    # The per-event refinement counts (e.g. a Duldung on health grounds is Art. 9 data).
+    sensitivity, _category, recipients = rule.for_event(event)
     attributes: dict[str, Any] = {
         "id": str(event_id(event.owner, aggregate_id, aggregate_version)),
         "source": source_of(event.owner),
@@ -88,8 +90,8 @@ def encode(
         "time": recorded_at.astimezone(UTC),
         "datacontenttype": CONTENT_TYPE,
         "sequence": str(notification_id),
-        "sensitivity": rule.sensitivity.value,
-        "legalbasis": ",".join(f"{r}={b}" for r, b in sorted(rule.recipients.items())),
+        "sensitivity": sensitivity.value,
+        "legalbasis": ",".join(f"{r}={b}" for r, b in sorted(recipients.items())),
     }
     cloud_event = CloudEvent(attributes, event.model_dump(mode="json"))
     message = ce_kafka.to_binary(cloud_event, JSON, key_mapper=lambda e: e.get_subject())

@@ -134,7 +134,9 @@ class Stack:
             response = client.get(f"/{service.slug}/cases/{case_id}/history", params=params)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
-        assert body["projection"]["reached"], f"{service} projection did not reach {after}"
+        if not body["projection"]["reached"]:
+            ready = httpx.get(f"{self.url(service)}/readyz", timeout=5).text
+            raise AssertionError(f"{service} projection did not reach {after}; readyz: {ready}")
         return body
 
     # --- PostgreSQL and Kafka -------------------------------------------------

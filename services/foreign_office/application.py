@@ -1,81 +1,62 @@
-"""The foreign office's use cases."""
+"""The foreign office's use cases.
+
+Each command in ``schemas.COMMANDS`` calls the ``ResidenceFile`` method of the same
+name with the command's fields (see ``CaseApplication.handle``).
+"""
 
 from __future__ import annotations
 
-from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
 from services.foreign_office import schemas
 from services.foreign_office.domain import ResidenceFile
-from shared.application import DepartmentApplication, Saved, check_expected_version
+from shared.application import DepartmentApplication
 from shared.events import catalogue as ev
-from shared.events.base import IntegrationEvent
 from shared.settings import Service
 
 
 class ForeignOfficeApplication(DepartmentApplication):
-    """The Ausländerbehörde: tolerations, identity, permits."""
+    """The Ausländerbehörde (incl. naturalisation): status, identity, applications, decisions."""
 
     name = "ForeignOffice"
     service = Service.FOREIGN_OFFICE
 
-    def issue_tolerated_stay(self, case_id: UUID, cmd: schemas.IssueToleratedStay) -> Saved:
-        file = self._file(case_id, cmd.expected_version)
-        file.issue_tolerated_stay(**cmd.model_dump(exclude={"expected_version"}))
-        return self.save_case(file)
-
-    def clarify_identity(self, case_id: UUID, cmd: schemas.ClarifyIdentity) -> Saved:
-        file = self._file(case_id, cmd.expected_version)
-        file.clarify_identity(**cmd.model_dump(exclude={"expected_version"}))
-        return self.save_case(file)
-
-    def grant_residence_permit(self, case_id: UUID, cmd: schemas.GrantResidencePermit) -> Saved:
-        file = self._file(case_id, cmd.expected_version)
-        terms = cmd.model_dump(exclude={"expected_version"})
-        terms["norm"] = cmd.norm.value
-        file.grant_residence_permit(**terms)
-        return self.save_case(file)
+    def load_for(self, name: str, case_id: UUID | None, cmd: Any) -> Aggregate:
+        file = self.file_for(case_id, ResidenceFile, cmd)
+        if name in schemas.DECISIONS and getattr(cmd, "corrects", None) is None:
+            assert case_id is not None
+            self.require_open_case(case_id)
+        return file
 
     def get_file(self, case_id: UUID) -> ResidenceFile:
         return self.get_aggregate(case_id, ResidenceFile)
 
-    def _file(self, case_id: UUID, expected_version: int | None) -> ResidenceFile:
-        existing = self.find_aggregate(case_id, ResidenceFile)
-        file = existing or self.file_for(case_id, ResidenceFile)  # unknown case: 404 before any version check
-        check_expected_version(existing, expected_version)
-        return file
-
-    @singledispatchmethod
-    def translate(self, domain_event: Any) -> IntegrationEvent | None:
-        return None
-
-    @translate.register
-    def _(self, e: ResidenceFile.ToleratedStayIssued) -> IntegrationEvent:
-        return ev.ToleratedStayIssued(
-            case_id=e.originator_id,
-            subtype=e.subtype,
-            ground_code=e.ground_code,
-            valid_from=e.valid_from,
-            valid_until=e.valid_until,
-            work_permitted=e.work_permitted,
-            residence_condition=e.residence_condition,
-        )
-
-    @translate.register
-    def _(self, e: ResidenceFile.IdentityClarified) -> IntegrationEvent:
-        return ev.IdentityClarified(case_id=e.originator_id, clarified_on=e.clarified_on, method=e.method)
-
-    @translate.register
-    def _(self, e: ResidenceFile.ResidencePermitGranted) -> IntegrationEvent:
-        return ev.ResidencePermitGranted(
-            case_id=e.originator_id,
-            norm=e.norm,
-            granted_on=e.granted_on,
-            valid_from=e.valid_from,
-            valid_until=e.valid_until,
-            employment_permitted=e.employment_permitted,
-        )
+    published = {
+        ResidenceFile.ToleratedStayIssued: ev.ToleratedStayIssued,
+        ResidenceFile.CooperationDutyNotified: ev.CooperationDutyNotified,
+        ResidenceFile.IdentityDocumentSubmitted: ev.IdentityDocumentSubmitted,
+        ResidenceFile.IdentityClarified: ev.IdentityClarified,
+        ResidenceFile.ResidencePermitApplied: ev.ResidencePermitApplied,
+        ResidenceFile.FictionCertificateIssued: ev.FictionCertificateIssued,
+        ResidenceFile.ResidencePermitGranted: ev.ResidencePermitGranted,
+        ResidenceFile.SettlementPermitGranted: ev.SettlementPermitGranted,
+        ResidenceFile.ResidencePermitRefused: ev.ResidencePermitRefused,  # outcome only, no grounds
+        ResidenceFile.EmploymentPermissionGranted: ev.EmploymentPermissionGranted,
+        ResidenceFile.DepartureObligationEnforceable: ev.DepartureObligationEnforceable,
+        ResidenceFile.DepartureRecorded: ev.DepartureRecorded,
+        ResidenceFile.NaturalisationApplied: ev.NaturalisationApplied,
+        ResidenceFile.NaturalisationCertificateHandedOver: ev.NaturalisationCertificateHandedOver,
+    }
 
 
-INTERNAL_EVENTS: tuple[type[Any], ...] = (ResidenceFile.FileOpened,)
+INTERNAL_EVENTS: tuple[type[Any], ...] = (
+    ResidenceFile.FileOpened,
+    ResidenceFile.IdentityDeceptionEstablished,
+    ResidenceFile.CriminalConvictionNotified,
+    ResidenceFile.RemovalScheduled,
+    ResidenceFile.NaturalisationRequirementAssessed,
+    ResidenceFile.RowImported,
+)

@@ -1,8 +1,15 @@
-"""The foreign office's file on a KIM case: tolerations, identity, permits."""
+"""The foreign office's file on a KIM case: status, identity, applications, decisions.
+
+Some of what is recorded here never leaves the foreign office: identity deception
+findings, criminal convictions (MiStra), removal dates (secret, § 59 Abs. 1 S. 8
+AufenthG) and naturalisation requirement assessments. Those events exist here and
+have no integration event at all.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -18,62 +25,159 @@ class IdentityAlreadyClarifiedError(DomainRuleViolationError):
     """Identity is clarified once; corrections are separate events."""
 
 
+class NoPendingApplicationError(DomainRuleViolationError):
+    """A refusal needs a pending application under the same norm."""
+
+
 class ResidenceFile(Aggregate):
-    """The Ausländerbehörde's record of one case (id = case id)."""
+    """The Ausländerbehörde's (and naturalisation authority's) record of one case (id = case id)."""
 
     @event("FileOpened")
     def __init__(self, id: UUID) -> None:  # noqa: A002 - eventsourcing takes the id from it
-        self.tolerated_stays: list[dict[str, object]] = []
+        self.tolerated_stays: list[dict[str, Any]] = []
         self.identity_clarified_on: date | None = None
-        self.permits: list[dict[str, object]] = []
+        self.pending_applications: dict[str, date] = {}
+        self.permits: list[dict[str, Any]] = []
+        self.decisions: list[dict[str, Any]] = []
+        self.internal_findings: list[dict[str, Any]] = []
+        self.imported_refs: set[str] = set()
 
-    def issue_tolerated_stay(self, valid_from: date, valid_until: date, **terms: object) -> None:
+    # --- status ----------------------------------------------------------------------
+
+    def issue_tolerated_stay(self, valid_from: date, valid_until: date, **terms: Any) -> None:
         """Issue a Duldung for a period."""
         check_period(valid_from, valid_until)
         self._tolerated_stay_issued(valid_from=valid_from, valid_until=valid_until, **terms)
 
     @event("ToleratedStayIssued")
-    def _tolerated_stay_issued(
-        self,
-        subtype: str,
-        ground_code: str,
-        valid_from: date,
-        valid_until: date,
-        work_permitted: bool,
-        residence_condition: bool,
-        remarks: str | None,
-    ) -> None:
-        self.tolerated_stays.append(
-            {"subtype": subtype, "valid_from": valid_from, "valid_until": valid_until}
-        )
+    def _tolerated_stay_issued(self, subtype: str, ground_code: str, valid_from: date, valid_until: date,
+                               work_permitted: bool, residence_condition: bool, remarks: str | None,
+                               corrects: UUID | None) -> None:
+        self.tolerated_stays.append({"subtype": subtype, "valid_from": valid_from, "valid_until": valid_until})
 
-    def clarify_identity(self, clarified_on: date, method: str, document_ref: str | None) -> None:
+    @event("CooperationDutyNotified")
+    def notify_cooperation_duty(self, notified_on: date, required_act_codes: list[str], deadline: date,
+                                instruction_text: str | None, corrects: UUID | None) -> None:
+        """Tell the person which acts of cooperation are owed, and by when (Belehrung)."""
+
+    @event("IdentityDocumentSubmitted")
+    def submit_identity_document(self, submitted_on: date, document_type: str, valid_until: date | None,
+                                 document_ref: str | None, corrects: UUID | None) -> None:
+        """Record a submitted identity document (the document stays here)."""
+
+    def clarify_identity(self, clarified_on: date, method: str, document_ref: str | None,
+                         corrects: UUID | None = None) -> None:
         """Record that the person's identity is clarified."""
-        if self.identity_clarified_on is not None:
+        if self.identity_clarified_on is not None and corrects is None:
             msg = "Die Identität ist bereits als geklärt erfasst."
             raise IdentityAlreadyClarifiedError(msg)
-        self._identity_clarified(clarified_on=clarified_on, method=method, document_ref=document_ref)
+        self._identity_clarified(clarified_on=clarified_on, method=method, document_ref=document_ref,
+                                 corrects=corrects)
 
     @event("IdentityClarified")
-    def _identity_clarified(self, clarified_on: date, method: str, document_ref: str | None) -> None:
+    def _identity_clarified(self, clarified_on: date, method: str, document_ref: str | None,
+                            corrects: UUID | None) -> None:
         self.identity_clarified_on = clarified_on
 
-    def grant_residence_permit(self, valid_from: date, valid_until: date, **terms: object) -> None:
-        """Grant a residence permit under a norm."""
+    @event("IdentityDeceptionEstablished")
+    def establish_identity_deception(self, established_on: date, finding: str, effect_code: str) -> None:
+        """Internal: a finding of identity deception (ABH/EBB only)."""
+        self.internal_findings.append({"kind": "deception", "on": established_on, "effect": effect_code})
+
+    # --- applications and decisions -----------------------------------------------
+
+    @event("ResidencePermitApplied")
+    def apply_for_residence_permit(self, applied_on: date, norm: str, corrects: UUID | None) -> None:
+        """Record an application for a residence title."""
+        self.pending_applications[norm] = applied_on
+
+    @event("FictionCertificateIssued")
+    def issue_fiction_certificate(self, issued_on: date, subsection: str, valid_until: date,
+                                  corrects: UUID | None) -> None:
+        """Issue a Fiktionsbescheinigung (§ 81 Abs. 3–5)."""
+
+    def grant_residence_permit(self, valid_from: date, valid_until: date, **terms: Any) -> None:
+        """Grant a residence permit under a norm (a decision by a person)."""
         check_period(valid_from, valid_until)
         self._permit_granted(valid_from=valid_from, valid_until=valid_until, **terms)
 
     @event("ResidencePermitGranted")
-    def _permit_granted(
-        self,
-        norm: str,
-        granted_on: date,
-        valid_from: date,
-        valid_until: date,
-        employment_permitted: bool,
-        conditions: str | None,
-    ) -> None:
+    def _permit_granted(self, norm: str, granted_on: date, valid_from: date, valid_until: date,
+                        employment_permitted: bool, conditions: str | None, decided_by: str,
+                        rule_version_ids: list[str], corrects: UUID | None) -> None:
+        self.pending_applications.pop(norm, None)
         self.permits.append({"norm": norm, "valid_from": valid_from, "valid_until": valid_until})
+        self.decisions.append({"norm": norm, "outcome": "granted", "decided_by": decided_by,
+                               "rule_version_ids": rule_version_ids})
+
+    @event("SettlementPermitGranted")
+    def grant_settlement_permit(self, norm: str, granted_on: date, decided_by: str, rule_version_ids: list[str],
+                                corrects: UUID | None) -> None:
+        """Grant a settlement permit (a decision by a person)."""
+        self.pending_applications.pop(norm, None)
+        self.permits.append({"norm": norm, "valid_from": granted_on, "valid_until": None})
+        self.decisions.append({"norm": norm, "outcome": "granted", "decided_by": decided_by,
+                               "rule_version_ids": rule_version_ids})
+
+    def refuse_residence_permit(self, norm: str, **terms: Any) -> None:
+        """Refuse a pending application (a decision by a person)."""
+        if norm not in self.pending_applications and terms.get("corrects") is None:
+            msg = "Für diese Rechtsgrundlage liegt kein offener Antrag vor."
+            raise NoPendingApplicationError(msg)
+        self._permit_refused(norm=norm, **terms)
+
+    @event("ResidencePermitRefused")
+    def _permit_refused(self, norm: str, refused_on: date, ground_codes: list[str], conviction_ground: bool,
+                        decided_by: str, rule_version_ids: list[str], corrects: UUID | None) -> None:
+        self.pending_applications.pop(norm, None)
+        self.decisions.append({"norm": norm, "outcome": "refused", "decided_by": decided_by,
+                               "rule_version_ids": rule_version_ids})
+
+    @event("EmploymentPermissionGranted")
+    def grant_employment_permission(self, granted_on: date, scope_code: str, valid_until: date | None,
+                                    employer: str | None, ba_consent_ref: str | None, corrects: UUID | None) -> None:
+        """Permit employment (the employer stays here)."""
+
+    # --- things that never leave the foreign office -------------------------------------
+
+    @event("CriminalConvictionNotified")
+    def notify_criminal_conviction(self, convicted_on: date, court: str, sanction_code: str, day_fines: int | None,
+                                   prison_months: int | None, foreigner_only_offence: bool, hate_motive: bool) -> None:
+        """Internal (Art. 10): a conviction reported under MiStra Nr. 42."""
+        self.internal_findings.append({"kind": "conviction", "on": convicted_on, "day_fines": day_fines})
+
+    @event("DepartureObligationEnforceable")
+    def make_departure_enforceable(self, enforceable_on: date, basis_code: str, departure_deadline: date | None,
+                                   corrects: UUID | None) -> None:
+        """The obligation to leave became enforceable."""
+
+    @event("RemovalScheduled")
+    def schedule_removal(self, removal_on: date, route: str) -> None:
+        """SECRET: a scheduled removal; never published, never projected elsewhere."""
+
+    @event("DepartureRecorded")
+    def record_departure(self, departed_on: date, kind: str, corrects: UUID | None) -> None:
+        """The person left Germany."""
+
+    # --- naturalisation ------------------------------------------------------------------
+
+    @event("NaturalisationApplied")
+    def apply_for_naturalisation(self, applied_on: date, basis: str, corrects: UUID | None) -> None:
+        """Record an application for naturalisation."""
+
+    @event("NaturalisationRequirementAssessed")
+    def assess_naturalisation_requirement(self, requirement: str, met: bool, rule_version_id: str,
+                                          assessed_by: str) -> None:
+        """Internal: one requirement assessed, with the rule version shown."""
+
+    @event("NaturalisationCertificateHandedOver")
+    def hand_over_naturalisation_certificate(self, handed_over_on: date, corrects: UUID | None) -> None:
+        """The certificate was handed over: the person is a German citizen."""
+
+    @event("RowImported")
+    def record_import(self, ref: str) -> None:
+        """Remember an imported row, so that importing the file again changes nothing."""
+        self.imported_refs.add(ref)
 
 
 def check_period(valid_from: date, valid_until: date) -> None:

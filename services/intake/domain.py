@@ -1,14 +1,15 @@
-"""Intake's case file: the person, their consents, and the opening of the KIM case.
+"""Intake's case file: the person, referrals, consents, and KIM case management.
 
 The aggregate id is the case id, minted here when the person is registered; every
-other service keys its own records of the case by it.
+other service keys its own records of the case by it. Corrections are new events
+that name the event they correct; nothing is edited in place.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -19,12 +20,36 @@ class CaseAlreadyOpenError(DomainRuleViolationError):
     """A case can be opened once."""
 
 
+class CaseNotOpenError(DomainRuleViolationError):
+    """Case management needs an open case."""
+
+
+class CaseClosedError(DomainRuleViolationError):
+    """A closed case takes no new events except corrections."""
+
+
 class DuplicateConsentError(DomainRuleViolationError):
     """A consent id can be recorded once."""
 
 
+class UnknownConsentError(DomainRuleViolationError):
+    """The consent is not recorded for this case."""
+
+
+class ConsentAlreadyRevokedError(DomainRuleViolationError):
+    """A consent cannot be revoked twice."""
+
+
+IMPORT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:de:nrw:kim:intake:import")
+
+
 class Case(Aggregate):
     """A KIM case file at intake."""
+
+    @staticmethod
+    def create_id(import_ref: str | None = None, **_: Any) -> UUID:
+        """A new case id; an imported registration gets one derived from its row."""
+        return uuid5(IMPORT_NAMESPACE, import_ref) if import_ref else uuid4()
 
     @event("PersonRegistered")
     def __init__(
@@ -37,6 +62,7 @@ class Case(Aggregate):
         languages: list[str],
         claimed_nationalities: list[str],
         contact: str | None,
+        import_ref: str | None = None,
     ) -> None:
         self.person_id = person_id
         self.registered_on = registered_on
@@ -48,40 +74,74 @@ class Case(Aggregate):
         self.contact = contact
         self.consents: dict[str, dict[str, Any]] = {}
         self.opened_on: date | None = None
+        self.closed_on: date | None = None
         self.case_manager_id: str | None = None
+        self.imported_refs: set[str] = {import_ref} if import_ref else set()
 
     @property
     def status(self) -> str:
-        """``registered`` until the case is opened, then ``open``."""
+        """``registered``, ``open`` or ``closed``."""
+        if self.closed_on:
+            return "closed"
         return "open" if self.opened_on else "registered"
+
+    # --- person and referral -----------------------------------------------------
+
+    def receive_referral(self, received_on: date, source: str, reason_codes: list[str], corrects: UUID | None) -> None:
+        self.check_accepts(corrects)
+        self._referral_received(received_on=received_on, source=source, reason_codes=reason_codes, corrects=corrects)
+
+    @event("ReferralReceived")
+    def _referral_received(self, received_on: date, source: str, reason_codes: list[str], corrects: UUID | None) -> None:
+        pass
+
+    # --- consent -----------------------------------------------------------------
 
     def grant_consent(self, consent_id: UUID, **terms: Any) -> None:
         """Record a consent the person gave."""
-        self.check_consent_is_new(consent_id)
+        self.check_accepts(None)
+        if str(consent_id) in self.consents:
+            msg = "Diese Einwilligung ist bereits erfasst."
+            raise DuplicateConsentError(msg)
         self._consent_granted(consent_id=consent_id, **terms)
 
     @event("ConsentGranted")
     def _consent_granted(
-        self,
-        consent_id: UUID,
-        scopes: list[dict[str, Any]],
-        purpose: str,
-        valid_from: date,
-        valid_until: date,
-        form_version: str,
-        language: str,
-        interpreter_used: bool,
+        self, consent_id: UUID, scopes: list[dict[str, Any]], purpose: str, valid_from: date, valid_until: date,
+        form_version: str, language: str, interpreter_used: bool,
     ) -> None:
-        self.consents[str(consent_id)] = {
-            "scopes": scopes,
-            "purpose": purpose,
-            "valid_from": valid_from,
-            "valid_until": valid_until,
-        }
+        self.consents[str(consent_id)] = {"scopes": scopes, "purpose": purpose, "revoked_on": None}
+
+    def change_consent_scope(self, consent_id: UUID, scopes: list[dict[str, Any]], effective_on: date) -> None:
+        """Narrow or widen a consent from a date on."""
+        self.check_consent_is_live(consent_id)
+        self._consent_scope_changed(consent_id=consent_id, scopes=scopes, effective_on=effective_on)
+
+    @event("ConsentScopeChanged")
+    def _consent_scope_changed(self, consent_id: UUID, scopes: list[dict[str, Any]], effective_on: date) -> None:
+        consent = self.consents[str(consent_id)]
+        # Recipients dropped from the scope still received data under it (Art. 19 DSGVO).
+        consent["named"] = sorted(set(consent.get("named", [])) | {s["recipient"] for s in consent["scopes"]})
+        consent["scopes"] = scopes
+
+    def revoke_consent(self, consent_id: UUID, effective_on: date) -> None:
+        """Revoke a consent for the future; its record stays as proof."""
+        self.check_consent_is_live(consent_id)
+        consent = self.consents[str(consent_id)]
+        recipients = sorted(set(consent.get("named", [])) | {s["recipient"] for s in consent["scopes"]})
+        self._consent_revoked(consent_id=consent_id, effective_on=effective_on, prior_recipients=recipients)
+
+    @event("ConsentRevoked")
+    def _consent_revoked(self, consent_id: UUID, effective_on: date, prior_recipients: list[str]) -> None:
+        self.consents[str(consent_id)]["revoked_on"] = effective_on
+
+    # --- case management -------------------------------------------------------------
 
     def open(self, opened_on: date, case_manager_id: str) -> None:
         """Open the KIM case and assign it to a case manager."""
-        self.check_not_open()
+        if self.opened_on is not None:
+            msg = "Der Fall ist bereits eröffnet."
+            raise CaseAlreadyOpenError(msg)
         self._opened(opened_on=opened_on, case_manager_id=case_manager_id, person_id=self.person_id)
 
     @event("CaseOpened")
@@ -89,12 +149,64 @@ class Case(Aggregate):
         self.opened_on = opened_on
         self.case_manager_id = case_manager_id
 
-    def check_not_open(self) -> None:
-        if self.opened_on is not None:
-            msg = "Der Fall ist bereits eröffnet."
-            raise CaseAlreadyOpenError(msg)
+    def close(self, closed_on: date, reason: str) -> None:
+        """Close the case."""
+        self.check_open(None)
+        self._closed(closed_on=closed_on, reason=reason)
 
-    def check_consent_is_new(self, consent_id: UUID) -> None:
-        if str(consent_id) in self.consents:
-            msg = "Diese Einwilligung ist bereits erfasst."
-            raise DuplicateConsentError(msg)
+    @event("CaseClosed")
+    def _closed(self, closed_on: date, reason: str) -> None:
+        self.closed_on = closed_on
+
+    def agree_integration_plan(self, corrects: UUID | None, **plan: Any) -> None:
+        self.check_open(corrects)
+        self._plan_agreed(corrects=corrects, **plan)
+
+    @event("IntegrationPlanAgreed")
+    def _plan_agreed(self, agreed_on: date, target_pathway: str, milestones: list[dict[str, Any]],
+                     corrects: UUID | None) -> None:
+        pass
+
+    def hold_case_conference(self, corrects: UUID | None, **conference: Any) -> None:
+        self.check_open(corrects)
+        self._conference_held(corrects=corrects, **conference)
+
+    @event("CaseConferenceHeld")
+    def _conference_held(self, held_on: date, participants: list[str], agreed_action_codes: list[str],
+                         minutes: str | None, corrects: UUID | None) -> None:
+        pass
+
+    def refer_to_return_counselling(self, referred_on: date, provider_code: str, corrects: UUID | None) -> None:
+        self.check_open(corrects)
+        self._return_referred(referred_on=referred_on, provider_code=provider_code, corrects=corrects)
+
+    @event("ReturnCounsellingReferred")
+    def _return_referred(self, referred_on: date, provider_code: str, corrects: UUID | None) -> None:
+        pass
+
+    @event("RowImported")
+    def record_import(self, ref: str) -> None:
+        """Remember an imported row, so that importing the file again changes nothing."""
+        self.imported_refs.add(ref)
+
+    # --- invariants --------------------------------------------------------------------
+
+    def check_accepts(self, corrects: UUID | None) -> None:
+        if self.closed_on is not None and corrects is None:
+            msg = "Der Fall ist abgeschlossen; nur Berichtigungen sind möglich."
+            raise CaseClosedError(msg)
+
+    def check_open(self, corrects: UUID | None) -> None:
+        self.check_accepts(corrects)
+        if self.opened_on is None:
+            msg = "Der Fall ist noch nicht eröffnet."
+            raise CaseNotOpenError(msg)
+
+    def check_consent_is_live(self, consent_id: UUID) -> None:
+        consent = self.consents.get(str(consent_id))
+        if consent is None:
+            msg = "Diese Einwilligung ist für den Fall nicht erfasst."
+            raise UnknownConsentError(msg)
+        if consent["revoked_on"] is not None:
+            msg = "Die Einwilligung ist bereits widerrufen."
+            raise ConsentAlreadyRevokedError(msg)

@@ -1,22 +1,17 @@
-"""Requests and answers of the intake API."""
+"""Commands and answers of the intake API."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.commands import Command, CommandSpec, Correctable
 from shared.events.base import Code
-from shared.events.catalogue import ConsentScope, IsoCountry, IsoLanguage
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    expected_version: int | None = Field(
-        None, ge=0, description="Optimistic concurrency: the case version the caller last saw."
-    )
+from shared.events.common import ConsentScope, IsoCountry, IsoLanguage, Norm, Purpose, Recipient
+from shared.events.intake import Milestone
 
 
 class RegisterPerson(BaseModel):
@@ -40,12 +35,20 @@ class RegisterPerson(BaseModel):
         return self
 
 
+class ReceiveReferral(Correctable):
+    """Record who referred the person and why."""
+
+    received_on: date
+    source: Literal["self", "foreign_office", "jobcenter", "welfare_organisation", "school", "other"]
+    reason_codes: list[Code] = Field(default_factory=list, max_length=10)
+
+
 class GrantConsent(Command):
     """Record a consent: named recipients with categories, a concrete purpose, a term."""
 
     consent_id: UUID
     scopes: list[ConsentScope] = Field(min_length=1, max_length=10)
-    purpose: Code
+    purpose: Purpose
     valid_from: date
     valid_until: date
     form_version: Code
@@ -57,7 +60,36 @@ class GrantConsent(Command):
         if self.valid_until < self.valid_from:
             msg = "valid_until must not be before valid_from"
             raise ValueError(msg)
+        if self.valid_until >= _years_later(self.valid_from, 2):
+            msg = "a consent is valid for at most 24 months, then it must be renewed"
+            raise ValueError(msg)
+        if len({s.recipient for s in self.scopes}) != len(self.scopes):
+            msg = "each recipient may be named once"
+            raise ValueError(msg)
         return self
+
+
+def _years_later(day: date, years: int) -> date:
+    """The same calendar day ``years`` later (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class ChangeConsentScope(Command):
+    """Replace the scope of a consent from a date on."""
+
+    consent_id: UUID
+    scopes: list[ConsentScope] = Field(min_length=1, max_length=10)
+    effective_on: date
+
+
+class RevokeConsent(Command):
+    """Revoke a consent, effective for the future."""
+
+    consent_id: UUID
+    effective_on: date
 
 
 class OpenCase(Command):
@@ -65,6 +97,52 @@ class OpenCase(Command):
 
     opened_on: date
     case_manager_id: Code
+
+
+class CloseCase(Command):
+    """Close the KIM case."""
+
+    closed_on: date
+    reason: Literal["goal_reached", "moved", "departed", "naturalised", "consent_revoked", "other"]
+
+
+class AgreeIntegrationPlan(Correctable):
+    """Agree an integration plan: target pathway, milestones with due dates."""
+
+    agreed_on: date
+    target_pathway: Norm
+    milestones: list[Milestone] = Field(default_factory=list, max_length=20)
+
+
+class HoldCaseConference(Correctable):
+    """Record a case conference; the minutes stay with intake."""
+
+    held_on: date
+    participants: list[Recipient] = Field(min_length=1, max_length=7)
+    agreed_action_codes: list[Code] = Field(default_factory=list, max_length=20)
+    minutes: str | None = Field(None, max_length=20000, description="Internal; never leaves intake.")
+
+
+class ReferToReturnCounselling(Correctable):
+    """Refer the person to return counselling."""
+
+    referred_on: date
+    provider_code: Code
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("register_person", "", RegisterPerson, 201, "Person erfassen (neue Fallakte)", creates_case=True),  # type: ignore[arg-type]
+    CommandSpec("receive_referral", "referrals", ReceiveReferral, 201, "Zuweisung erfassen"),
+    CommandSpec("grant_consent", "consents", GrantConsent, 201, "Einwilligung erfassen"),
+    CommandSpec("change_consent_scope", "consent-scope-changes", ChangeConsentScope, 201, "Einwilligung ändern"),
+    CommandSpec("revoke_consent", "consent-revocations", RevokeConsent, 201, "Einwilligung widerrufen"),
+    CommandSpec("open_case", "opening", OpenCase, 200, "Fall eröffnen"),
+    CommandSpec("close_case", "closing", CloseCase, 200, "Fall abschließen"),
+    CommandSpec("agree_integration_plan", "integration-plans", AgreeIntegrationPlan, 201, "Integrationsplan vereinbaren"),
+    CommandSpec("hold_case_conference", "case-conferences", HoldCaseConference, 201, "Fallkonferenz erfassen"),
+    CommandSpec("refer_to_return_counselling", "return-counselling-referrals", ReferToReturnCounselling, 201,
+                "Rückkehrberatung vermitteln"),
+)
 
 
 class IntakeCasePublic(BaseModel):
@@ -81,5 +159,6 @@ class IntakeCasePublic(BaseModel):
     languages: list[str]
     claimed_nationalities: list[str]
     opened_on: date | None
+    closed_on: date | None
     case_manager_id: str | None
-    consents: int
+    consents: list[dict[str, object]]

@@ -9,21 +9,17 @@ from fastapi import APIRouter, Depends
 
 from services.kobiz import schemas
 from services.kobiz.application import KobizApplication
-from shared.api import CommandAccepted, accepted
+from shared.commands import add_command_routes
 from shared.deps import get_application
 
 router = APIRouter(prefix="/kobiz", tags=["kobiz"])
 App = Annotated[KobizApplication, Depends(get_application)]
-
-
-@router.post("/cases/{case_id}/counselling-sessions", status_code=201, summary="Perspektivberatung erfassen")
-def record_counselling(case_id: UUID, cmd: schemas.RecordCounselling, app: App) -> CommandAccepted:
-    """Record a perspective counselling session; only its codes are shared."""
-    return accepted(app.record_counselling(case_id, cmd))
+add_command_routes(router, schemas.COMMANDS)
 
 
 @router.get("/cases/{case_id}/file", summary="Beratungsakte (vertraulich)")
 def get_file(case_id: UUID, app: App) -> schemas.CounsellingFilePublic:
     """Kobiz's own counselling file, with the notes."""
     file = app.get_file(case_id)
-    return schemas.CounsellingFilePublic(case_id=str(file.id), version=file.version, sessions=file.sessions)
+    return schemas.CounsellingFilePublic(case_id=str(file.id), version=file.version, sessions=file.sessions,
+                                         certificates=file.certificates)

@@ -1,51 +1,49 @@
-"""Kobiz's use cases."""
+"""Kobiz's use cases.
+
+Each command in ``schemas.COMMANDS`` calls the ``CounsellingFile`` method of the
+same name with the command's fields (see ``CaseApplication.handle``).
+"""
 
 from __future__ import annotations
 
-from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
 
-from services.kobiz import schemas
+from eventsourcing.domain import Aggregate
+
 from services.kobiz.domain import CounsellingFile
-from shared.application import DepartmentApplication, Saved, check_expected_version
+from shared.application import DepartmentApplication
 from shared.events import catalogue as ev
-from shared.events.base import IntegrationEvent
 from shared.settings import Service
 
 
 class KobizApplication(DepartmentApplication):
-    """The integration centre: perspective counselling."""
+    """The integration centre: counselling, language, school, training, work."""
 
     name = "Kobiz"
     service = Service.KOBIZ
 
-    def record_counselling(self, case_id: UUID, cmd: schemas.RecordCounselling) -> Saved:
-        existing = self.find_aggregate(case_id, CounsellingFile)
-        file = existing or self.file_for(case_id, CounsellingFile)  # unknown case: 404 before any version check
-        check_expected_version(existing, cmd.expected_version)
-        data = cmd.model_dump(exclude={"expected_version"})
-        data["pathways_discussed"] = [n.value for n in cmd.pathways_discussed]
-        file.hold_counselling(**data)
-        return self.save_case(file)
+    def load_for(self, name: str, case_id: UUID | None, cmd: Any) -> Aggregate:
+        return self.file_for(case_id, CounsellingFile, cmd)
 
     def get_file(self, case_id: UUID) -> CounsellingFile:
         return self.get_aggregate(case_id, CounsellingFile)
 
-    @singledispatchmethod
-    def translate(self, domain_event: Any) -> IntegrationEvent | None:
-        return None
+    # Codes only: notes, counsellor, employers, schools, attests and certificate
+    # numbers are not fields of any integration event (§ 88 AufenthG, Art. 9).
+    published = {
+        CounsellingFile.PerspectiveCounsellingHeld: ev.PerspectiveCounsellingHeld,
+        CounsellingFile.LanguageCourseEnrolled: ev.LanguageCourseEnrolled,
+        CounsellingFile.LanguageCertificateObtained: ev.LanguageCertificateObtained,
+        CounsellingFile.CivicTestPassed: ev.CivicTestPassed,
+        CounsellingFile.IntegrationCourseCompleted: ev.IntegrationCourseCompleted,
+        CounsellingFile.SchoolAttendanceEvidenced: ev.SchoolAttendanceEvidenced,
+        CounsellingFile.TrainingContractConcluded: ev.TrainingContractConcluded,
+        CounsellingFile.TrainingTerminated: ev.TrainingTerminated,
+        CounsellingFile.LivelihoodAssessed: ev.LivelihoodAssessed,
+        CounsellingFile.EmploymentTaken: ev.EmploymentTaken,
+        CounsellingFile.HealthExemptionClaimed: ev.HealthExemptionClaimed,
+    }
 
-    @translate.register
-    def _(self, e: CounsellingFile.PerspectiveCounsellingHeld) -> IntegrationEvent:
-        # Codes only: the notes and the counsellor stay in kobiz (§ 88 AufenthG).
-        return ev.PerspectiveCounsellingHeld(
-            case_id=e.originator_id,
-            held_on=e.held_on,
-            topic_codes=e.topic_codes,
-            pathways_discussed=e.pathways_discussed,
-            next_step_codes=e.next_step_codes,
-        )
 
-
-INTERNAL_EVENTS: tuple[type[Any], ...] = (CounsellingFile.FileOpened,)
+INTERNAL_EVENTS: tuple[type[Any], ...] = (CounsellingFile.FileOpened, CounsellingFile.RowImported)

@@ -1,32 +1,146 @@
-"""Requests and answers of the kobiz API."""
+"""Commands and answers of the Kobiz API."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, model_validator
 
+from shared.commands import CommandSpec, Correctable
 from shared.events.base import Code
-from shared.events.catalogue import Norm
+from shared.events.common import Norm
 
 
-class RecordCounselling(BaseModel):
-    """Record a perspective counselling session. Notes stay inside kobiz."""
+class HoldCounselling(Correctable):
+    """Record a perspective counselling session. Notes stay inside Kobiz."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    expected_version: int | None = Field(None, ge=0, description="The file version the caller last saw (0: none yet).")
     held_on: date
     counsellor_id: Code
     topic_codes: list[Code] = Field(default_factory=list, max_length=20)
-    pathways_discussed: list[Norm] = Field(default_factory=list, max_length=11)
+    pathways_discussed: list[Norm] = Field(default_factory=list, max_length=14)
     next_step_codes: list[Code] = Field(default_factory=list, max_length=20)
     notes: str | None = Field(None, max_length=20000, description="Confidential (§ 88 AufenthG); never published.")
 
 
+class EnrolInLanguageCourse(Correctable):
+    """Enrol in an integration course (§ 44) or a vocational language course (§ 45a)."""
+
+    course_type: Literal["integration_course", "vocational_language_course"]
+    provider_code: Code
+    starts_on: date
+    mandatory: bool = False
+
+
+class RecordLanguageCertificate(Correctable):
+    """Record a language certificate."""
+
+    level: Literal["A1", "A2", "B1", "B2", "C1", "C2"]
+    exam_body: Code
+    obtained_on: date
+    oral_only: bool = False
+    certificate_number: str | None = Field(None, max_length=100, description="Stays in Kobiz.")
+
+
+class RecordCivicTest(Correctable):
+    """Record a passed 'Leben in Deutschland' or naturalisation test."""
+
+    test: Literal["life_in_germany", "naturalisation_test"]
+    passed_on: date
+
+
+class CompleteIntegrationCourse(Correctable):
+    """Record that the integration course was completed."""
+
+    completed_on: date
+
+
+class EvidenceSchoolAttendance(Correctable):
+    """Record a child's school attendance for a school year."""
+
+    child_id: UUID
+    school_year: str = Field(pattern=r"^\d{4}/\d{2}$")
+    attending: bool
+    evidenced_on: date
+    school_name: str | None = Field(None, max_length=300, description="Stays in Kobiz.")
+
+
+class ConcludeTrainingContract(Correctable):
+    """Record a training contract."""
+
+    occupation_code: Code
+    qualified: bool
+    starts_on: date
+    ends_on: date
+    chamber_registered: bool
+    employer: str | None = Field(None, max_length=300, description="Stays in Kobiz.")
+
+    @model_validator(mode="after")
+    def _check_term(self) -> ConcludeTrainingContract:
+        if self.ends_on < self.starts_on:
+            msg = "ends_on must not be before starts_on"
+            raise ValueError(msg)
+        return self
+
+
+class TerminateTraining(Correctable):
+    """Record that training ended before its term."""
+
+    terminated_on: date
+    reason_code: Code
+
+
+class AssessLivelihood(Correctable):
+    """Record how far own income covers the livelihood."""
+
+    assessed_on: date
+    coverage_percent: int = Field(ge=0, le=100)
+    receives_sgb2: bool
+    receives_sgb12: bool
+
+
+class TakeEmployment(Correctable):
+    """Record employment taken up."""
+
+    since: date
+    hours_per_week: int = Field(ge=1, le=60)
+    social_insurance: bool
+    employer: str | None = Field(None, max_length=300, description="Stays in Kobiz.")
+
+
+class ClaimHealthExemption(Correctable):
+    """Record a health exemption claim (Art. 9)."""
+
+    claimed_on: date
+    norm: Norm
+    attest_ref: str | None = Field(None, max_length=200, description="Stays in Kobiz.")
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("hold_counselling", "counselling-sessions", HoldCounselling, 201, "Perspektivberatung erfassen"),
+    CommandSpec("enrol_in_language_course", "language-courses", EnrolInLanguageCourse, 201, "Sprachkurs-Anmeldung"),
+    CommandSpec("record_language_certificate", "language-certificates", RecordLanguageCertificate, 201,
+                "Sprachzertifikat erfassen"),
+    CommandSpec("record_civic_test", "civic-tests", RecordCivicTest, 201, "Test bestanden (LiD/Einbürgerungstest)"),
+    CommandSpec("complete_integration_course", "integration-course-completions", CompleteIntegrationCourse, 201,
+                "Integrationskurs abgeschlossen"),
+    CommandSpec("evidence_school_attendance", "school-attendance", EvidenceSchoolAttendance, 201,
+                "Schulbesuch nachgewiesen"),
+    CommandSpec("conclude_training_contract", "training-contracts", ConcludeTrainingContract, 201,
+                "Ausbildungsvertrag erfassen"),
+    CommandSpec("terminate_training", "training-terminations", TerminateTraining, 201, "Ausbildungsabbruch erfassen"),
+    CommandSpec("assess_livelihood", "livelihood-assessments", AssessLivelihood, 201, "Lebensunterhalt bewerten"),
+    CommandSpec("take_employment", "employments", TakeEmployment, 201, "Beschäftigung erfassen"),
+    CommandSpec("claim_health_exemption", "health-exemptions", ClaimHealthExemption, 201,
+                "Gesundheitliche Ausnahme geltend machen"),
+)
+
+
 class CounsellingFilePublic(BaseModel):
-    """Kobiz's own record of a case, with the notes (kobiz staff only)."""
+    """Kobiz's own record of a case, with the notes (Kobiz staff only)."""
 
     case_id: str
     version: int
     sessions: list[dict[str, object]]
+    certificates: list[dict[str, object]]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from shared.settings import Service
 
-Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$")]
 """A short machine code (no free text may cross a boundary)."""
 
 WIRE_TYPE_PREFIX = "de.nrw.kim"
@@ -36,6 +36,8 @@ class IntegrationEvent(WireModel):
     version: ClassVar[int] = 1
 
     case_id: UUID
+    corrects: UUID | None = None
+    """The CloudEvents id of an earlier event of the same case that this one corrects."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

@@ -19,16 +19,15 @@ from dataclasses import dataclass, field
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from shared import policy
-from shared.projection.store import CaseHistoryStore, ConsumedRecord, OffsetFencingError
+from shared.projection.store import CaseHistoryStore, ConsumedRecord, OffsetFencingError, Withheld
 from shared.settings import Service
 from shared.wire import PoisonMessageError, decode
 
 log = logging.getLogger(__name__)
 
 
-def classify(service: Service, record: object) -> ConsumedRecord:
-    """Decode a Kafka record and decide whether this service may keep it."""
+def classify(record: object) -> ConsumedRecord:
+    """Decode a Kafka record; a record that is not a valid event becomes poison."""
     topic, partition, offset = record.topic, record.partition, record.offset  # type: ignore[attr-defined]
     headers = [(k, v) for k, v in (record.headers or [])]  # type: ignore[attr-defined]
     key, value = record.key, record.value  # type: ignore[attr-defined]
@@ -36,8 +35,24 @@ def classify(service: Service, record: object) -> ConsumedRecord:
         envelope = decode(headers, key, value)
     except PoisonMessageError as exc:
         return ConsumedRecord(topic, partition, offset, poison_reason=str(exc), key=key, value=value, headers=headers)
-    accepted = policy.may_receive(service, envelope.type)
-    return ConsumedRecord(topic, partition, offset, envelope=envelope, accepted=accepted)
+    return ConsumedRecord(topic, partition, offset, envelope=envelope)
+
+
+def fetch(consumer: KafkaConsumer, pointers: Sequence[Withheld], timeout_s: float = 30.0) -> list[ConsumedRecord]:
+    """Read the records behind withheld pointers again from Kafka (a consumer without a group)."""
+    found: list[ConsumedRecord] = []
+    for pointer in sorted(pointers, key=lambda p: (p.topic, p.partition, p.offset)):
+        tp = TopicPartition(pointer.topic, pointer.partition)
+        consumer.assign([tp])
+        consumer.seek(tp, pointer.offset)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            batch = consumer.poll(timeout_ms=500, max_records=1).get(tp, [])
+            if batch:
+                if batch[0].offset == pointer.offset:
+                    found.append(classify(batch[0]))
+                break
+    return found
 
 
 @dataclass
@@ -47,6 +62,9 @@ class ProjectorStats:
     batches: int = 0
     records: int = 0
     applied: int = 0
+    withheld: int = 0
+    released: int = 0
+    removed: int = 0
     fenced: int = 0
     errors: int = 0
     lag: dict[str, int] = field(default_factory=dict)
@@ -74,8 +92,10 @@ class Projector:
         consumer_factory: Callable[[], KafkaConsumer],
         topics: Sequence[str],
         *,
+        fetcher_factory: Callable[[], KafkaConsumer] | None = None,
         batch_size: int = 500,
         poll_timeout_ms: int = 200,
+        sweep_interval_s: float = 60.0,
     ) -> None:
         self.service = service
         self.store = store
@@ -84,8 +104,12 @@ class Projector:
         self.batch_size = batch_size
         self.poll_timeout_ms = poll_timeout_ms
         self.expected: dict[tuple[str, int], int | None] = {}
+        self.fetcher_factory = fetcher_factory
+        self.sweep_interval_s = sweep_interval_s
         self.stats = ProjectorStats()
         self.consumer: KafkaConsumer | None = None
+        self._last_lag_report = 0.0
+        self._next_sweep = 0.0
 
     def seek_to_stored(self, partitions: list[TopicPartition]) -> None:
         """Resume every partition at the offset stored with the view."""
@@ -129,16 +153,41 @@ class Projector:
         self.consumer.subscribe(self.topics, listener=_Rebalance(self))
         while not stop.is_set():
             polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)
-            records = [classify(self.service, r) for batch in polled.values() for r in batch]
+            records = [classify(r) for batch in polled.values() for r in batch]
             if records:
                 self.apply(records)
+            if time.monotonic() >= self._next_sweep:
+                self.sweep()
             self._report_lag()
+
+    def sweep(self) -> None:
+        """Apply consents that began, ended or changed since the last sweep, and release
+        whatever a live consent covers but is still withheld (e.g. after a crash)."""
+        outcome = self.store.sweep()
+        self.stats.removed += outcome.removed
+        self.release(self.store.releasable())
+        self._next_sweep = time.monotonic() + self.sweep_interval_s
+
+    def release(self, pointers: Sequence[Withheld]) -> None:
+        """Fetch withheld records that a consent now covers and bring them into the view."""
+        if not pointers or self.fetcher_factory is None:
+            return
+        started = time.monotonic()
+        fetcher = self.fetcher_factory()
+        try:
+            records = fetch(fetcher, pointers)
+        finally:
+            fetcher.close()
+        released = self.store.release(records)
+        self.stats.released += released
+        log.info("projector %s: released %d of %d withheld events a consent now covers (%.2fs)",
+                 self.service.value, released, len(pointers), time.monotonic() - started)
 
     def apply(self, records: list[ConsumedRecord]) -> None:
         """Apply one polled batch, or re-seek if the stored offsets moved."""
         assert self.consumer is not None
         try:
-            applied = self.store.apply_batch(records, self.expected)
+            outcome = self.store.apply_batch(records, self.expected)
         except OffsetFencingError:
             self.stats.fenced += 1
             log.info("projector %s: stored offsets moved; resuming from them", self.service.value)
@@ -156,8 +205,11 @@ class Projector:
                 )
         self.stats.batches += 1
         self.stats.records += len(records)
-        self.stats.applied += applied
+        self.stats.applied += outcome.applied
+        self.stats.withheld += outcome.withheld
+        self.stats.removed += outcome.removed
         self._commit_informational(ends)
+        self.release(outcome.releasable)
 
     def _commit_informational(self, ends: dict[tuple[str, int], int]) -> None:
         # Group offsets only show operators the lag; the truth is in the view.
@@ -166,8 +218,6 @@ class Projector:
             self.consumer.commit({TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in ends.items()})
         except Exception:  # noqa: BLE001 - informational commit; a rebalance may reject it
             log.debug("informational offset commit failed", exc_info=True)
-
-    _last_lag_report = 0.0
 
     def _report_lag(self) -> None:
         now = time.monotonic()

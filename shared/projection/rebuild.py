@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from kafka import KafkaConsumer, TopicPartition
 
-from shared.projection.consumer import classify
+from shared.projection.consumer import classify, fetch
 from shared.projection.postgres import PostgresCaseHistoryStore
 from shared.settings import Service
 
@@ -34,7 +34,7 @@ def rebuild(
     progress: Progress | None = None,
 ) -> dict[str, int]:
     """Rebuild ``live`` from the beginning of ``topics``; return row counts of the new view."""
-    scratch = PostgresCaseHistoryStore(live.pool, live.schema, prefix="rebuild_")
+    scratch = PostgresCaseHistoryStore(live.pool, live.schema, prefix="rebuild_", service=service)
     scratch.drop()
     scratch.setup()
     partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
@@ -50,9 +50,7 @@ def rebuild(
         progress(done, total)
     while remaining:
         polled = consumer.poll(timeout_ms=500, max_records=batch_size)
-        records = [
-            classify(service, r) for tp, batch in polled.items() for r in batch if r.offset < end[tp]
-        ]
+        records = [classify(r) for tp, batch in polled.items() for r in batch if r.offset < end[tp]]
         if records:
             scratch.apply_batch(records, expected)
             for r in records:
@@ -64,6 +62,13 @@ def rebuild(
             if consumer.position(tp) >= end[tp]:
                 remaining.discard(tp)
                 consumer.pause(tp)
+    # Events that arrived before the consent covering them (other topics are read
+    # at their own pace) are released now, as the live projector would.
+    scratch.sweep()
+    pending = scratch.releasable()
+    if pending:
+        consumer.resume(*partitions)
+        scratch.release(fetch(consumer, pending))
     counts = scratch.counts()
     scratch.swap_in(live)
     log.info("rebuilt %s projection: %s", service.value, counts)

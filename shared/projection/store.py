@@ -1,27 +1,50 @@
-"""The storage port of a case-history projection, and its in-memory adapter.
+"""The case-history view of one service: what it may hold, and the positions consumed.
 
 A batch of consumed Kafka records is applied in one transaction together with the
-consumed offsets, so the view and the position can never disagree: that is what
-makes the projection exactly-once in effect. Each event is also recorded by its
-(source, sequence) pair, so a republished event (same pair, new offset) changes
-nothing.
+consumed offsets, so view and position never disagree: that makes the projection
+exactly-once in effect. Each event is recorded by (source, sequence), so a
+republished event (same pair, new offset) changes nothing.
+
+What a service may hold is decided per event by the sharing policy and, where the
+basis is consent, by the case's live consents. An event the service may not hold
+yet is *withheld*: only a pointer (source, sequence, Kafka position, category) is
+kept, never its content. When a consent later covers it, the projector fetches the
+record from Kafka again and releases it into the view; when a consent is revoked or
+expires, what was held only because of it goes back to being withheld.
+
+The orchestration lives here once; adapters (in memory, PostgreSQL) provide a
+transaction with a few primitive operations.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from shared.consent import (
+    ConsentState,
+    Consents,
+    apply_consent_event,
+    covering_consent,
+    is_consent_event,
+    named_in,
+)
+from shared.events import EVENTS_BY_WIRE_TYPE
+from shared.events.common import Recipient
+from shared.policy import LegalBasis, entitlement
 from shared.projection.summary import CaseSummary, fold, order_key
 from shared.settings import Service
 from shared.wire import Envelope
 
 TopicPartition = tuple[str, int]
+Pair = tuple[str, int]
 
 
 class OffsetFencingError(Exception):
@@ -30,13 +53,12 @@ class OffsetFencingError(Exception):
 
 @dataclass(frozen=True)
 class ConsumedRecord:
-    """One Kafka record, classified by the projector."""
+    """One Kafka record, decoded by the projector."""
 
     topic: str
     partition: int
     offset: int
     envelope: Envelope | None = None
-    accepted: bool = False
     poison_reason: str | None = None
     key: bytes | None = None
     value: bytes | None = None
@@ -49,7 +71,7 @@ class ConsumedRecord:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One event of a case as this service may see it."""
+    """One event of a case as this service holds it."""
 
     event_id: UUID
     source: Service
@@ -58,6 +80,37 @@ class TimelineEntry:
     recorded_at: datetime
     valid_on: date | None
     data: dict[str, Any]
+    basis: str = LegalBasis.OWN_TASK.value
+    category: str | None = None
+    topic: str = ""
+    partition: int = 0
+    offset: int = 0
+
+    @property
+    def pair(self) -> Pair:
+        return (self.source.value, self.sequence)
+
+    def envelope(self, case_id: UUID) -> Envelope:
+        model = EVENTS_BY_WIRE_TYPE[self.type]
+        return Envelope(self.event_id, self.source, self.type, case_id, self.recorded_at, self.sequence, "",
+                        model.model_validate(self.data))
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A pointer to an event this service may not hold (yet): no content."""
+
+    source: str
+    sequence: int
+    case_id: UUID
+    category: str | None
+    topic: str
+    partition: int
+    offset: int
+
+    @property
+    def pair(self) -> Pair:
+        return (self.source, self.sequence)
 
 
 @dataclass(frozen=True)
@@ -74,13 +127,13 @@ class DeadLetter:
 
 
 @dataclass
-class BatchPlan:
-    """What one batch changes, computed once for every adapter."""
+class BatchOutcome:
+    """What a batch did, and which withheld events a consent now releases."""
 
-    timeline: list[tuple[ConsumedRecord, Envelope]] = field(default_factory=list)
-    summaries: dict[UUID, CaseSummary] = field(default_factory=dict)
-    poison: list[ConsumedRecord] = field(default_factory=list)
-    next_offsets: dict[TopicPartition, int] = field(default_factory=dict)
+    applied: int = 0
+    withheld: int = 0
+    removed: int = 0
+    releasable: list[Withheld] = field(default_factory=list)
 
 
 def next_offsets(records: Sequence[ConsumedRecord]) -> dict[TopicPartition, int]:
@@ -91,75 +144,110 @@ def next_offsets(records: Sequence[ConsumedRecord]) -> dict[TopicPartition, int]
     return result
 
 
-def timeline_entry(envelope: Envelope) -> TimelineEntry:
+def entry_for(record: ConsumedRecord, env: Envelope, basis: str, category: str | None) -> TimelineEntry:
     return TimelineEntry(
-        event_id=envelope.id,
-        source=envelope.source,
-        sequence=envelope.sequence,
-        type=envelope.type,
-        recorded_at=envelope.time,
-        valid_on=envelope.event.valid_on(),
-        data=envelope.event.model_dump(mode="json"),
+        event_id=env.id, source=env.source, sequence=env.sequence, type=env.type, recorded_at=env.time,
+        valid_on=env.event.valid_on(), data=env.event.model_dump(mode="json"), basis=basis, category=category,
+        topic=record.topic, partition=record.partition, offset=record.offset,
     )
 
 
-def plan_batch(
-    records: Sequence[ConsumedRecord],
-    new_pairs: set[tuple[str, int]],
-    summaries: Mapping[UUID, CaseSummary],
-) -> BatchPlan:
-    """Decide which records are new and visible, and fold them into summaries."""
-    plan = BatchPlan(next_offsets=next_offsets(records))
-    plan.summaries = {k: v.model_copy(deep=True) for k, v in summaries.items()}
-    seen: set[tuple[str, int]] = set()
-    for record in records:
-        env = record.envelope
-        if env is None:
-            plan.poison.append(record)
-            continue
-        pair = (env.source.value, env.sequence)
-        if pair not in new_pairs or pair in seen or not record.accepted:
-            continue
-        seen.add(pair)
-        plan.timeline.append((record, env))
-        summary = plan.summaries.setdefault(env.case_id, CaseSummary(case_id=str(env.case_id)))
-        fold(summary, env)
-    return plan
+class ViewTransaction(ABC):
+    """The primitive operations of one view transaction."""
+
+    @abstractmethod
+    def fence(self, expected: Mapping[TopicPartition, int | None], partitions: set[TopicPartition]) -> None: ...
+
+    @abstractmethod
+    def mark_processed(self, pairs: list[Pair]) -> set[Pair]: ...
+
+    @abstractmethod
+    def consents(self, case_ids: set[UUID]) -> dict[UUID, Consents]: ...
+
+    @abstractmethod
+    def save_consents(self, case_id: UUID, consents: Consents) -> None: ...
+
+    @abstractmethod
+    def insert_entries(self, case_id: UUID, entries: list[TimelineEntry]) -> None: ...
+
+    @abstractmethod
+    def delete_entries(self, pairs: list[Pair]) -> None: ...
+
+    @abstractmethod
+    def entries(self, case_id: UUID) -> list[TimelineEntry]: ...
+
+    @abstractmethod
+    def insert_withheld(self, pointers: list[Withheld]) -> None: ...
+
+    @abstractmethod
+    def delete_withheld(self, pairs: list[Pair]) -> None: ...
+
+    @abstractmethod
+    def withheld(self, case_id: UUID) -> list[Withheld]: ...
+
+    @abstractmethod
+    def mark_releasable(self, pairs: list[Pair]) -> None:
+        """Note that a consent now covers these; readers wait until they are released."""
+
+    @abstractmethod
+    def summaries(self, case_ids: set[UUID]) -> dict[UUID, CaseSummary]: ...
+
+    @abstractmethod
+    def save_summary(self, summary: CaseSummary) -> None: ...
+
+    @abstractmethod
+    def delete_summary(self, case_id: UUID) -> None: ...
+
+    @abstractmethod
+    def park(self, records: list[ConsumedRecord]) -> None: ...
+
+    @abstractmethod
+    def set_offsets(self, offsets: Mapping[TopicPartition, int]) -> None: ...
+
+    @abstractmethod
+    def cases_with_consents(self) -> dict[UUID, Consents]: ...
+
+    @abstractmethod
+    def meta(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    def set_meta(self, key: str, value: str) -> None: ...
 
 
 class CaseHistoryStore(ABC):
     """A service's case-history view plus its consumed positions."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.recipient = Recipient(service.value)
+
+    # --- adapter hooks --------------------------------------------------------
 
     @abstractmethod
     def setup(self) -> None:
         """Create the tables if they do not exist."""
 
     @abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[ViewTransaction]:
+        """One atomic unit of work on the view."""
+
+    @abstractmethod
     def load_offsets(self) -> dict[TopicPartition, int]:
         """The next offset to consume, per partition that has one."""
-
-    @abstractmethod
-    def apply_batch(
-        self, records: Sequence[ConsumedRecord], expected: Mapping[TopicPartition, int | None]
-    ) -> int:
-        """Apply records and offsets atomically; return how many events were new.
-
-        ``expected`` is the stored offset the caller believes each partition has
-        (None: no offset stored yet). If any differs, nothing is written and
-        OffsetFencingError is raised.
-        """
-
-    @abstractmethod
-    def summary(self, case_id: UUID) -> CaseSummary | None:
-        """The current summary of a case, or None if this service knows no event of it."""
 
     @abstractmethod
     def timeline(self, case_id: UUID) -> list[TimelineEntry]:
         """The case's events in case order (recorded time, source, sequence)."""
 
     @abstractmethod
+    def summary(self, case_id: UUID) -> CaseSummary | None:
+        """The current summary of a case, or None if this service holds no event of it."""
+
+    @abstractmethod
     def has_processed(self, source: Service, sequence: int) -> bool:
-        """Whether the event at (source, sequence) has been consumed (kept or not)."""
+        """Whether the event at (source, sequence) has been consumed (held or not) and
+        nothing a consent released is still waiting to be fetched."""
 
     @abstractmethod
     def cases(self, limit: int, offset: int) -> list[CaseSummary]:
@@ -173,87 +261,311 @@ class CaseHistoryStore(ABC):
     def counts(self) -> dict[str, int]:
         """Row counts, for operators and checks."""
 
+    # --- the orchestration, once for every adapter --------------------------------
+
+    def decide(self, env: Envelope, consents: Consents, today: date) -> tuple[str, str | None] | None:
+        """("keep" basis, category) or ("withhold", category) or None (never held)."""
+        ent = entitlement(self.recipient, env.event)
+        if ent is None:
+            return None
+        category = ent.category.value if ent.category else None
+        if ent.basis.statutory:
+            return ent.basis.value, category
+        if ent.basis is LegalBasis.NAMED_IN_CONSENT:
+            return (ent.basis.value, None) if named_in(env.event, consents, self.recipient) else None
+        consent_id = covering_consent(consents, self.recipient, ent.category, today)
+        return (f"consent:{consent_id}", category) if consent_id else ("withhold", category)
+
+    def apply_batch(
+        self, records: Sequence[ConsumedRecord], expected: Mapping[TopicPartition, int | None],
+        today: date | None = None,
+    ) -> BatchOutcome:
+        """Apply records and offsets atomically. Raise OffsetFencingError, writing nothing,
+        if any partition's stored offset is not what the caller expects (None: none stored)."""
+        today = today or date.today()
+        outcome = BatchOutcome()
+        if not records:
+            return outcome
+        with self.transaction() as tx:
+            tx.fence(expected, {r.tp for r in records})
+            pairs = sorted({(r.envelope.source.value, r.envelope.sequence) for r in records if r.envelope})
+            new = tx.mark_processed(pairs)
+            cases = {r.envelope.case_id for r in records if r.envelope}
+            consents = tx.consents(cases)
+            entries: dict[UUID, list[TimelineEntry]] = {}
+            pointers: list[Withheld] = []
+            changed: set[UUID] = set()
+            for record in records:
+                env = record.envelope
+                if env is None or (env.source.value, env.sequence) not in new:
+                    continue
+                new.discard((env.source.value, env.sequence))
+                case_consents = consents.setdefault(env.case_id, {})
+                decision = self.decide(env, case_consents, today)
+                if decision is None:
+                    continue
+                if is_consent_event(env.event) and decision[0] != "withhold" and apply_consent_event(case_consents, env.event):
+                    changed.add(env.case_id)
+                if decision[0] == "withhold":
+                    pointers.append(Withheld(env.source.value, env.sequence, env.case_id, decision[1],
+                                             record.topic, record.partition, record.offset))
+                else:
+                    entries.setdefault(env.case_id, []).append(entry_for(record, env, *decision))
+            for case_id, case_entries in entries.items():
+                tx.insert_entries(case_id, case_entries)
+            tx.insert_withheld(pointers)
+            for case_id in changed:
+                tx.save_consents(case_id, consents[case_id])
+                self._reevaluate(tx, case_id, consents[case_id], today, outcome)
+            incremental = {c: v for c, v in entries.items() if c not in changed}
+            for case_id, summary in tx.summaries(set(incremental)).items():
+                for entry in incremental.pop(case_id):
+                    fold(summary, entry.envelope(case_id))
+                tx.save_summary(summary)
+            for case_id in set(incremental) | changed:
+                self._resummarise(tx, case_id)
+            tx.park([r for r in records if r.envelope is None])
+            tx.set_offsets(next_offsets(records))
+            outcome.applied = sum(len(v) for v in entries.values())
+            outcome.withheld += len(pointers)
+        return outcome
+
+    def release(self, records: Sequence[ConsumedRecord], today: date | None = None) -> int:
+        """Bring withheld events, fetched again from Kafka, into the view if a consent now covers them."""
+        today = today or date.today()
+        released = 0
+        with self.transaction() as tx:
+            consents = tx.consents({r.envelope.case_id for r in records if r.envelope})
+            touched: set[UUID] = set()
+            for record in records:
+                env = record.envelope
+                if env is None:
+                    continue
+                decision = self.decide(env, consents.get(env.case_id, {}), today)
+                if decision is None or decision[0] == "withhold":
+                    # No longer covered (the consent changed meanwhile): stays withheld.
+                    pair = (env.source.value, env.sequence)
+                    kept = [p for p in tx.withheld(env.case_id) if p.pair == pair]
+                    tx.delete_withheld([pair])
+                    tx.insert_withheld(kept)
+                    continue
+                tx.delete_withheld([(env.source.value, env.sequence)])
+                tx.delete_entries([(env.source.value, env.sequence)])
+                tx.insert_entries(env.case_id, [entry_for(record, env, *decision)])
+                touched.add(env.case_id)
+                released += 1
+            for case_id in touched:
+                self._resummarise(tx, case_id)
+        return released
+
+    def sweep(self, today: date | None = None) -> BatchOutcome:
+        """Apply consents that started, ended or changed scope since the last sweep."""
+        today = today or date.today()
+        outcome = BatchOutcome()
+        with self.transaction() as tx:
+            last = tx.meta("consent_sweep_on")
+            since = date.fromisoformat(last) if last else date.min
+            for case_id, consents in tx.cases_with_consents().items():
+                if any(since < day <= today for s in consents.values() for day in s.boundaries()) or not last:
+                    self._reevaluate(tx, case_id, consents, today, outcome)
+                    self._resummarise(tx, case_id)
+            tx.set_meta("consent_sweep_on", today.isoformat())
+        return outcome
+
+    def releasable(self, today: date | None = None) -> list[Withheld]:
+        """Withheld events that a live consent covers now (e.g. after a crash mid-release)."""
+        today = today or date.today()
+        result: list[Withheld] = []
+        with self.transaction() as tx:
+            for case_id, consents in tx.cases_with_consents().items():
+                result += [p for p in tx.withheld(case_id)
+                           if covering_consent(consents, self.recipient, _category(p.category), today)]
+        return result
+
+    def _reevaluate(self, tx: ViewTransaction, case_id: UUID, consents: Consents, today: date,
+                    outcome: BatchOutcome) -> None:
+        # Held only because of a consent that no longer covers it: back to withheld.
+        demoted: list[TimelineEntry] = []
+        for entry in tx.entries(case_id):
+            if not entry.basis.startswith("consent:"):
+                continue
+            if covering_consent(consents, self.recipient, _category(entry.category), today) is None:
+                demoted.append(entry)
+        if demoted:
+            tx.delete_entries([e.pair for e in demoted])
+            tx.insert_withheld([Withheld(e.source.value, e.sequence, case_id, e.category, e.topic, e.partition,
+                                         e.offset) for e in demoted])
+            outcome.removed += len(demoted)
+        releasable = [p for p in tx.withheld(case_id)
+                      if covering_consent(consents, self.recipient, _category(p.category), today)]
+        tx.mark_releasable([p.pair for p in releasable])
+        outcome.releasable += releasable
+
+    def _resummarise(self, tx: ViewTransaction, case_id: UUID) -> None:
+        entries = tx.entries(case_id)
+        if not entries:
+            tx.delete_summary(case_id)
+            return
+        summary = CaseSummary(case_id=str(case_id))
+        for entry in entries:
+            fold(summary, entry.envelope(case_id))
+        tx.save_summary(summary)
+
+
+def _category(value: str | None) -> Any:
+    from shared.events.common import DataCategory
+
+    return DataCategory(value) if value else None
+
+
+def case_order(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    return sorted(entries, key=lambda e: (e.recorded_at, e.source.value, e.sequence))
+
+
+class _MemoryState:
+    def __init__(self) -> None:
+        self.offsets: dict[TopicPartition, int] = {}
+        self.processed: set[Pair] = set()
+        self.entries: dict[Pair, tuple[UUID, TimelineEntry]] = {}
+        self.withheld: dict[Pair, Withheld] = {}
+        self.releasable: set[Pair] = set()
+        self.consents: dict[UUID, Consents] = {}
+        self.summaries: dict[UUID, CaseSummary] = {}
+        self.dead: list[DeadLetter] = []
+        self.meta: dict[str, str] = {}
+
+
+class _MemoryTransaction(ViewTransaction):
+    def __init__(self, state: _MemoryState) -> None:
+        self.s = state
+
+    def fence(self, expected: Mapping[TopicPartition, int | None], partitions: set[TopicPartition]) -> None:
+        for tp in partitions:
+            if self.s.offsets.get(tp) != expected.get(tp):
+                raise OffsetFencingError(tp)
+
+    def mark_processed(self, pairs: list[Pair]) -> set[Pair]:
+        new = {p for p in pairs if p not in self.s.processed}
+        self.s.processed |= new
+        return new
+
+    def consents(self, case_ids: set[UUID]) -> dict[UUID, Consents]:
+        return {c: copy.deepcopy(self.s.consents[c]) for c in case_ids if c in self.s.consents}
+
+    def save_consents(self, case_id: UUID, consents: Consents) -> None:
+        self.s.consents[case_id] = copy.deepcopy(consents)
+
+    def insert_entries(self, case_id: UUID, entries: list[TimelineEntry]) -> None:
+        for entry in entries:
+            self.s.entries.setdefault(entry.pair, (case_id, entry))
+
+    def delete_entries(self, pairs: list[Pair]) -> None:
+        for pair in pairs:
+            self.s.entries.pop(pair, None)
+
+    def entries(self, case_id: UUID) -> list[TimelineEntry]:
+        return case_order([e for c, e in self.s.entries.values() if c == case_id])
+
+    def insert_withheld(self, pointers: list[Withheld]) -> None:
+        for pointer in pointers:
+            self.s.withheld.setdefault(pointer.pair, pointer)
+
+    def delete_withheld(self, pairs: list[Pair]) -> None:
+        for pair in pairs:
+            self.s.withheld.pop(pair, None)
+            self.s.releasable.discard(pair)
+
+    def mark_releasable(self, pairs: list[Pair]) -> None:
+        self.s.releasable |= set(pairs) & set(self.s.withheld)
+
+    def withheld(self, case_id: UUID) -> list[Withheld]:
+        return [p for p in self.s.withheld.values() if p.case_id == case_id]
+
+    def summaries(self, case_ids: set[UUID]) -> dict[UUID, CaseSummary]:
+        return {c: self.s.summaries[c].model_copy(deep=True) for c in case_ids if c in self.s.summaries}
+
+    def save_summary(self, summary: CaseSummary) -> None:
+        self.s.summaries[UUID(summary.case_id)] = summary
+
+    def delete_summary(self, case_id: UUID) -> None:
+        self.s.summaries.pop(case_id, None)
+
+    def park(self, records: list[ConsumedRecord]) -> None:
+        known = {(d.topic, d.partition, d.offset) for d in self.s.dead}
+        for r in records:
+            if (r.topic, r.partition, r.offset) not in known:
+                self.s.dead.append(DeadLetter(len(self.s.dead) + 1, r.topic, r.partition, r.offset,
+                                              r.poison_reason or "", datetime.now().astimezone()))
+
+    def set_offsets(self, offsets: Mapping[TopicPartition, int]) -> None:
+        self.s.offsets.update(offsets)
+
+    def cases_with_consents(self) -> dict[UUID, Consents]:
+        return copy.deepcopy(self.s.consents)
+
+    def meta(self, key: str) -> str | None:
+        return self.s.meta.get(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.s.meta[key] = value
+
 
 class InMemoryCaseHistoryStore(CaseHistoryStore):
     """A fake for fast unit tests; same behaviour as the PostgreSQL adapter."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._offsets: dict[TopicPartition, int] = {}
-        self._processed: set[tuple[str, int]] = set()
-        self._timeline: dict[UUID, list[TimelineEntry]] = {}
-        self._summaries: dict[UUID, CaseSummary] = {}
-        self._dead: list[DeadLetter] = []
+    def __init__(self, service: Service = Service.KOBIZ) -> None:
+        super().__init__(service)
+        self._lock = threading.RLock()
+        self._state = _MemoryState()
 
     def setup(self) -> None:
         return None
 
+    @contextmanager
+    def transaction(self) -> Iterator[ViewTransaction]:
+        with self._lock:
+            scratch = copy.deepcopy(self._state)
+            yield _MemoryTransaction(scratch)
+            self._state = scratch  # committed only if the block did not raise
+
     def load_offsets(self) -> dict[TopicPartition, int]:
         with self._lock:
-            return dict(self._offsets)
-
-    def apply_batch(
-        self, records: Sequence[ConsumedRecord], expected: Mapping[TopicPartition, int | None]
-    ) -> int:
-        with self._lock:
-            for tp in {r.tp for r in records}:
-                if self._offsets.get(tp) != expected.get(tp):
-                    raise OffsetFencingError(tp)
-            pairs = {(r.envelope.source.value, r.envelope.sequence) for r in records if r.envelope}
-            new_pairs = pairs - self._processed
-            cases = {r.envelope.case_id for r in records if r.envelope}
-            plan = plan_batch(records, new_pairs, {c: self._summaries[c] for c in cases if c in self._summaries})
-            self._processed |= pairs
-            for _, env in plan.timeline:
-                self._timeline.setdefault(env.case_id, []).append(timeline_entry(env))
-            self._summaries.update(plan.summaries)
-            for record in plan.poison:
-                if not any((d.topic, d.partition, d.offset) == (record.topic, record.partition, record.offset) for d in self._dead):
-                    self._dead.append(
-                        DeadLetter(len(self._dead) + 1, record.topic, record.partition, record.offset,
-                                   record.poison_reason or "", datetime.now().astimezone())
-                    )
-            self._offsets.update(plan.next_offsets)
-            return len(plan.timeline)
-
-    def summary(self, case_id: UUID) -> CaseSummary | None:
-        with self._lock:
-            return self._summaries.get(case_id)
+            return dict(self._state.offsets)
 
     def timeline(self, case_id: UUID) -> list[TimelineEntry]:
         with self._lock:
-            entries = list(self._timeline.get(case_id, []))
-        return sorted(entries, key=lambda e: (e.recorded_at.isoformat(), e.source.value, e.sequence))
+            return _MemoryTransaction(self._state).entries(case_id)
+
+    def summary(self, case_id: UUID) -> CaseSummary | None:
+        with self._lock:
+            return self._state.summaries.get(case_id)
 
     def has_processed(self, source: Service, sequence: int) -> bool:
         with self._lock:
-            return (source.value, sequence) in self._processed
+            return (source.value, sequence) in self._state.processed and not self._state.releasable
 
     def cases(self, limit: int, offset: int) -> list[CaseSummary]:
         with self._lock:
-            ordered = sorted(self._summaries.values(), key=lambda s: s.last_event_at or datetime.min.astimezone(), reverse=True)
+            ordered = sorted(self._state.summaries.values(),
+                             key=lambda s: (s.last_event_at or datetime.min.astimezone(), s.case_id), reverse=True)
         return ordered[offset : offset + limit]
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         with self._lock:
-            return list(reversed(self._dead))[:limit]
+            return list(reversed(self._state.dead))[:limit]
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            return {
-                "timeline": sum(len(v) for v in self._timeline.values()),
-                "cases": len(self._summaries),
-                "processed": len(self._processed),
-                "dead_letters": len(self._dead),
-            }
+            return {"timeline": len(self._state.entries), "cases": len(self._state.summaries),
+                    "processed": len(self._state.processed), "withheld": len(self._state.withheld),
+                    "dead_letters": len(self._state.dead)}
+
+    def consents_of(self, case_id: UUID) -> Consents:
+        with self._lock:
+            return copy.deepcopy(self._state.consents.get(case_id, {}))
 
 
 __all__ = [
-    "CaseHistoryStore",
-    "ConsumedRecord",
-    "DeadLetter",
-    "InMemoryCaseHistoryStore",
-    "OffsetFencingError",
-    "TimelineEntry",
-    "order_key",
+    "BatchOutcome", "CaseHistoryStore", "ConsentState", "ConsumedRecord", "DeadLetter", "InMemoryCaseHistoryStore",
+    "OffsetFencingError", "TimelineEntry", "Withheld", "order_key", "replace",
 ]

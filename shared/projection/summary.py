@@ -56,6 +56,11 @@ class CaseSummary(BaseModel):
         stamped = self.fields.get(name)
         return stamped.value if stamped else None
 
+    def case_status(self) -> str | None:
+        """``open``/``closed`` as far as this view knows, or None."""
+        case = self.get("case")
+        return str(case["status"]) if case else None
+
     def view(self) -> dict[str, Any]:
         """A flat, readable form for the API."""
         return {
@@ -101,6 +106,13 @@ def _(event: ev.CaseOpened, summary: CaseSummary, envelope: Envelope) -> None:
         envelope,
         {"status": "open", "opened_on": event.opened_on.isoformat(), "case_manager_id": event.case_manager_id},
     )
+
+
+@_apply.register
+def _(event: ev.CaseClosed, summary: CaseSummary, envelope: Envelope) -> None:
+    opened = summary.get("case") or {}
+    summary.put("case", envelope, {**opened, "status": "closed", "closed_on": event.closed_on.isoformat(),
+                                   "close_reason": event.reason})
 
 
 @_apply.register

@@ -26,7 +26,7 @@ def pool(infra_env: dict[str, str]) -> Iterator[Any]:
 class TestPostgresStore(CaseHistoryStoreSuite):
     @pytest.fixture
     def store(self, pool: Any) -> Iterator[PostgresCaseHistoryStore]:
-        store = PostgresCaseHistoryStore(pool, "kobiz", prefix=f"t{uuid4().hex[:8]}_")
+        store = PostgresCaseHistoryStore(pool, "kobiz", prefix=f"t{uuid4().hex[:8]}_", service=Service.KOBIZ)
         store.setup()
         yield store
         store.drop()

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from typing import Any
 from uuid import uuid4
 
+from kafka import KafkaConsumer, TopicPartition
+
+from shared import policy
 from shared.settings import Service
+from shared.wire import Envelope, PoisonMessageError, decode
 from tests.conftest import person
-from tests.stack import Stack
+from tests.stack import Stack, eventually
 
 
 def post(stack: Stack, service: Service, path: str, body: dict[str, Any], expect: int | None = None) -> dict[str, Any]:
@@ -20,19 +26,31 @@ def post(stack: Stack, service: Service, path: str, body: dict[str, Any], expect
     return response.json()  # type: ignore[no-any-return]
 
 
-def open_case(stack: Stack, **person_overrides: Any) -> tuple[str, str]:
-    """Register a person and open the case; return (case id, last position token)."""
+ALL_CATEGORIES = ["identity", "status", "case_management", "language_education", "work_income",
+                  "school_attendance", "health"]
+
+
+def open_case(stack: Stack, *, share_all: bool = True, **person_overrides: Any) -> tuple[str, str]:
+    """Register a person and open the case; return (case id, last position token).
+
+    By default the person consents to sharing every category with every department
+    (so the case's events reach all three views); ``share_all=False`` records no consent.
+    """
     reg = post(stack, Service.INTAKE, "/intake/cases", person(**person_overrides), 201)
     case_id = reg["case_id"]
+    if share_all:
+        grant_consent(stack, case_id)
     opened = post(stack, Service.INTAKE, f"/intake/cases/{case_id}/opening",
                   {"opened_on": "2026-01-06", "case_manager_id": "cm-test-1"}, 200)
     return case_id, opened["position"]["token"]
 
 
-def grant_consent(stack: Stack, case_id: str) -> str:
+def grant_consent(stack: Stack, case_id: str, recipients: tuple[str, ...] = ("intake", "foreign_office", "kobiz"),
+                  categories: list[str] | None = None) -> str:
+    """Record a consent releasing ``categories`` (default: all) to ``recipients``."""
     body = {
         "consent_id": str(uuid4()),
-        "scopes": [{"recipient": "foreign_office", "categories": ["status", "language_education"]}],
+        "scopes": [{"recipient": r, "categories": categories or ALL_CATEGORIES} for r in recipients],
         "purpose": "prepare_application_25b",
         "valid_from": "2026-01-06",
         "valid_until": "2027-12-31",
@@ -63,6 +81,7 @@ def grant_permit(stack: Stack, case_id: str) -> str:
     body = {
         "norm": "AufenthG_25b", "granted_on": "2026-03-01", "valid_from": "2026-03-01",
         "valid_until": "2028-02-29", "employment_permitted": True, "conditions": "INTERN-Auflage",
+        "decided_by": "abh-sb-1", "rule_version_ids": ["AufenthG_25b@2026-01-01"],
     }
     return str(post(stack, Service.FOREIGN_OFFICE, f"/foreign-office/cases/{case_id}/residence-permits", body, 201)
                ["position"]["token"])
@@ -84,3 +103,130 @@ def wait_known(stack: Stack, service: Service, case_id: str, after: str) -> dict
 
 def event_keys(history: dict[str, Any]) -> list[tuple[str, int, str]]:
     return [(e["source"], e["sequence"], e["type"]) for e in history["timeline"]]
+
+
+# --- outcome checks for the crash tests ----------------------------------------
+
+EVENT_TABLES = {
+    Service.INTAKE: "intake_events",
+    Service.FOREIGN_OFFICE: "foreignoffice_events",
+    Service.KOBIZ: "kobiz_events",
+}
+
+
+def header(record: Any, name: str) -> str | None:
+    """One header of a Kafka record, decoded."""
+    for key, value in record.headers or []:
+        if key == name:
+            return bytes(value).decode()
+    return None
+
+
+def published(stack: Stack, services: tuple[Service, ...] = tuple(Service)) -> list[tuple[Any, Envelope]]:
+    """Every decodable record on the given service topics, with its envelope."""
+    result: list[tuple[Any, Envelope]] = []
+    for service in services:
+        for record in stack.read_topic(service):
+            try:
+                envelope = decode(list(record.headers or []), record.key, record.value)
+            except PoisonMessageError:
+                continue
+            result.append((record, envelope))
+    return result
+
+
+def ce_id_counts(records: list[tuple[Any, Envelope]], case_id: str) -> Counter[str]:
+    """How often each CloudEvents id of one case is on the topics (duplicates > 1)."""
+    return Counter(header(r, "ce_id") or "" for r, _ in records if r.key == case_id.encode())
+
+
+def expected_pairs(records: list[tuple[Any, Envelope]], service: Service, case_id: str) -> set[tuple[str, int]]:
+    """The (source, sequence) pairs of one case that ``service`` may see, from the topics."""
+    return {
+        (env.source.value, env.sequence)
+        for _, env in records
+        if str(env.case_id) == case_id and policy.may_receive(service, env.type)
+    }
+
+
+def wait_reached(
+    stack: Stack, service: Service, case_id: str, tokens: list[str], timeout: float = 60.0
+) -> dict[str, Any]:
+    """Wait (bounded) until ``service``'s projection consumed every token; return the history."""
+    deadline = time.monotonic() + timeout
+    for token in tokens:
+        eventually(
+            lambda t=token: stack.history(service, case_id, after=t, wait=5),
+            max(1.0, deadline - time.monotonic()), 0.2, what=f"{service} consumed {token} of {case_id}",
+        )
+    return stack.history(service, case_id)
+
+
+def timeline_counts(stack: Stack, service: Service, case_id: str) -> dict[str, int]:
+    """Rows, distinct (source, sequence) and distinct event ids of a case in a view, and its summary count."""
+    with stack.pg(service) as conn:
+        row = conn.execute(
+            "SELECT count(*), count(DISTINCT (source, sequence)), count(DISTINCT event_id) "
+            "FROM case_timeline WHERE case_id = %s",
+            (case_id,),
+        ).fetchone()
+        summary = conn.execute("SELECT event_count FROM case_summary WHERE case_id = %s", (case_id,)).fetchone()
+    assert row is not None
+    return {"rows": row[0], "pairs": row[1], "ids": row[2], "summary": summary[0] if summary else -1}
+
+
+def stored_offsets(stack: Stack, service: Service) -> dict[tuple[str, int], int]:
+    with stack.pg(service) as conn:
+        rows = conn.execute("SELECT topic, kafka_partition, next_offset FROM projection_offsets").fetchall()
+    return {(r[0], r[1]): r[2] for r in rows}
+
+
+def processed_count(stack: Stack, service: Service) -> int:
+    with stack.pg(service) as conn:
+        row = conn.execute("SELECT count(*) FROM processed_events").fetchone()
+    return int(row[0]) if row else 0
+
+
+def end_offsets(stack: Stack) -> dict[tuple[str, int], int]:
+    """The end offset of every partition of every service topic."""
+    consumer = KafkaConsumer(bootstrap_servers=stack.infra_settings.kafka_bootstrap, group_id=None)
+    try:
+        partitions = [
+            TopicPartition(stack.topic(s), p)
+            for s in Service
+            for p in sorted(consumer.partitions_for_topic(stack.topic(s)) or [])
+        ]
+        return {(tp.topic, tp.partition): off for tp, off in consumer.end_offsets(partitions).items()}
+    finally:
+        consumer.close()
+
+
+def wait_projection_complete(stack: Stack, service: Service, timeout: float = 60.0) -> int:
+    """Wait until ``service``'s stored offsets are at the end of every non-empty partition.
+
+    Then every published event is consumed: the projection must have recorded each
+    distinct (source, sequence) on the topics exactly once. Returns that number.
+    """
+
+    def caught_up() -> bool:
+        ends = end_offsets(stack)
+        stored = stored_offsets(stack, service)
+        return all(stored.get(tp) == end for tp, end in ends.items() if end > 0)
+
+    eventually(caught_up, timeout, 0.2, what=f"{service} projection at the end of every partition")
+    distinct = {(env.source.value, env.sequence) for _, env in published(stack)}
+    assert processed_count(stack, service) == len(distinct), service
+    return len(distinct)
+
+
+def relay_position(stack: Stack, service: Service) -> int:
+    with stack.pg(service) as conn:
+        row = conn.execute("SELECT notification_id FROM relay_position WHERE name = 'kafka'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def max_notification_id(stack: Stack, service: Service) -> int:
+    with stack.pg(service) as conn:
+        table = EVENT_TABLES[service]
+        row = conn.execute(f"SELECT coalesce(max(notification_id), 0) FROM {table}").fetchone()  # noqa: S608
+    return int(row[0]) if row else 0

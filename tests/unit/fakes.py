@@ -252,7 +252,9 @@ class InMemoryPipeline:
 
     ``settle()`` moves everything synchronously (relay, then project, until nothing
     moves); ``running()`` runs the real ``Relay.run`` and ``Projector.run`` loops in
-    threads instead.
+    threads instead. Withheld events that a consent releases are fetched again from
+    the fake broker by a consumer without a group, as ``shared.projection.consumer.fetch``
+    does from Kafka (assign, seek, ``poll(max_records=1)``, close).
     """
 
     partitions: int = 3
@@ -271,7 +273,7 @@ class InMemoryPipeline:
         }
         self.projectors = {
             s: Projector(s, c.store, self.kafka.consumer, readable_topics(c.settings), batch_size=self.batch_size,
-                         poll_timeout_ms=50)
+                         poll_timeout_ms=50, fetcher_factory=self.kafka.consumer)
             for s, c in self.containers.items()
         }
 
@@ -304,7 +306,7 @@ class InMemoryPipeline:
             projector.seek_to_stored(partitions)
         moved = 0
         while polled := projector.consumer.poll(timeout_ms=0, max_records=projector.batch_size):
-            records = [classify(service, r) for batch in polled.values() for r in batch]
+            records = [classify(r) for batch in polled.values() for r in batch]
             projector.apply(records)
             moved += len(records)
         return moved

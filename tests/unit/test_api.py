@@ -10,56 +10,15 @@ the operational endpoints answer; and no input of these tests produces a 500.
 from __future__ import annotations
 
 import threading
-import warnings
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID, uuid4
 
-import httpx
 import pytest
 
-from services.bootstrap import build_container, create_app
-from shared.projection.store import CaseHistoryStore
 from shared.settings import Service
 from tests.conftest import person
-from tests.unit.projection_suite import Feed, opened
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # starlette's note about httpx in its test client
-    from fastapi.testclient import TestClient
-
-
-class Api:
-    """One service's app in-process; every answer it gives is checked for 5xx."""
-
-    def __init__(self, service: Service) -> None:
-        self.service = service
-        self.answers: list[httpx.Response] = []
-        app = create_app(service, lambda: build_container(service, in_memory=True))
-        self.client = TestClient(app, raise_server_exceptions=False)
-        self.client.event_hooks["response"] = [self.answers.append]
-        self.feed = Feed(service)
-
-    @property
-    def store(self) -> CaseHistoryStore:
-        return self.client.app.state.container.store  # type: ignore[attr-defined,no-any-return]
-
-    def know(self, case_id: UUID | None = None) -> UUID:
-        """Feed the service's projection a CaseOpened, as its projector would from Kafka."""
-        case_id = case_id or uuid4()
-        record = self.feed.record(opened(case_id))
-        self.store.apply_batch([record], {record.tp: self.store.load_offsets().get(record.tp)})
-        return case_id
-
-    def post(self, path: str, body: Any, expect: int) -> dict[str, Any]:
-        response = self.client.post(path, json=body)
-        assert response.status_code == expect, response.text
-        return response.json()  # type: ignore[no-any-return]
-
-    def get(self, path: str, expect: int, **params: Any) -> Any:
-        response = self.client.get(path, params=params)
-        assert response.status_code == expect, response.text
-        return response.json()
+from tests.unit.walk import Api
 
 
 @pytest.fixture
@@ -68,8 +27,7 @@ def api(request: pytest.FixtureRequest) -> Iterator[Api]:
     a = Api(service)
     with a.client:
         yield a
-    server_errors = [f"{r.request.method} {r.request.url} -> {r.status_code}" for r in a.answers if r.status_code >= 500]
-    assert not server_errors, server_errors
+    assert not a.server_errors(), a.server_errors()
 
 
 def for_service(*services: Service) -> Any:
@@ -110,7 +68,8 @@ def identity(**overrides: Any) -> dict[str, Any]:
 def permit(**overrides: Any) -> dict[str, Any]:
     return {
         "norm": "AufenthG_25b", "granted_on": "2026-03-01", "valid_from": "2026-03-01",
-        "valid_until": "2028-02-29", "employment_permitted": True, "conditions": None,
+        "valid_until": "2028-02-29", "employment_permitted": True, "conditions": None, "decided_by": "abh-sb-4",
+        "rule_version_ids": ["AufenthG_25b@2026-01-01"],
     } | overrides
 
 
@@ -121,10 +80,11 @@ def counselling(**overrides: Any) -> dict[str, Any]:
     } | overrides
 
 
-def accepted(body: dict[str, Any], service: Service, version: int, notification_id: int) -> UUID:
+def accepted(body: dict[str, Any], service: Service, version: int, notification_id: int, published: bool = True) -> UUID:
     assert body["version"] == version
     assert body["position"] == {
         "service": service.value, "notification_id": notification_id, "token": f"{service.value}:{notification_id}",
+        "published": published,
     }
     return UUID(body["case_id"])
 
@@ -154,7 +114,8 @@ def test_intake_accepts_registration_consent_and_opening(api: Api) -> None:
     assert other != case_id
 
     file = api.get(f"/intake/cases/{case_id}/file", 200)
-    assert (file["status"], file["version"], file["consents"], file["family_name"]) == ("open", 3, 1, "Testperson")
+    assert (file["status"], file["version"], file["family_name"]) == ("open", 3, "Testperson")
+    assert [(c["purpose"], c["revoked_on"]) for c in file["consents"]] == [("prepare_application_25b", None)]
 
 
 @pytest.mark.parametrize(
@@ -199,7 +160,7 @@ def test_intake_registration_rejects_a_birth_after_the_registration(api: Api) ->
 def test_intake_consent_rejects_bad_bodies_naming_the_field(api: Api, body: Any, loc: tuple[Any, ...]) -> None:
     case_id = api.post("/intake/cases", person(), 201)["case_id"]
     assert loc in locs(api.post(f"/intake/cases/{case_id}/consents", body, 422))
-    assert api.get(f"/intake/cases/{case_id}/file", 200)["consents"] == 0
+    assert api.get(f"/intake/cases/{case_id}/file", 200)["consents"] == []
 
 
 @pytest.mark.parametrize(
@@ -249,7 +210,7 @@ def test_intake_answers_409_on_stale_versions_and_broken_rules(api: Api) -> None
     assert twice["error"] == "DuplicateConsentError"
     api.post(f"/intake/cases/{case_id}/consents", consent(expected_version=2), 409)  # it is 3 now
     file = api.get(f"/intake/cases/{case_id}/file", 200)
-    assert (file["version"], file["consents"]) == (3, 1)
+    assert (file["version"], len(file["consents"])) == (3, 1)
 
 
 # --- foreign office ------------------------------------------------------------------------
@@ -389,13 +350,14 @@ def test_history_answers_404_for_an_unknown_case_and_422_for_malformed_input(api
 @for_service()
 def test_history_shows_the_case_and_waits_for_a_position_bounded(api: Api) -> None:
     slug = api.service.slug
-    case_id = api.know()  # intake:1 in this projection
-    body = api.get(f"/{slug}/cases/{case_id}/history", 200, after="intake:1", wait=5)
+    case_id = api.know()  # intake:1 (the consent) and intake:2 (the opening) in this projection
+    body = api.get(f"/{slug}/cases/{case_id}/history", 200, after="intake:2", wait=5)
     assert body["projection"]["reached"] is True
-    assert body["summary"]["case"]["status"] == "open"
-    assert [e["type"] for e in body["timeline"]] == ["de.nrw.kim.intake.CaseOpened.v1"]
+    assert body["summary"]["case"]["status"] == "open" and body["summary"]["consents"] == 1
+    assert [e["type"] for e in body["timeline"]] == ["de.nrw.kim.intake.ConsentGranted.v1",
+                                                     "de.nrw.kim.intake.CaseOpened.v1"]
 
-    not_yet = api.get(f"/{slug}/cases/{case_id}/history", 200, after="intake:2", wait=0.2)
+    not_yet = api.get(f"/{slug}/cases/{case_id}/history", 200, after="intake:3", wait=0.2)
     assert not_yet["projection"]["reached"] is False
     assert 0.2 <= not_yet["projection"]["waited_s"] < 5
     assert api.get(f"/{slug}/cases/{case_id}/history", 200, after="foreign-office:7")["projection"]["reached"] is False
@@ -404,8 +366,8 @@ def test_history_shows_the_case_and_waits_for_a_position_bounded(api: Api) -> No
     later = threading.Timer(0.1, lambda: api.know(case_id))
     later.start()
     try:
-        caught_up = api.get(f"/{slug}/cases/{case_id}/history", 200, after="intake:2", wait=10)
+        caught_up = api.get(f"/{slug}/cases/{case_id}/history", 200, after="intake:4", wait=10)
     finally:
         later.join()
     assert caught_up["projection"]["reached"] is True and caught_up["projection"]["waited_s"] < 10
-    assert len(caught_up["timeline"]) == 2
+    assert len(caught_up["timeline"]) == 4

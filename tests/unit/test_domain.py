@@ -7,8 +7,21 @@ from uuid import uuid4
 
 import pytest
 
-from services.foreign_office.domain import IdentityAlreadyClarifiedError, InvalidPeriodError, ResidenceFile
-from services.intake.domain import Case, CaseAlreadyOpenError, DuplicateConsentError
+from services.foreign_office.domain import (
+    IdentityAlreadyClarifiedError,
+    InvalidPeriodError,
+    NoPendingApplicationError,
+    ResidenceFile,
+)
+from services.intake.domain import (
+    Case,
+    CaseAlreadyOpenError,
+    CaseClosedError,
+    CaseNotOpenError,
+    ConsentAlreadyRevokedError,
+    DuplicateConsentError,
+    UnknownConsentError,
+)
 from services.kobiz.domain import CounsellingFile
 
 
@@ -21,7 +34,7 @@ def new_case() -> Case:
 
 def consent_terms() -> dict[str, object]:
     return {
-        "scopes": [{"recipient": "foreign_office", "categories": ["status"]}], "purpose": "prepare_25b",
+        "scopes": [{"recipient": "foreign_office", "categories": ["status"]}], "purpose": "prepare_application_25b",
         "valid_from": date(2026, 1, 6), "valid_until": date(2027, 1, 6), "form_version": "v1",
         "language": "ar", "interpreter_used": False,
     }
@@ -75,3 +88,143 @@ def test_department_files_are_keyed_by_the_case_id() -> None:
     file.hold_counselling(date(2026, 2, 15), ["t"], ["AufenthG_25b"], ["n"], "Notiz", "k-1")
     assert file.id == case_id
     assert file.sessions[0]["notes"] == "Notiz"
+
+
+# --- consent --------------------------------------------------------------------------------
+
+
+def test_a_consent_is_revoked_once_and_its_record_stays() -> None:
+    case = new_case()
+    consent_id = uuid4()
+    case.grant_consent(consent_id, **consent_terms())
+    case.revoke_consent(consent_id, date(2026, 3, 1))
+    with pytest.raises(ConsentAlreadyRevokedError):
+        case.revoke_consent(consent_id, date(2026, 4, 1))
+    with pytest.raises(ConsentAlreadyRevokedError):
+        case.change_consent_scope(consent_id, [{"recipient": "kobiz", "categories": ["status"]}], date(2026, 4, 1))
+    assert case.consents[str(consent_id)]["revoked_on"] == date(2026, 3, 1)
+    events = list(case.collect_events())
+    assert [type(e).__name__ for e in events] == ["PersonRegistered", "ConsentGranted", "ConsentRevoked"]
+    assert events[-1].prior_recipients == ["foreign_office"]  # type: ignore[attr-defined]
+
+
+def test_only_a_recorded_consent_can_be_changed_or_revoked() -> None:
+    case = new_case()
+    with pytest.raises(UnknownConsentError):
+        case.revoke_consent(uuid4(), date(2026, 3, 1))
+    with pytest.raises(UnknownConsentError):
+        case.change_consent_scope(uuid4(), [{"recipient": "kobiz", "categories": ["status"]}], date(2026, 3, 1))
+    consent_id = uuid4()
+    case.grant_consent(consent_id, **consent_terms())
+    scopes = [{"recipient": "kobiz", "categories": ["status", "identity"]}]
+    case.change_consent_scope(consent_id, scopes, date(2026, 3, 1))
+    assert case.consents[str(consent_id)]["scopes"] == scopes
+    case.revoke_consent(consent_id, date(2026, 4, 1))
+    # Every recipient the consent ever named is notified of the revocation (Art. 19 DSGVO).
+    assert list(case.collect_events())[-1].prior_recipients == ["foreign_office", "kobiz"]  # type: ignore[attr-defined]
+
+
+# --- the case's life cycle at intake ----------------------------------------------------------
+
+
+def test_case_management_needs_an_open_case() -> None:
+    case = new_case()
+    with pytest.raises(CaseNotOpenError):
+        case.agree_integration_plan(None, agreed_on=date(2026, 1, 10), target_pathway="AufenthG_25b", milestones=[])
+    with pytest.raises(CaseNotOpenError):
+        case.close(date(2026, 1, 10), "other")
+    case.receive_referral(date(2026, 1, 4), "self", [], None)  # a referral comes before the opening
+    assert case.version == 2
+
+
+def test_a_closed_case_takes_no_new_events_except_corrections() -> None:
+    case = new_case()
+    consent_id = uuid4()
+    case.grant_consent(consent_id, **consent_terms())
+    case.open(date(2026, 1, 6), "cm-1")
+    case.receive_referral(date(2026, 1, 7), "school", ["perspective"], None)
+    case.close(date(2026, 6, 30), "goal_reached")
+    assert case.status == "closed"
+    version = case.version
+    plan = {"agreed_on": date(2026, 7, 1), "target_pathway": "AufenthG_25b", "milestones": []}
+    conference = {"held_on": date(2026, 7, 1), "participants": ["kobiz"], "agreed_action_codes": [], "minutes": None}
+    refused = [
+        lambda: case.receive_referral(date(2026, 7, 1), "self", [], None),
+        lambda: case.grant_consent(uuid4(), **consent_terms()),
+        lambda: case.agree_integration_plan(None, **plan),
+        lambda: case.hold_case_conference(None, **conference),
+        lambda: case.refer_to_return_counselling(date(2026, 7, 1), "caritas", None),
+        lambda: case.close(date(2026, 7, 1), "other"),
+    ]
+    for attempt in refused:
+        with pytest.raises(CaseClosedError):
+            attempt()
+    with pytest.raises(CaseAlreadyOpenError):
+        case.open(date(2026, 7, 1), "cm-2")
+    assert case.version == version
+    # Corrections of earlier entries are still recorded.
+    earlier = uuid4()
+    case.receive_referral(date(2026, 1, 8), "school", ["perspective"], earlier)
+    case.agree_integration_plan(earlier, **plan)
+    case.hold_case_conference(earlier, **conference)
+    case.refer_to_return_counselling(date(2026, 7, 1), "caritas", earlier)
+    assert case.version == version + 4 and case.status == "closed"
+    assert all(e.corrects == earlier for e in list(case.collect_events())[-4:])  # type: ignore[attr-defined]
+    # The person may revoke a consent at any time (Art. 7(3) DSGVO), also after the case closed.
+    case.revoke_consent(consent_id, date(2026, 8, 1))
+    assert case.consents[str(consent_id)]["revoked_on"] == date(2026, 8, 1)
+
+
+def test_an_imported_registration_has_a_case_id_derived_from_its_row() -> None:
+    assert Case.create_id(import_ref="row-7") == Case.create_id(import_ref="row-7")
+    assert Case.create_id(import_ref="row-7") != Case.create_id(import_ref="row-8")
+    assert Case.create_id() != Case.create_id()
+
+
+# --- the foreign office --------------------------------------------------------------------------
+
+
+def decision(**overrides: object) -> dict[str, object]:
+    return {"refused_on": date(2026, 4, 1), "ground_codes": ["livelihood"], "conviction_ground": False,
+            "decided_by": "abh-sb-4", "rule_version_ids": ["AufenthG_25b@2026-01-01"], "corrects": None} | overrides
+
+
+def test_a_refusal_needs_a_pending_application_under_the_same_norm() -> None:
+    file = ResidenceFile(id=uuid4())
+    with pytest.raises(NoPendingApplicationError):
+        file.refuse_residence_permit("AufenthG_25b", **decision())
+    file.apply_for_residence_permit(date(2026, 2, 1), "AufenthG_25a", None)
+    with pytest.raises(NoPendingApplicationError):
+        file.refuse_residence_permit("AufenthG_25b", **decision())
+    file.apply_for_residence_permit(date(2026, 2, 2), "AufenthG_25b", None)
+    file.refuse_residence_permit("AufenthG_25b", **decision())
+    assert file.pending_applications == {"AufenthG_25a": date(2026, 2, 1)}
+    assert file.decisions[-1] == {"norm": "AufenthG_25b", "outcome": "refused", "decided_by": "abh-sb-4",
+                                  "rule_version_ids": ["AufenthG_25b@2026-01-01"]}
+    with pytest.raises(NoPendingApplicationError):
+        file.refuse_residence_permit("AufenthG_25b", **decision())  # decided already
+    file.refuse_residence_permit("AufenthG_25b", **decision(corrects=uuid4()))  # a correction of the refusal
+    assert [d["outcome"] for d in file.decisions] == ["refused", "refused"]
+
+
+def test_a_grant_closes_the_pending_application_and_records_who_decided() -> None:
+    file = ResidenceFile(id=uuid4())
+    file.apply_for_residence_permit(date(2026, 2, 1), "AufenthG_25b", None)
+    file.grant_residence_permit(valid_from=date(2026, 3, 1), valid_until=date(2028, 2, 29), norm="AufenthG_25b",
+                                granted_on=date(2026, 3, 1), employment_permitted=True, conditions="INTERN Auflage",
+                                decided_by="abh-sb-4", rule_version_ids=["AufenthG_25b@2026-01-01"], corrects=None)
+    assert file.pending_applications == {}
+    assert file.decisions == [{"norm": "AufenthG_25b", "outcome": "granted", "decided_by": "abh-sb-4",
+                               "rule_version_ids": ["AufenthG_25b@2026-01-01"]}]
+    with pytest.raises(NoPendingApplicationError):
+        file.refuse_residence_permit("AufenthG_25b", **decision())
+
+
+def test_identity_is_clarified_twice_only_as_a_correction() -> None:
+    file = ResidenceFile(id=uuid4())
+    file.clarify_identity(date(2026, 2, 1), "passport", None)
+    with pytest.raises(IdentityAlreadyClarifiedError):
+        file.clarify_identity(date(2026, 3, 1), "id_card", None, corrects=None)
+    file.clarify_identity(date(2026, 1, 20), "id_card", None, corrects=uuid4())
+    assert file.identity_clarified_on == date(2026, 1, 20)
+    assert [type(e).__name__ for e in file.collect_events()] == ["FileOpened", "IdentityClarified", "IdentityClarified"]

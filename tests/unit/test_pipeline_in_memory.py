@@ -1,15 +1,20 @@
 """The whole case exchange in memory: three services, their relays and projectors, one fake Kafka.
 
 The same story as tests/pipeline/test_case_lifecycle.py, in well under a second:
-intake opens a case, the foreign office and kobiz learn of it from their own
-projections, all three work it, and all three views agree on the shared history,
-while names, remarks and counselling notes stay with their owner. Then: the same
-through duplicate deliveries, and through the real ``run`` loops in threads.
+intake opens a case and records the person's consent to share everything with all
+three departments; the foreign office learns of the case only through that consent
+(its projector fetches the withheld registration and opening again from Kafka),
+kobiz on its own task; all three work it, and all three views agree on the shared
+history, while names, remarks and counselling notes stay with their owner. Then: the
+same through duplicate deliveries and through the real ``run`` loops in threads; a
+case without consent stays unknown to the foreign office; a revocation withdraws what
+only the consent allowed.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -20,6 +25,7 @@ from shared.settings import Service
 from tests.conftest import person
 from tests.stack import eventually
 from tests.unit.fakes import InMemoryPipeline
+from tests.unit.walk import ALL_CATEGORIES
 
 EXPECTED_TYPES = [
     "PersonRegistered", "CaseOpened", "ConsentGranted",
@@ -32,15 +38,23 @@ def ok(response: Any, status: int) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
-def open_case(clients: dict[Service, Any], family_name: str) -> str:
+def consent_body(consent_id: str | None = None) -> dict[str, Any]:
+    """Everything to all three departments, live today (at most 24 months)."""
+    today = date.today()
+    return {
+        "consent_id": consent_id or str(uuid4()), "purpose": "prepare_application_25b",
+        "scopes": [{"recipient": r, "categories": ALL_CATEGORIES} for r in ("intake", "foreign_office", "kobiz")],
+        "valid_from": (today - timedelta(days=30)).isoformat(), "valid_until": (today + timedelta(days=365)).isoformat(),
+        "form_version": "KIM-EW-2025-1", "language": "ar", "interpreter_used": True,
+    }
+
+
+def open_case(clients: dict[Service, Any], family_name: str, *, consent: bool = True) -> str:
     intake = clients[Service.INTAKE]
     case_id = ok(intake.post("/intake/cases", json=person(family_name=family_name)), 201)["case_id"]
     ok(intake.post(f"/intake/cases/{case_id}/opening", json={"opened_on": "2026-01-06", "case_manager_id": "cm-1"}), 200)
-    ok(intake.post(f"/intake/cases/{case_id}/consents", json={
-        "consent_id": str(uuid4()), "scopes": [{"recipient": "foreign_office", "categories": ["status"]}],
-        "purpose": "prepare_application_25b", "valid_from": "2026-01-06", "valid_until": "2027-12-31",
-        "form_version": "KIM-EW-2025-1", "language": "ar", "interpreter_used": True,
-    }), 201)
+    if consent:
+        ok(intake.post(f"/intake/cases/{case_id}/consents", json=consent_body()), 201)
     return str(case_id)
 
 
@@ -55,7 +69,8 @@ def work_case(clients: dict[Service, Any], case_id: str, notes: str) -> None:
         "clarified_on": "2026-02-01", "method": "passport", "document_ref": "ABH-INTERN-4711"}), 200)
     ok(fo.post(f"{base}/residence-permits", json={
         "norm": "AufenthG_25b", "granted_on": "2026-03-01", "valid_from": "2026-03-01", "valid_until": "2028-02-29",
-        "employment_permitted": True, "conditions": "INTERN-Auflage",
+        "employment_permitted": True, "conditions": "INTERN-Auflage", "decided_by": "abh-sb-4",
+        "rule_version_ids": ["AufenthG_25b@2026-01-01"],
     }), 201)
     ok(kobiz.post(f"/kobiz/cases/{case_id}/counselling-sessions", json={
         "held_on": "2026-02-15", "counsellor_id": "kobiz-test-3", "topic_codes": ["language_course"],
@@ -104,7 +119,12 @@ def test_a_case_worked_by_all_three_services_ends_up_the_same_in_every_view() ->
         ok(clients[Service.KOBIZ].post(f"/kobiz/cases/{case_id}/counselling-sessions",
                                        json={"held_on": "2026-02-15", "counsellor_id": "k"}), 404)
         pipeline.settle()
-        assert ok(clients[Service.FOREIGN_OFFICE].get(f"/foreign-office/cases/{case_id}/history"), 200)
+        # The foreign office withheld the registration and the opening until the consent
+        # arrived, then fetched both again from Kafka.
+        fo_history = ok(clients[Service.FOREIGN_OFFICE].get(f"/foreign-office/cases/{case_id}/history"), 200)
+        assert [e["type"].split(".")[-2] for e in fo_history["timeline"]] == EXPECTED_TYPES[:3]
+        assert pipeline.projectors[Service.FOREIGN_OFFICE].stats.released == 2
+        assert pipeline.projectors[Service.FOREIGN_OFFICE].stats.withheld == 2
         work_case(clients, case_id, notes)
         pipeline.settle()
 
@@ -157,3 +177,61 @@ def test_the_real_relay_and_projector_loops_carry_a_case_through_all_three_views
         eventually(all_seen, 15, what="every view has the whole shared history")
         assert_views_agree_and_secrets_stay_home(pipeline, clients, case_id, notes, family_name)
     assert sum(r.stats.failures for r in pipeline.relays.values()) >= 1
+
+
+def test_without_consent_the_foreign_office_never_learns_of_the_case_and_a_late_consent_releases_it() -> None:
+    pipeline = InMemoryPipeline()
+    with pipeline.clients() as clients:
+        case_id = open_case(clients, f"Name{uuid4().hex[:8]}", consent=False)
+        pipeline.settle()
+        fo, kobiz, intake = clients[Service.FOREIGN_OFFICE], clients[Service.KOBIZ], clients[Service.INTAKE]
+        assert fo.get(f"/foreign-office/cases/{case_id}/history").status_code == 404
+        ok(fo.post(f"/foreign-office/cases/{case_id}/tolerated-stays", json={
+            "subtype": "60a", "ground_code": "no_travel_documents", "valid_from": "2026-01-01",
+            "valid_until": "2026-12-31", "work_permitted": True, "residence_condition": False}), 404)
+        assert pipeline.containers[Service.FOREIGN_OFFICE].store.counts()["withheld"] == 2
+        # Kobiz holds the registration and the opening on its own task, without consent.
+        kobiz_types = [e["type"].split(".")[-2] for e in ok(kobiz.get(f"/kobiz/cases/{case_id}/history"), 200)["timeline"]]
+        assert kobiz_types == ["PersonRegistered", "CaseOpened"]
+
+        token = ok(intake.post(f"/intake/cases/{case_id}/consents", json=consent_body()), 201)["position"]["token"]
+        pipeline.settle()
+        history = ok(fo.get(f"/foreign-office/cases/{case_id}/history", params={"after": token}), 200)
+        assert history["projection"]["reached"] is True
+        assert [e["type"].split(".")[-2] for e in history["timeline"]] == EXPECTED_TYPES[:3]
+        assert pipeline.containers[Service.FOREIGN_OFFICE].store.counts()["withheld"] == 0
+
+
+def test_a_revocation_withdraws_what_only_the_consent_allowed_and_keeps_the_proof() -> None:
+    pipeline = InMemoryPipeline()
+    notes = f"Vertrauliche Notiz {uuid4()}"
+    with pipeline.clients() as clients:
+        intake = clients[Service.INTAKE]
+        case_id = ok(intake.post("/intake/cases", json=person()), 201)["case_id"]
+        consent = consent_body()
+        ok(intake.post(f"/intake/cases/{case_id}/consents", json=consent), 201)
+        ok(intake.post(f"/intake/cases/{case_id}/opening", json={"opened_on": "2026-01-06", "case_manager_id": "cm-1"}),
+           200)
+        pipeline.settle()
+        work_case(clients, case_id, notes)
+        pipeline.settle()
+        assert all(len(h["timeline"]) == len(EXPECTED_TYPES) for h in histories(clients, case_id).values())
+
+        revoked = ok(intake.post(f"/intake/cases/{case_id}/consent-revocations", json={
+            "consent_id": consent["consent_id"], "effective_on": date.today().isoformat()}), 201)
+        assert revoked["position"]["published"] is True
+        pipeline.settle()
+        views = {s: [e["type"].split(".")[-2] for e in h["timeline"]] for s, h in histories(clients, case_id).items()}
+        # Each department keeps its own events, what a statute gives it, and the proof of the consent.
+        assert views[Service.INTAKE] == ["PersonRegistered", "ConsentGranted", "CaseOpened",
+                                         "PerspectiveCounsellingHeld", "ConsentRevoked"]
+        assert views[Service.FOREIGN_OFFICE] == ["ConsentGranted", "ToleratedStayIssued", "IdentityClarified",
+                                                 "ResidencePermitGranted", "ConsentRevoked"]
+        assert views[Service.KOBIZ] == ["PersonRegistered", "ConsentGranted", "CaseOpened",
+                                        "PerspectiveCounsellingHeld", "ConsentRevoked"]
+        fo_summary = ok(clients[Service.FOREIGN_OFFICE].get(f"/foreign-office/cases/{case_id}/history"), 200)["summary"]
+        assert fo_summary["case"] is None and fo_summary["person"] is None
+        kobiz_summary = ok(clients[Service.KOBIZ].get(f"/kobiz/cases/{case_id}/history"), 200)["summary"]
+        assert kobiz_summary["tolerated_stay"] is None and kobiz_summary["identity"] is None
+        # The foreign office's own file is its own: the revocation does not touch it.
+        assert ok(clients[Service.FOREIGN_OFFICE].get(f"/foreign-office/cases/{case_id}/file"), 200)["version"] == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared.settings import Service
 from shared.projection.store import CaseHistoryStore, InMemoryCaseHistoryStore
 from tests.unit.projection_suite import CaseHistoryStoreSuite
 
@@ -11,4 +12,4 @@ from tests.unit.projection_suite import CaseHistoryStoreSuite
 class TestInMemoryStore(CaseHistoryStoreSuite):
     @pytest.fixture
     def store(self) -> CaseHistoryStore:
-        return InMemoryCaseHistoryStore()
+        return InMemoryCaseHistoryStore(Service.KOBIZ)

@@ -25,9 +25,10 @@ from cloudevents.core.formats.json import JSONFormat
 from services.bootstrap import Container, build_container
 from services.foreign_office.schemas import ClarifyIdentity, GrantResidencePermit, IssueToleratedStay
 from services.intake.schemas import GrantConsent, OpenCase, RegisterPerson
-from services.kobiz.schemas import RecordCounselling
+from services.kobiz.schemas import HoldCounselling
 from shared import policy
 from shared.events import EVENTS_BY_WIRE_TYPE
+from shared.events.common import Purpose
 from shared.pgstate import InMemoryRelayPosition
 from shared.projection.consumer import classify
 from shared.projection.store import InMemoryCaseHistoryStore
@@ -36,7 +37,8 @@ from shared.settings import Service
 from shared.wire import event_id
 from tests.stack import eventually
 from tests.unit.fakes import FakeKafka, Record
-from tests.unit.projection_suite import Feed, opened
+from tests.unit.projection_suite import Feed
+from tests.unit.walk import WALKS, command, know
 
 TOPIC = "unit.relay.events"
 
@@ -77,10 +79,8 @@ class Rig:
         return self.kafka.records(TOPIC)
 
     def know(self, case_id: UUID) -> None:
-        """Make a case known to a department the way its projector would."""
-        record = self.feed.record(opened(case_id))
-        store = self.container.store
-        store.apply_batch([record], {record.tp: store.load_offsets().get(record.tp)})
+        """Make a case known to a department the way its projector would (consent, then the opening)."""
+        know(self.container.store, self.feed, case_id)
 
 
 def rig(service: Service, batch_size: int = 500) -> Rig:
@@ -105,32 +105,35 @@ def ce_id(record: Record) -> str:
 
 def intake_case(r: Rig, tag: str = "") -> tuple[UUID, list[str]]:
     secrets = [f"Geheimname{tag}{uuid4().hex[:6]}", f"Vorname{tag}{uuid4().hex[:6]}", f"Tel-{uuid4().hex[:8]}"]
-    saved = r.app.register_person(RegisterPerson(
+    saved = r.app.handle("register_person", None, RegisterPerson(
         family_name=secrets[0], given_names=secrets[1], birth_date=date(1999, 5, 1),
         registered_on=date(2026, 1, 5), languages=["ar"], claimed_nationalities=["SYR"], contact=secrets[2],
     ))
-    r.app.grant_consent(saved.case_id, GrantConsent(
-        consent_id=uuid4(), scopes=[{"recipient": "foreign_office", "categories": ["status"]}],
-        purpose="prepare_25b", valid_from=date(2026, 1, 6), valid_until=date(2027, 1, 6), form_version="v1",
-        language="ar", interpreter_used=True,
+    r.app.handle("grant_consent", saved.case_id, GrantConsent(
+        consent_id=uuid4(), purpose=Purpose.PREPARE_APPLICATION_25B,
+        scopes=[{"recipient": recipient, "categories": ["identity", "case_management", "status"]}
+                for recipient in ("foreign_office", "kobiz")],
+        valid_from=date(2026, 1, 6), valid_until=date(2027, 1, 5), form_version="v1", language="ar",
+        interpreter_used=True,
     ))
-    r.app.open_case(saved.case_id, OpenCase(opened_on=date(2026, 1, 6), case_manager_id="cm-1"))
-    return saved.case_id, [*secrets, "1999-05-01"]
+    r.app.handle("open_case", saved.case_id, OpenCase(opened_on=date(2026, 1, 6), case_manager_id="cm-1"))
+    return saved.case_id, secrets
 
 
 def foreign_office_case(r: Rig, tag: str = "") -> tuple[UUID, list[str]]:
     case_id = uuid4()
     r.know(case_id)
     secrets = [f"INTERN-Vermerk-{uuid4().hex[:8]}", f"ABH-AZ-{uuid4().hex[:8]}", f"INTERN-Auflage-{uuid4().hex[:8]}"]
-    r.app.issue_tolerated_stay(case_id, IssueToleratedStay(
+    r.app.handle("issue_tolerated_stay", case_id, IssueToleratedStay(
         subtype="60a", ground_code="no_travel_documents", valid_from=date(2026, 1, 1), valid_until=date(2026, 6, 30),
         work_permitted=True, residence_condition=False, remarks=secrets[0],
     ))
-    r.app.clarify_identity(case_id, ClarifyIdentity(clarified_on=date(2026, 2, 1), method="passport",
-                                                    document_ref=secrets[1]))
-    r.app.grant_residence_permit(case_id, GrantResidencePermit(
+    r.app.handle("clarify_identity", case_id, ClarifyIdentity(clarified_on=date(2026, 2, 1), method="passport",
+                                                              document_ref=secrets[1]))
+    r.app.handle("grant_residence_permit", case_id, GrantResidencePermit(
         norm="AufenthG_25b", granted_on=date(2026, 3, 1), valid_from=date(2026, 3, 1), valid_until=date(2028, 2, 29),
-        employment_permitted=True, conditions=secrets[2],
+        employment_permitted=True, conditions=secrets[2], decided_by="abh-sb-4",
+        rule_version_ids=["AufenthG_25b@2026-01-01"],
     ))
     return case_id, secrets
 
@@ -141,7 +144,7 @@ def kobiz_case(r: Rig, tag: str = "") -> tuple[UUID, list[str]]:
     notes = f"Vertrauliche Beratungsnotiz {uuid4()}: Person berichtet von Traumatisierung"
     counsellor = f"counsellor-{uuid4().hex[:8]}"
     for held_on in (date(2026, 2, 15), date(2026, 3, 1)):
-        r.app.record_counselling(case_id, RecordCounselling(
+        r.app.handle("hold_counselling", case_id, HoldCounselling(
             held_on=held_on, counsellor_id=counsellor, topic_codes=["language_course"],
             pathways_discussed=["AufenthG_25b"], next_step_codes=["book_a2_exam"], notes=notes,
         ))
@@ -278,9 +281,9 @@ def test_a_restarted_relay_republishes_unacknowledged_events_with_the_same_ids_a
     assert len(records) == 6
     assert Counter(ce_id(rec) for rec in records) == Counter({i: 2 for i in first})
     # The projections take the duplicates as what they are.
-    store = InMemoryCaseHistoryStore()
-    consumed = [classify(Service.KOBIZ, rec) for rec in records]
-    assert store.apply_batch(consumed, {}) == 3
+    store = InMemoryCaseHistoryStore(Service.KOBIZ)
+    consumed = [classify(rec) for rec in records]
+    assert store.apply_batch(consumed, {}).applied == 3
     assert [e.type.split(".")[-2] for e in store.timeline(case_id)] == PUBLISHED[Service.INTAKE]
 
 
@@ -397,3 +400,25 @@ def test_run_delivers_everything_through_broker_failures() -> None:
     assert not worker.is_alive()
     assert r.relay.stats.failures >= 1
     assert len({ce_id(rec) for rec in r.records()}) == 6
+
+
+@pytest.mark.parametrize("service", list(Service), ids=lambda s: s.value)
+def test_the_whole_command_catalogue_relays_exactly_the_published_events_and_no_internal_text(service: Service) -> None:
+    r = rig(service)
+    case_id: UUID | None = None
+    if service is not Service.INTAKE:
+        case_id = uuid4()
+        r.know(case_id)
+    for name in WALKS[service]:
+        case_id = r.app.handle(name, case_id, command(service, name)).case_id
+    r.relay.publish(r.pending())
+
+    stored = [n.topic.rsplit(".", 1)[-1] for n in r.app.recorder.select_notifications(start=1, limit=100)]
+    sent = [parse(rec).get_type().split(".")[-2] for rec in r.records()]
+    internal = {"FileOpened", "IdentityDeceptionEstablished", "CriminalConvictionNotified", "RemovalScheduled",
+                "NaturalisationRequirementAssessed"}
+    assert sent == [name for name in stored if name not in internal]
+    assert r.relay.stats.skipped_internal == len(stored) - len(sent)
+    assert r.positions.load() == r.last_id()
+    for record in r.records():
+        assert b"INTERN" not in (record.value or b"") and b"GEHEIM" not in (record.value or b""), record.header_dict

@@ -2,95 +2,152 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import inspect
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
+from pydantic import ValidationError
 
+from services.bootstrap import build_container
 from services.foreign_office.application import INTERNAL_EVENTS as FO_INTERNAL
 from services.foreign_office.domain import ResidenceFile
 from services.intake.application import INTERNAL_EVENTS as INTAKE_INTERNAL
 from services.intake.domain import Case
+from services.intake.schemas import GrantConsent
 from services.kobiz.application import INTERNAL_EVENTS as KOBIZ_INTERNAL
 from services.kobiz.domain import CounsellingFile
-from services.bootstrap import build_container
 from shared import policy
+from shared.application import CaseApplication, Saved
+from shared.consent import ConsentState, apply_consent_event, covering_consent
 from shared.events import ALL_EVENTS, EVENTS_BY_WIRE_TYPE
 from shared.events import catalogue as ev
+from shared.events.common import DataCategory, Purpose, Recipient
 from shared.settings import Service
 from shared.wire import PoisonMessageError, decode, encode, event_id
+from tests.unit.projection_suite import Feed
+from tests.unit.walk import COMMANDS, INTERNAL_COMMANDS, WALKS, body, command, know
 
 AGGREGATES = {Service.INTAKE: (Case, INTAKE_INTERNAL), Service.FOREIGN_OFFICE: (ResidenceFile, FO_INTERNAL),
               Service.KOBIZ: (CounsellingFile, KOBIZ_INTERNAL)}
+IMPORT_PROBE = {Service.INTAKE: "receive_referral", Service.FOREIGN_OFFICE: "record_departure",
+                Service.KOBIZ: "hold_counselling"}
 
 
-def domain_event_classes(aggregate: type) -> list[type]:
-    return [c for _, c in inspect.getmembers(aggregate, inspect.isclass)
-            if issubclass(c, aggregate.Event) and c is not aggregate.Event and c.__qualname__.startswith(aggregate.__name__ + ".")
-            and c.__name__ not in ("Created", "Event")]
+def domain_event_classes(aggregate: type) -> set[type]:
+    return {c for _, c in inspect.getmembers(aggregate, inspect.isclass)
+            if issubclass(c, aggregate.Event) and c is not aggregate.Event
+            and c.__qualname__.startswith(aggregate.__name__ + ".") and c.__name__ not in ("Created", "Event")}
 
 
-def sample(cls: type[ev.IntegrationEvent]) -> ev.IntegrationEvent:
-    examples: dict[str, Any] = {
-        "case_id": uuid4(), "person_id": uuid4(), "consent_id": uuid4(), "registered_on": date(2026, 1, 1),
-        "opened_on": date(2026, 1, 2), "case_manager_id": "cm-1", "purpose": "p", "valid_from": date(2026, 1, 1),
-        "valid_until": date(2026, 12, 31), "form_version": "v1", "language": "ar", "interpreter_used": False,
-        "scopes": [{"recipient": "kobiz", "categories": ["status"]}], "subtype": "60a", "ground_code": "g",
-        "work_permitted": True, "residence_condition": False, "clarified_on": date(2026, 2, 1), "method": "passport",
-        "norm": "AufenthG_25b", "granted_on": date(2026, 3, 1), "employment_permitted": True,
-        "held_on": date(2026, 2, 15),
-    }
-    fields = {k: v for k, v in examples.items() if k in cls.model_fields}
-    return cls(**fields)
+@dataclass
+class Walked:
+    """One service after every command of its table (and one imported row) ran on one case."""
+
+    service: Service
+    app: CaseApplication
+    case_id: UUID
+    saved: dict[str, Saved]
+    events: list[Any]
 
 
-def every_event(service: Service) -> list[Any]:
-    """Drive one aggregate of the service through every command it has."""
-    if service is Service.INTAKE:
-        from tests.unit.test_domain import consent_terms, new_case
+@functools.cache
+def walked(service: Service) -> Walked:
+    """Drive one case of ``service`` through every command, as the API would (``app.handle``)."""
+    container = build_container(service, in_memory=True)
+    app = container.app
+    saved: dict[str, Saved] = {}
+    case_id: UUID | None = None
+    if service is not Service.INTAKE:
+        case_id = know(container.store, Feed(service))
+    for name in WALKS[service]:
+        result = app.handle(name, case_id, command(service, name))
+        assert result is not None
+        case_id = result.case_id
+        saved[name] = result
+    # An imported row (the intake case is closed by now: a correction is accepted).
+    probe = IMPORT_PROBE[service]
+    corrects = {"corrects": str(uuid4())} if service is Service.INTAKE else {}
+    assert app.handle(probe, case_id, command(service, probe, **corrects), import_ref="row-1") is not None
+    assert case_id is not None
+    events = [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(start=1, limit=10_000)]
+    return Walked(service, app, case_id, saved, events)
 
-        case = new_case()
-        case.grant_consent(uuid4(), **consent_terms())
-        case.open(date(2026, 1, 6), "cm-1")
-        return list(case.collect_events())
-    if service is Service.FOREIGN_OFFICE:
-        file = ResidenceFile(id=uuid4())
-        file.issue_tolerated_stay(valid_from=date(2026, 1, 1), valid_until=date(2026, 6, 30), subtype="60a",
-                                  ground_code="g", work_permitted=True, residence_condition=False, remarks="intern")
-        file.clarify_identity(date(2026, 2, 1), "passport", "ref")
-        file.grant_residence_permit(valid_from=date(2026, 3, 1), valid_until=date(2028, 2, 29), norm="AufenthG_25b",
-                                    granted_on=date(2026, 3, 1), employment_permitted=True, conditions="intern")
-        return list(file.collect_events())
-    kobiz = CounsellingFile(id=uuid4())
-    kobiz.hold_counselling(date(2026, 2, 15), ["t"], ["AufenthG_25b"], ["n"], "Notiz", "k-1")
-    return list(kobiz.collect_events())
+
+def test_every_walk_is_the_whole_command_table() -> None:
+    for service, specs in COMMANDS.items():
+        assert sorted(WALKS[service]) == sorted(s.name for s in specs), service
 
 
-@pytest.mark.parametrize("service", list(Service))
+@pytest.mark.parametrize("service", list(Service), ids=lambda s: s.value)
 def test_every_domain_event_is_translated_or_declared_internal(service: Service) -> None:
     aggregate, internal = AGGREGATES[service]
-    app = build_container(service, in_memory=True).app
-    events = every_event(service)
-    assert {type(e) for e in events} == set(domain_event_classes(aggregate)), "scenario must cover every event"
-    for event in events:
-        integration = app.translate(event)
+    w = walked(service)
+    assert {type(e) for e in w.events} == domain_event_classes(aggregate), "the walk must produce every event"
+    for event in w.events:
+        integration = w.app.translate(event)
         assert (integration is None) == (type(event) in internal), type(event).__qualname__
-        if integration is not None:
-            assert integration.case_id == event.originator_id
-            rule = policy.rule_for(type(integration))
-            assert rule is not None and rule.published
-            assert "intern" not in integration.model_dump_json() and "Notiz" not in integration.model_dump_json()
+        if integration is None:
+            continue
+        assert type(integration) is w.app.published[type(event)]
+        assert integration.case_id == event.originator_id == w.case_id
+        rule = policy.rule_for(type(integration))
+        assert rule is not None and rule.published
+        # Field by field: every published field comes from the domain event (none silently defaulted).
+        for name in type(integration).model_fields:
+            if name in ("case_id", "corrects") and not hasattr(event, name):
+                continue
+            assert hasattr(event, name), (type(event).__qualname__, name)
+            published = integration.model_dump(mode="json")[name]
+            assert published == json.loads(json.dumps(getattr(event, name), default=str)), (type(event).__qualname__, name)
+        text = integration.model_dump_json()
+        assert "INTERN" not in text and "GEHEIM" not in text, (type(integration).__name__, text)
+
+
+def test_the_walks_cover_the_whole_published_catalogue() -> None:
+    produced = {type(i) for s in Service for e in walked(s).events if (i := walked(s).app.translate(e)) is not None}
+    assert produced == set(ALL_EVENTS)
+    assert {r.event for r in policy.RULES} == set(ALL_EVENTS)
+    assert len(policy.RULES) == len(ALL_EVENTS), "one rule per event"
+
+
+@pytest.mark.parametrize("service", list(Service), ids=lambda s: s.value)
+def test_a_command_answers_published_false_exactly_when_its_events_stay_home(service: Service) -> None:
+    w = walked(service)
+    for name, saved in w.saved.items():
+        assert saved.position.published == (name not in INTERNAL_COMMANDS), name
+        assert saved.position.service is service and saved.case_id == w.case_id
+        # The position is the command's last stored event, which is published unless internal.
+        notification = w.app.recorder.select_notifications(start=saved.position.notification_id, limit=1)[0]
+        assert notification.originator_version == saved.version
+        integration = w.app.translate(w.app.mapper.to_domain_event(notification))
+        assert (integration is not None) == saved.position.published, name
+
+
+@functools.cache
+def samples() -> dict[type[ev.IntegrationEvent], ev.IntegrationEvent]:
+    """One valid integration event per class, built from the walks (i.e. from tests/samples.py)."""
+    found: dict[type[ev.IntegrationEvent], ev.IntegrationEvent] = {}
+    for service in Service:
+        w = walked(service)
+        for event in w.events:
+            integration = w.app.translate(event)
+            if integration is not None:
+                found.setdefault(type(integration), integration)
+    return found
 
 
 @pytest.mark.parametrize("cls", ALL_EVENTS, ids=lambda c: c.name)
 def test_every_integration_event_has_a_rule_and_round_trips_as_a_cloudevent(cls: type[ev.IntegrationEvent]) -> None:
     rule = policy.rule_for(cls)
     assert rule is not None and rule.published
-    event = sample(cls)
+    event = samples()[cls]
     message = encode(event, aggregate_id=event.case_id, aggregate_version=3,
                      recorded_at=datetime(2026, 5, 1, 12, tzinfo=UTC), notification_id=17)
     headers = dict(message.headers)
@@ -98,28 +155,144 @@ def test_every_integration_event_has_a_rule_and_round_trips_as_a_cloudevent(cls:
     assert headers["ce_type"] == f"de.nrw.kim.{cls.owner.slug}.{cls.name}.v1".encode()
     assert headers["ce_subject"] == str(event.case_id).encode() == message.key
     assert headers["ce_id"] == str(event_id(cls.owner, event.case_id, 3)).encode()
+    assert headers["ce_sensitivity"].decode() == rule.for_event(event)[0].value
     # An independent parse with the SDK only:
     parsed = ce_kafka.from_binary(ce_kafka.KafkaMessage(headers=headers, key=message.key, value=message.value), JSONFormat())
     assert parsed.get_source() == f"/kim/{cls.owner.slug}"
     envelope = decode(message.headers, message.key, message.value)
     assert envelope.event == event and envelope.sequence == 17
     assert EVENTS_BY_WIRE_TYPE[envelope.type] is cls
+    assert envelope.event.valid_on() is None or isinstance(envelope.event.valid_on(), date)
+
+
+def test_a_health_toleration_is_labelled_art9_on_the_wire_and_reaches_only_consent_holders() -> None:
+    stay = ev.ToleratedStayIssued(case_id=uuid4(), subtype="60a", ground_code="health_ptsd",
+                                  valid_from=date(2026, 1, 1), valid_until=date(2026, 6, 30), work_permitted=False,
+                                  residence_condition=False)
+    message = encode(stay, aggregate_id=stay.case_id, aggregate_version=2, recorded_at=datetime.now(UTC),
+                     notification_id=1)
+    headers = dict(message.headers)
+    assert headers["ce_sensitivity"] == b"art9"
+    assert headers["ce_legalbasis"] == b"foreign_office=own_task,intake=consent,kobiz=consent"
+    entitlement = policy.entitlement(Recipient.KOBIZ, stay)
+    assert entitlement is not None and entitlement.category is DataCategory.HEALTH
+    assert entitlement.basis is policy.LegalBasis.CONSENT
+
+
+def test_the_integration_course_is_shared_on_88a_and_a_vocational_course_only_with_consent() -> None:
+    course = {"case_id": uuid4(), "provider_code": "vhs", "starts_on": date(2026, 1, 1)}
+    integration = ev.LanguageCourseEnrolled(course_type="integration_course", **course)
+    vocational = ev.LanguageCourseEnrolled(course_type="vocational_language_course", **course)
+    assert policy.entitlement(Recipient.FOREIGN_OFFICE, integration).basis is policy.LegalBasis.AUFENTHG_88A  # type: ignore[union-attr]
+    assert policy.entitlement(Recipient.FOREIGN_OFFICE, vocational).basis is policy.LegalBasis.CONSENT  # type: ignore[union-attr]
+    assert policy.entitlement(Recipient.WELFARE_ORGANISATION, vocational) is None
+
+
+def test_the_foreign_office_sees_kim_data_only_with_consent_and_kobiz_sees_the_case_on_its_own_task() -> None:
+    case_id = uuid4()
+    registered = ev.PersonRegistered(case_id=case_id, person_id=uuid4(), registered_on=date(2026, 1, 5))
+    assert policy.entitlement(Recipient.FOREIGN_OFFICE, registered).basis is policy.LegalBasis.CONSENT  # type: ignore[union-attr]
+    assert policy.entitlement(Recipient.KOBIZ, registered).basis is policy.LegalBasis.OWN_TASK  # type: ignore[union-attr]
+    stay = samples()[ev.ToleratedStayIssued]
+    assert policy.entitlement(Recipient.INTAKE, stay).basis is policy.LegalBasis.CONSENT  # type: ignore[union-attr]
+    assert policy.entitlement(Recipient.FOREIGN_OFFICE, stay).basis is policy.LegalBasis.OWN_TASK  # type: ignore[union-attr]
+    for rule in policy.RULES:
+        assert rule.basis_for(rule.event.owner) is policy.LegalBasis.OWN_TASK, rule.event.name
+        assert rule.category is not None or rule.event in (ev.ConsentGranted, ev.ConsentScopeChanged, ev.ConsentRevoked)
 
 
 def test_secret_and_unruled_events_are_never_published() -> None:
     assert policy.rule_for("de.nrw.kim.foreign-office.RemovalScheduled.v1") is None
     assert not policy.may_receive(Service.KOBIZ, "de.nrw.kim.foreign-office.RemovalScheduled.v1")
-    secret = policy.SharingRule(ev.ToleratedStayIssued, policy.Sensitivity.SECRET, {ev.Recipient.KOBIZ: policy.C})
+    secret = policy.SharingRule(ev.ToleratedStayIssued, policy.Sensitivity.SECRET, DataCategory.STATUS,
+                                {Recipient.KOBIZ: policy.C})
     assert not secret.published
+    own_only = policy.SharingRule(ev.ToleratedStayIssued, policy.Sensitivity.NORMAL, DataCategory.STATUS, {})
+    assert not own_only.published
+    names = {e.__name__ for e in ALL_EVENTS}
+    for service, owned in policy.OWNER_ONLY.items():
+        assert not set(owned) & names, service
 
 
 def test_counselling_codes_cross_but_never_notes() -> None:
     assert "notes" not in ev.PerspectiveCounsellingHeld.model_fields
     assert "counsellor_id" not in ev.PerspectiveCounsellingHeld.model_fields
     assert "remarks" not in ev.ToleratedStayIssued.model_fields
-    assert not {"family_name", "given_names", "birth_date", "contact"} & set(ev.PersonRegistered.model_fields)
+    assert "minutes" not in ev.CaseConferenceHeld.model_fields
+    assert not {"ground_codes", "conviction_ground"} & set(ev.ResidencePermitRefused.model_fields)  # outcome only
+    # Names and contact stay with intake; the date of birth is shared (§ 25a age limit, DOMAIN.md §3 row 1).
+    assert not {"family_name", "given_names", "contact"} & set(ev.PersonRegistered.model_fields)
+    assert "birth_date" in ev.PersonRegistered.model_fields
     with pytest.raises(ValueError, match="notes"):
         ev.PerspectiveCounsellingHeld(case_id=uuid4(), held_on=date(2026, 1, 1), notes="x")  # type: ignore[call-arg]
+
+
+# --- codes, purposes, consent terms -------------------------------------------------------
+
+
+def test_codes_allow_rule_version_ids_but_no_free_text() -> None:
+    decision = {"case_id": uuid4(), "norm": "AufenthG_25b", "granted_on": date(2026, 3, 1),
+                "valid_from": date(2026, 3, 1), "valid_until": date(2028, 2, 29), "employment_permitted": True}
+    granted = ev.ResidencePermitGranted(decided_by="abh-sb-4", rule_version_ids=["AufenthG_25b@2026-01-01"], **decision)
+    assert granted.rule_version_ids == ["AufenthG_25b@2026-01-01"]
+    for bad in ("Frau Müller", "", "x" * 65, "-leading-dash"):
+        with pytest.raises(ValidationError):
+            ev.ResidencePermitGranted(decided_by=bad, **decision)
+    with pytest.raises(ValidationError, match="decided_by"):
+        ev.ResidencePermitGranted(**decision)  # type: ignore[call-arg]
+
+
+def test_purpose_is_an_enum_and_a_consent_lasts_at_most_24_months() -> None:
+    terms = body("grant_consent")
+    assert GrantConsent.model_validate(terms).purpose is Purpose.PREPARE_APPLICATION_25B
+    with pytest.raises(ValidationError, match="purpose"):
+        GrantConsent.model_validate(terms | {"purpose": "Beratung und Aufgabenerledigung"})
+    with pytest.raises(ValidationError, match="24 months"):
+        GrantConsent.model_validate(terms | {"valid_from": "2026-01-01", "valid_until": "2028-01-01"})
+    assert GrantConsent.model_validate(terms | {"valid_from": "2026-01-01", "valid_until": "2027-12-31"})
+    with pytest.raises(ValidationError, match="24 months"):
+        GrantConsent.model_validate(terms | {"valid_from": "2028-02-29", "valid_until": "2030-02-28"})
+    assert GrantConsent.model_validate(terms | {"valid_from": "2028-02-29", "valid_until": "2030-02-27"})
+    with pytest.raises(ValidationError, match="valid_until"):
+        GrantConsent.model_validate(terms | {"valid_from": "2026-02-01", "valid_until": "2026-01-31"})
+    twice = [{"recipient": "kobiz", "categories": ["status"]}, {"recipient": "kobiz", "categories": ["identity"]}]
+    with pytest.raises(ValidationError, match="once"):
+        GrantConsent.model_validate(terms | {"scopes": twice})
+
+
+def test_a_consent_covers_recipient_category_purpose_and_term_and_revocation_acts_from_its_day() -> None:
+    case_id, consent_id = uuid4(), uuid4()
+    granted = ev.ConsentGranted(
+        case_id=case_id, consent_id=consent_id, purpose=Purpose.LABOUR_MARKET_INTEGRATION,
+        scopes=[{"recipient": "foreign_office", "categories": ["status"]},
+                {"recipient": "jobcenter", "categories": ["status", "work_income"]}],
+        valid_from=date(2026, 1, 1), valid_until=date(2026, 12, 31), form_version="v1", language="ar",
+        interpreter_used=False,
+    )
+    consents: dict[str, ConsentState] = {}
+    assert apply_consent_event(consents, granted)
+    state = consents[str(consent_id)]
+    day = date(2026, 6, 1)
+    # Labour-market integration is no purpose for which the foreign office may receive data.
+    assert not state.covers(Recipient.FOREIGN_OFFICE, DataCategory.STATUS, day)
+    assert state.covers(Recipient.JOBCENTER, DataCategory.WORK_INCOME, day)
+    assert not state.covers(Recipient.JOBCENTER, DataCategory.HEALTH, day)
+    assert not state.covers(Recipient.JOBCENTER, DataCategory.STATUS, date(2027, 1, 1))  # expired
+    assert state.names(Recipient.FOREIGN_OFFICE) and not state.names(Recipient.KOBIZ)
+
+    narrowed = ev.ConsentScopeChanged(case_id=case_id, consent_id=consent_id, effective_on=date(2026, 7, 1),
+                                      scopes=[{"recipient": "jobcenter", "categories": ["status"]}])
+    assert apply_consent_event(consents, narrowed)
+    assert state.covers(Recipient.JOBCENTER, DataCategory.WORK_INCOME, date(2026, 6, 30))
+    assert not state.covers(Recipient.JOBCENTER, DataCategory.WORK_INCOME, date(2026, 7, 1))
+
+    revoked = ev.ConsentRevoked(case_id=case_id, consent_id=consent_id, effective_on=date(2026, 8, 1))
+    assert apply_consent_event(consents, revoked)
+    assert covering_consent(consents, Recipient.JOBCENTER, DataCategory.STATUS, date(2026, 7, 31)) == str(consent_id)
+    assert covering_consent(consents, Recipient.JOBCENTER, DataCategory.STATUS, date(2026, 8, 1)) is None
+    assert state.boundaries() == {date(2026, 1, 1), date(2027, 1, 1), date(2026, 7, 1), date(2026, 8, 1)}
+    unknown = ev.ConsentRevoked(case_id=case_id, consent_id=uuid4(), effective_on=date(2026, 8, 1))
+    assert not apply_consent_event(consents, unknown)
 
 
 @pytest.mark.parametrize(
@@ -139,3 +312,11 @@ def test_counselling_codes_cross_but_never_notes() -> None:
 def test_malformed_records_are_poison(headers: list[tuple[str, bytes]], key: bytes | None, value: bytes, reason: str) -> None:
     with pytest.raises(PoisonMessageError, match=reason):
         decode(headers, key, value)
+
+
+def test_valid_time_is_the_fact_date_not_the_recording_time() -> None:
+    w = walked(Service.FOREIGN_OFFICE)
+    stays = [i for e in w.events if isinstance(i := w.app.translate(e), ev.ToleratedStayIssued)]
+    assert [s.valid_on() for s in stays] == [date(2019, 3, 1)]
+    recorded = [e.timestamp for e in w.events if type(e).__name__ == "ToleratedStayIssued"]
+    assert recorded[0] > datetime.now(UTC) - timedelta(minutes=5)

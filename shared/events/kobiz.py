@@ -1,0 +1,149 @@
+"""Events published by Kobiz (the integration centre)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from shared.events.base import IntegrationEvent
+from shared.events.common import Code, Norm
+from shared.settings import Service
+
+LanguageLevel = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
+
+
+class KobizEvent(IntegrationEvent):
+    owner = Service.KOBIZ
+
+
+class PerspectiveCounsellingHeld(KobizEvent):
+    """A perspective counselling session took place; its notes stay in Kobiz."""
+
+    held_on: date
+    topic_codes: list[Code] = Field(default_factory=list, max_length=20)
+    pathways_discussed: list[Norm] = Field(default_factory=list, max_length=14)
+    next_step_codes: list[Code] = Field(default_factory=list, max_length=20)
+
+    def valid_on(self) -> date:
+        return self.held_on
+
+
+class LanguageCourseEnrolled(KobizEvent):
+    """Enrolment in an integration course (§ 44) or a vocational language course (§ 45a)."""
+
+    course_type: Literal["integration_course", "vocational_language_course"]
+    provider_code: Code
+    starts_on: date
+    mandatory: bool = False
+
+    def valid_on(self) -> date:
+        return self.starts_on
+
+
+class LanguageCertificateObtained(KobizEvent):
+    """A language certificate was obtained; the certificate itself stays in Kobiz."""
+
+    level: LanguageLevel
+    exam_body: Code
+    obtained_on: date
+    oral_only: bool = False
+
+    def valid_on(self) -> date:
+        return self.obtained_on
+
+
+class CivicTestPassed(KobizEvent):
+    """'Leben in Deutschland' or the naturalisation test was passed."""
+
+    test: Literal["life_in_germany", "naturalisation_test"]
+    passed_on: date
+
+    def valid_on(self) -> date:
+        return self.passed_on
+
+
+class IntegrationCourseCompleted(KobizEvent):
+    """The integration course was completed."""
+
+    completed_on: date
+
+    def valid_on(self) -> date:
+        return self.completed_on
+
+
+class SchoolAttendanceEvidenced(KobizEvent):
+    """A child's school attendance for a school year was evidenced (child by pseudonym)."""
+
+    child_id: UUID
+    school_year: str = Field(pattern=r"^\d{4}/\d{2}$")
+    attending: bool
+    evidenced_on: date
+
+    def valid_on(self) -> date:
+        return self.evidenced_on
+
+
+class TrainingContractConcluded(KobizEvent):
+    """A training contract was concluded; the employer stays in Kobiz."""
+
+    occupation_code: Code
+    qualified: bool
+    starts_on: date
+    ends_on: date
+    chamber_registered: bool
+
+    def valid_on(self) -> date:
+        return self.starts_on
+
+
+class TrainingTerminated(KobizEvent):
+    """Training ended before its term (§ 60c Abs. 5)."""
+
+    terminated_on: date
+    reason_code: Code
+
+    def valid_on(self) -> date:
+        return self.terminated_on
+
+
+class LivelihoodAssessed(KobizEvent):
+    """How far the person's own income covers their livelihood."""
+
+    assessed_on: date
+    coverage_percent: int = Field(ge=0, le=100)
+    receives_sgb2: bool
+    receives_sgb12: bool
+
+    def valid_on(self) -> date:
+        return self.assessed_on
+
+
+class EmploymentTaken(KobizEvent):
+    """Employment was taken up; the employer stays in Kobiz."""
+
+    since: date
+    hours_per_week: int = Field(ge=1, le=60)
+    social_insurance: bool
+
+    def valid_on(self) -> date:
+        return self.since
+
+
+class HealthExemptionClaimed(KobizEvent):
+    """The person claims a health exemption from a prerequisite (Art. 9; attest stays local)."""
+
+    claimed_on: date
+    norm: Norm
+
+    def valid_on(self) -> date:
+        return self.claimed_on
+
+
+KOBIZ_EVENTS: tuple[type[IntegrationEvent], ...] = (
+    PerspectiveCounsellingHeld, LanguageCourseEnrolled, LanguageCertificateObtained, CivicTestPassed,
+    IntegrationCourseCompleted, SchoolAttendanceEvidenced, TrainingContractConcluded, TrainingTerminated,
+    LivelihoodAssessed, EmploymentTaken, HealthExemptionClaimed,
+)

@@ -1,0 +1,73 @@
+"""Perspektive: decision support for residence pathways (DOMAIN.md § 2).
+
+Pure functions over a case's facts and a date, with versioned rules. A service
+derives :class:`CaseFacts` from its own projection, calls :func:`evaluate` and
+serves the :class:`Perspective` as JSON. A human decides (Art. 22 DSGVO) and records
+the ``rule_version_id`` shown.
+"""
+
+from __future__ import annotations
+
+from shared.perspective.assumptions import IdentityDeadline, LegalAssumptions
+from shared.perspective.engine import evaluate, evaluate_pathway, find_rule_version
+from shared.perspective.facts import (
+    Application,
+    CaseFacts,
+    CefrLevel,
+    CivicTest,
+    Conviction,
+    Deception,
+    EmploymentSpell,
+    Flag,
+    LanguageCertificate,
+    Livelihood,
+    PensionRecord,
+    Schooling,
+    StatusInterval,
+    StatusKind,
+    Training,
+)
+from shared.perspective.results import (
+    Deadline,
+    EvaluationInstant,
+    PathwayResult,
+    PathwayStatus,
+    Perspective,
+    PrerequisiteResult,
+    Status,
+)
+from shared.perspective.rules import PATHWAYS
+from shared.perspective.rules.model import Pathway, RuleVersion
+
+__all__ = [
+    "PATHWAYS",
+    "Application",
+    "CaseFacts",
+    "CefrLevel",
+    "CivicTest",
+    "Conviction",
+    "Deadline",
+    "Deception",
+    "EmploymentSpell",
+    "EvaluationInstant",
+    "Flag",
+    "IdentityDeadline",
+    "LanguageCertificate",
+    "LegalAssumptions",
+    "Livelihood",
+    "Pathway",
+    "PathwayResult",
+    "PathwayStatus",
+    "PensionRecord",
+    "Perspective",
+    "PrerequisiteResult",
+    "RuleVersion",
+    "Schooling",
+    "Status",
+    "StatusInterval",
+    "StatusKind",
+    "Training",
+    "evaluate",
+    "evaluate_pathway",
+    "find_rule_version",
+]

@@ -1,0 +1,204 @@
+"""File import of running cases (services.importer) on in-memory containers.
+
+Proven: backdated rows become events whose dates are the facts' valid time (the
+recorded time is the import); importing the same file again changes nothing; a bad
+row (bad JSON, unknown command, invalid field, unknown case, broken rule) is reported
+with its line number and stops neither the other rows nor leaves anything behind; the
+progress callback is called once per row; a row imported before stays skipped after
+the case closed.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4, uuid5
+
+from services.bootstrap import Container, build_container
+from services.intake.domain import IMPORT_NAMESPACE
+from services.importer import ImportReport, count_lines, import_file
+from shared.settings import Service
+from tests.unit.projection_suite import Feed
+from tests.unit.walk import body, close_known, know
+
+
+def write(path: Path, lines: list[Any]) -> Path:
+    """One line per row; dicts become JSON, strings are written as they are."""
+    path.write_text("\n".join(json.dumps(line) if isinstance(line, dict) else line for line in lines) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def notifications(container: Container) -> int:
+    return int(container.app.recorder.max_notification_id() or 0)
+
+
+def published_events(container: Container, case_id: UUID) -> list[Any]:
+    """The integration events the service would publish for the case, in stored order."""
+    app = container.app
+    found = []
+    for n in app.recorder.select_notifications(start=1, limit=1000):
+        if n.originator_id == case_id and (event := app.translate(app.mapper.to_domain_event(n))) is not None:
+            found.append(event)
+    return found
+
+
+def recorded_times(container: Container, case_id: UUID) -> list[datetime]:
+    app = container.app
+    return [app.mapper.to_domain_event(n).timestamp for n in app.recorder.select_notifications(start=1, limit=1000)
+            if n.originator_id == case_id]
+
+
+def run(service: Service, container: Container, path: Path) -> tuple[ImportReport, int]:
+    calls: list[int] = []
+    report = import_file(service, container.app, path, progress=calls.append)
+    assert calls == [1] * report.total, "one progress step per row"
+    return report, len(calls)
+
+
+INTAKE_ROWS: list[dict[str, Any]] = [
+    {"ref": "alt-17", "command": "register_person",
+     "data": body("register_person", registered_on="2019-03-04", birth_date="1990-02-01")},
+    {"ref": "alt-17-z", "command": "receive_referral", "case_ref": "alt-17",
+     "data": {"received_on": "2019-03-04", "source": "school", "reason_codes": ["perspective"]}},
+    {"ref": "alt-17-e", "command": "grant_consent", "case_ref": "alt-17",
+     "data": body("grant_consent", consent_id=str(uuid4()), valid_from="2019-03-05", valid_until="2021-03-04")},
+    {"ref": "alt-17-o", "command": "open_case", "case_ref": "alt-17",
+     "data": {"opened_on": "2019-03-05", "case_manager_id": "cm-alt-3"}},
+    {"ref": "alt-17-p", "command": "agree_integration_plan", "case_ref": "alt-17",
+     "data": {"agreed_on": "2019-04-01", "target_pathway": "AufenthG_25b", "milestones": []}},
+]
+
+
+def test_backdated_rows_become_events_whose_dates_are_the_valid_time(tmp_path: Path) -> None:
+    container = build_container(Service.INTAKE, in_memory=True)
+    path = write(tmp_path / "intake.jsonl", INTAKE_ROWS)
+    started = datetime.now(UTC)
+
+    report, steps = run(Service.INTAKE, container, path)
+
+    assert (report.imported, report.skipped, report.failed, report.errors) == (5, 0, 0, [])
+    assert steps == count_lines(path) == 5
+    case_id = uuid5(IMPORT_NAMESPACE, "alt-17")  # derived from the registration row
+    case = container.app.get_case(case_id)
+    assert (case.status, case.opened_on, case.case_manager_id) == ("open", date(2019, 3, 5), "cm-alt-3")
+    assert case.family_name == "INTERN-Name"
+    events = published_events(container, case_id)
+    assert [(type(e).__name__, e.valid_on()) for e in events] == [
+        ("PersonRegistered", date(2019, 3, 4)), ("ReferralReceived", date(2019, 3, 4)),
+        ("ConsentGranted", date(2019, 3, 5)), ("CaseOpened", date(2019, 3, 5)),
+        ("IntegrationPlanAgreed", date(2019, 4, 1)),
+    ]
+    assert events[0].birth_date == date(1990, 2, 1)  # type: ignore[attr-defined]
+    # Valid time is the fact's date; the recorded time is the moment of the import.
+    assert all(started <= t <= datetime.now(UTC) for t in recorded_times(container, case_id))
+
+
+def test_importing_the_same_file_again_changes_nothing(tmp_path: Path) -> None:
+    container = build_container(Service.INTAKE, in_memory=True)
+    path = write(tmp_path / "intake.jsonl", INTAKE_ROWS)
+    first, _ = run(Service.INTAKE, container, path)
+    stored = notifications(container)
+    case_id = uuid5(IMPORT_NAMESPACE, "alt-17")
+    version = container.app.get_case(case_id).version
+
+    again, steps = run(Service.INTAKE, container, path)
+
+    assert (first.imported, again.imported, again.skipped, again.failed) == (5, 0, 5, 0)
+    assert steps == 5
+    assert notifications(container) == stored
+    assert container.app.get_case(case_id).version == version
+
+
+def test_bad_rows_are_reported_with_their_line_and_do_not_stop_the_rest(tmp_path: Path) -> None:
+    container, feed = build_container(Service.FOREIGN_OFFICE, in_memory=True), Feed(Service.FOREIGN_OFFICE)
+    case_id = know(container.store, feed)
+    unknown = uuid4()
+    stay = body("issue_tolerated_stay", valid_from="2018-01-01", valid_until="2018-06-30")
+    identity = body("clarify_identity", clarified_on="2018-02-01")
+    rows: list[Any] = [
+        {"ref": "abh-1", "command": "issue_tolerated_stay", "case_id": str(case_id), "data": stay},  # 1
+        '{"ref": "abh-2", "command": ',  # 2: not JSON
+        "",  # 3: blank lines are no rows
+        {"ref": "abh-4", "command": "deport_at_once", "case_id": str(case_id), "data": {}},  # 4
+        {"ref": "abh-5", "command": "issue_tolerated_stay", "case_id": str(case_id),
+         "data": stay | {"subtype": "61"}},  # 5: invalid field
+        {"ref": "abh-6", "command": "issue_tolerated_stay", "case_id": str(unknown), "data": stay},  # 6
+        {"ref": "abh-7", "command": "clarify_identity", "case_id": str(case_id), "data": identity},  # 7
+        {"ref": "abh-8", "command": "clarify_identity", "case_id": str(case_id), "data": identity},  # 8: twice
+        {"ref": "abh-9", "command": "record_departure", "data": body("record_departure")},  # 9: no case id
+        {"ref": "abh-10", "command": "record_departure", "case_id": str(case_id), "name": "x", "data": {}},  # 10
+        {"ref": "abh-11", "command": "apply_for_residence_permit", "case_id": str(case_id),
+         "data": {"applied_on": "2018-05-01", "norm": "AufenthG_25b"}},  # 11
+    ]
+    path = write(tmp_path / "abh.jsonl", rows)
+
+    report, steps = run(Service.FOREIGN_OFFICE, container, path)
+
+    assert steps == 10 and (report.imported, report.failed) == (3, 7)
+    errors = {e["line"]: (e["ref"], e["error"]) for e in report.errors}
+    assert sorted(errors) == [2, 4, 5, 6, 8, 9, 10]
+    assert errors[2][0] is None and "JSON" in errors[2][1]
+    assert errors[4] == ("abh-4", "unbekannter Befehl: deport_at_once")
+    assert errors[5][0] == "abh-5" and errors[5][1].startswith("subtype:")
+    assert errors[6][0] == "abh-6" and "CaseNotFoundError" in errors[6][1]
+    assert errors[8][0] == "abh-8" and "IdentityAlreadyClarifiedError" in errors[8][1]
+    assert errors[9][0] == "abh-9" and "case_id" in errors[9][1]
+    assert errors[10][0] is None and "name" in errors[10][1]
+    file = container.app.get_file(case_id)
+    assert [s["valid_from"] for s in file.tolerated_stays] == [date(2018, 1, 1)]
+    assert file.identity_clarified_on == date(2018, 2, 1)
+    assert file.pending_applications == {"AufenthG_25b": date(2018, 5, 1)}
+    assert file.imported_refs == {"abh-1", "abh-7", "abh-11"}
+    assert container.app.find_aggregate(unknown, type(file)) is None, "nothing half-written"
+
+    # Once the case is known (and the bad rows fixed), importing again adds only what is new.
+    stored = notifications(container)
+    know(container.store, feed, unknown)
+    again, _ = run(Service.FOREIGN_OFFICE, container, path)
+    assert (again.imported, again.skipped, again.failed) == (1, 3, 6)
+    assert notifications(container) == stored + 3  # FileOpened, ToleratedStayIssued, RowImported
+    assert container.app.get_file(unknown).imported_refs == {"abh-6"}
+
+
+def test_a_department_import_on_kobiz_records_the_rows_once(tmp_path: Path) -> None:
+    container = build_container(Service.KOBIZ, in_memory=True)
+    case_id = know(container.store, Feed(Service.KOBIZ))
+    rows = [
+        {"ref": "ki-1", "command": "record_language_certificate", "case_id": str(case_id),
+         "data": body("record_language_certificate", obtained_on="2020-06-30")},
+        {"ref": "ki-2", "command": "hold_counselling", "case_id": str(case_id),
+         "data": body("hold_counselling", held_on="2020-01-15")},
+    ]
+    path = write(tmp_path / "kobiz.jsonl", rows)
+    assert run(Service.KOBIZ, container, path)[0].imported == 2
+    assert run(Service.KOBIZ, container, path)[0].skipped == 2
+    events = published_events(container, case_id)
+    assert [(type(e).__name__, e.valid_on()) for e in events] == [
+        ("LanguageCertificateObtained", date(2020, 6, 30)), ("PerspectiveCounsellingHeld", date(2020, 1, 15))]
+    file = container.app.get_file(case_id)
+    assert [c["certificate_number"] for c in file.certificates] == ["INTERN-CERT-77"]
+    assert len(file.sessions) == 1
+
+
+def test_importing_again_after_the_case_closed_still_skips_what_was_imported(tmp_path: Path) -> None:
+    container, feed = build_container(Service.FOREIGN_OFFICE, in_memory=True), Feed(Service.FOREIGN_OFFICE)
+    case_id = know(container.store, feed)
+    rows = [{"ref": f"abh-{name}", "command": name, "case_id": str(case_id), "data": body(name)}
+            for name in ("issue_tolerated_stay", "apply_for_residence_permit", "grant_residence_permit")]
+    path = write(tmp_path / "abh.jsonl", rows)
+    assert run(Service.FOREIGN_OFFICE, container, path)[0].imported == 3
+    stored = notifications(container)
+    close_known(container.store, feed, case_id)  # the KIM case closed meanwhile
+
+    again, _ = run(Service.FOREIGN_OFFICE, container, path)
+
+    assert (again.imported, again.skipped, again.failed, again.errors) == (0, 3, 0, [])
+    assert notifications(container) == stored
+    # A new row on the closed case is refused like the same command over HTTP.
+    extra = write(tmp_path / "more.jsonl", [{"ref": "abh-new", "command": "record_departure",
+                                            "case_id": str(case_id), "data": body("record_departure")}])
+    refused, _ = run(Service.FOREIGN_OFFICE, container, extra)
+    assert refused.failed == 1 and "CaseClosedError" in refused.errors[0]["error"]
