@@ -74,7 +74,10 @@ class CommandAccepted(BaseModel):
 
     case_id: UUID
     version: int
-    position: PositionPublic
+    position: PositionPublic | None = Field(
+        description="None only for a repeated command (same Idempotency-Key): nothing new was stored."
+    )
+    duplicate: bool = Field(False, description="The command was already accepted earlier under this Idempotency-Key.")
 
 
 def accepted(saved: Saved) -> CommandAccepted:

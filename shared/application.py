@@ -94,6 +94,11 @@ class CaseApplication(Application[UUID]):
                   if name != "case_id" and hasattr(domain_event, name)}
         return target(case_id=domain_event.originator_id, **fields)
 
+    def current_version(self, case_id: UUID) -> int:
+        """The version of the case's aggregate in this service (0 if it has none)."""
+        aggregate = self.find_aggregate(case_id, Aggregate)  # type: ignore[type-abstract]
+        return aggregate.version if aggregate is not None else 0
+
     def load_for(self, name: str, case_id: UUID | None, cmd: Any) -> Aggregate:
         """The aggregate a command works on (created if the command starts it)."""
         raise NotImplementedError

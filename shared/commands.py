@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.api import CommandAccepted, accepted
@@ -51,13 +53,26 @@ def add_command_routes(router: APIRouter, specs: Sequence[CommandSpec]) -> None:
         _add_route(router, spec)
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$",
+           description="Retry-safe: a repeated command with the same key stores nothing new and answers 200."),
+]
+
+
 def _add_route(router: APIRouter, spec: CommandSpec) -> None:
     model = spec.model
 
     if spec.creates_case:
 
-        def create(cmd: model, app: Any = Depends(get_application)) -> CommandAccepted:  # type: ignore[valid-type]
-            saved = app.handle(spec.name, None, cmd)
+        def create(cmd: model, response: Response, key: IdempotencyKey = None,  # type: ignore[valid-type]
+                   app: Any = Depends(get_application)) -> CommandAccepted:
+            if key is None:
+                return accepted(app.handle(spec.name, None, cmd))
+            saved, duplicate = app.register_once(cmd, f"http:{key}")
+            if duplicate:
+                response.status_code = 200
+                return CommandAccepted(case_id=saved, version=app.current_version(saved), position=None, duplicate=True)
             return accepted(saved)
 
         create.__doc__ = spec.model.__doc__
@@ -65,8 +80,12 @@ def _add_route(router: APIRouter, spec: CommandSpec) -> None:
                              summary=spec.summary, name=spec.name, response_model=CommandAccepted)
         return
 
-    def command(case_id: UUID, cmd: model, app: Any = Depends(get_application)) -> CommandAccepted:  # type: ignore[valid-type]
-        saved = app.handle(spec.name, case_id, cmd)
+    def command(case_id: UUID, cmd: model, response: Response, key: IdempotencyKey = None,  # type: ignore[valid-type]
+                app: Any = Depends(get_application)) -> CommandAccepted:
+        saved = app.handle(spec.name, case_id, cmd, import_ref=f"http:{key}" if key else None)
+        if saved is None:  # the same command was accepted before: store nothing new
+            response.status_code = 200
+            return CommandAccepted(case_id=case_id, version=app.current_version(case_id), position=None, duplicate=True)
         return accepted(saved)
 
     command.__doc__ = spec.model.__doc__

@@ -34,6 +34,15 @@ class IntakeApplication(CaseApplication):
         case = Case(person_id=uuid5(IMPORT_NAMESPACE, f"person:{ref}"), import_ref=ref, **cmd.model_dump())
         return self.save_case(case).case_id
 
+    def register_once(self, cmd: schemas.RegisterPerson, ref: str) -> tuple[Any, bool]:
+        """Register under a case id derived from ``ref``: a retry finds the case it created.
+
+        Returns (Saved, False) for a new case, (case id, True) for a repeat."""
+        case_id = uuid5(IMPORT_NAMESPACE, ref)
+        if self.find_aggregate(case_id, Case) is not None:
+            return case_id, True
+        return self.save_case(Case(person_id=uuid4(), import_ref=ref, **cmd.model_dump())), False
+
     def get_case(self, case_id: UUID) -> Case:
         return self.get_aggregate(case_id, Case)
 
