@@ -6,7 +6,7 @@ from datetime import date
 from typing import Literal
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from shared.events.base import IntegrationEvent, WireModel
 from shared.events.common import Code, ConsentScope, IsoCountry, IsoLanguage, Norm, Purpose, Recipient
@@ -41,25 +41,6 @@ class ReferralReceived(IntakeEvent):
         return self.received_on
 
 
-class ConsentTerms(WireModel):
-    """What a consent covers (DOMAIN.md §5): recipients with categories, purpose, term."""
-
-    scopes: list[ConsentScope] = Field(min_length=1, max_length=10)
-    purpose: Purpose
-    valid_from: date
-    valid_until: date
-
-    @model_validator(mode="after")
-    def _check_term(self) -> ConsentTerms:
-        if self.valid_until < self.valid_from:
-            msg = "valid_until must not be before valid_from"
-            raise ValueError(msg)
-        if len({s.recipient for s in self.scopes}) != len(self.scopes):
-            msg = "each recipient may be named once"
-            raise ValueError(msg)
-        return self
-
-
 class ConsentGranted(IntakeEvent):
     """The person consented to sharing: named recipients, categories, purpose, term."""
 
@@ -74,10 +55,6 @@ class ConsentGranted(IntakeEvent):
 
     def valid_on(self) -> date:
         return self.valid_from
-
-    def terms(self) -> ConsentTerms:
-        return ConsentTerms(scopes=self.scopes, purpose=self.purpose, valid_from=self.valid_from,
-                            valid_until=self.valid_until)
 
 
 class ConsentScopeChanged(IntakeEvent):
