@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from shared.api import case_view_router, install_error_handlers
 from shared.application import CaseApplication, DepartmentApplication
@@ -153,6 +154,22 @@ def _make_app(app_class: type[CaseApplication], env: dict[str, str], store: Case
     return app_class(env)
 
 
+class HealthPublic(BaseModel):
+    status: str
+    service: Service
+
+
+class ReadinessPublic(BaseModel):
+    """What ``/readyz`` found; the absent keys are not measured in this process (in memory)."""
+
+    service: Service
+    ready: bool
+    database: str = Field(description="ok, in-memory or unreachable (<error>)")
+    kafka: str = Field(description="ok, not configured or unreachable (<error>)")
+    processes: dict[str, Any] | None = Field(None, description="The service's process status rows.")
+    projection_lag: int | None = Field(None, description="Records the projector is behind; None: unknown.")
+
+
 def create_app(service: Service, container_factory: Callable[[], Container] | None = None) -> FastAPI:
     """The FastAPI application of one service; connects on startup, not on import."""
     factory = container_factory or (lambda: build_container(service))
@@ -175,11 +192,13 @@ def create_app(service: Service, container_factory: Callable[[], Container] | No
         return get_container(request).store
 
     @api.get("/healthz", tags=["operations"])
-    def healthz() -> dict[str, str]:
+    def healthz() -> HealthPublic:
         """Liveness: the process answers."""
-        return {"status": "ok", "service": service.value}
+        return HealthPublic(status="ok", service=service)
 
-    @api.get("/readyz", tags=["operations"])
+    @api.get("/readyz", tags=["operations"], response_model=None,
+             responses={200: {"model": ReadinessPublic, "description": "Ready."},
+                        503: {"model": ReadinessPublic, "description": "Not ready: database or Kafka unreachable."}})
     def readyz(request: Request) -> JSONResponse:
         """Readiness: database and Kafka reachable, projection lag known."""
         report = get_container(request).readiness()

@@ -117,6 +117,62 @@ def rebuild(service: Service) -> None:
                   f"{counts['dead_letters']} dead letters")
 
 
+dead_letters_app = typer.Typer(help="Records a projection parked as dead letters: list and replay.",
+                               no_args_is_help=True)
+app.add_typer(dead_letters_app, name="dead-letters")
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    service: Service,
+    limit: Annotated[int, typer.Option(min=1, max=10000, help="At most this many, newest first.")] = 100,
+) -> None:
+    """Show the records a service's projector parked."""
+    from services.bootstrap import build_container
+
+    container = build_container(service)
+    try:
+        dead = container.store.dead_letters(limit)
+    finally:
+        container.close()
+    table = Table("id", "topic/partition@offset", "parked at", "replayed at", "reason")
+    for d in dead:
+        table.add_row(str(d.id), f"{d.topic}/{d.partition}@{d.offset}", f"{d.parked_at:%Y-%m-%d %H:%M:%S}",
+                      f"{d.replayed_at:%Y-%m-%d %H:%M:%S}" if d.replayed_at else "-", d.reason)
+    console.print(table)
+
+
+@dead_letters_app.command("replay")
+def dead_letters_replay(
+    service: Service,
+    ids: Annotated[list[int] | None, typer.Option("--id", help="Replay this dead letter (repeatable); "
+                                                   "default: every one not replayed yet.")] = None,
+) -> None:
+    """Decode parked records again and apply those that are valid now (exit 1 if any stays parked)."""
+    from services.bootstrap import build_container
+    from shared.kafka import make_consumer
+    from shared.projection.replay import replay_dead_letters
+
+    container = build_container(service)
+    settings = container.settings
+    try:
+        results = replay_dead_letters(
+            container.store, ids or None,
+            fetcher_factory=lambda: make_consumer(settings.infra.kafka_bootstrap, group_id=None,
+                                                  client_id=f"kim-replay-{service.slug}"),
+        )
+    finally:
+        container.close()
+    for r in results:
+        event = f" {r.event}" if r.event else ""
+        detail = "" if r.outcome.resolved else f": {r.reason}"
+        console.print(f"dead letter {r.id}: {r.outcome.value}{event}{detail}", highlight=False)
+    if not results:
+        console.print("no dead letters to replay")
+    if any(not r.outcome.resolved for r in results):
+        raise typer.Exit(1)
+
+
 @app.command("import")
 def import_file(
     service: Service,

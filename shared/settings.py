@@ -140,9 +140,18 @@ class ServiceSettings(BaseSettings):
             "POSTGRES_MAX_WAITING": "5",
             # A write waits at most this long for the events table's lock, then
             # fails with a retryable error instead of hanging (PIPELINE.md §5).
-            "POSTGRES_LOCK_TIMEOUT": str(self.pg_lock_timeout_ms),
+            # eventsourcing 9.5.6 reads whole *seconds* (SET LOCAL lock_timeout = '<n>s'),
+            # so the milliseconds are rounded up; 0 would mean waiting forever.
+            "POSTGRES_LOCK_TIMEOUT": str(lock_timeout_seconds(self.pg_lock_timeout_ms)),
+            # ... and fails after one lock timeout, not after the library's ten retries.
+            "APPLICATION_RECORDER_TOPIC": "shared.recorder:BoundedLockApplicationRecorder",
             "CREATE_TABLE": "y",
         }
+
+
+def lock_timeout_seconds(milliseconds: int) -> int:
+    """eventsourcing's ``POSTGRES_LOCK_TIMEOUT`` (whole seconds, 0 = no limit) for a limit in ms."""
+    return -(-milliseconds // 1000) if milliseconds > 0 else 0
 
 
 def _settings_class(service: Service) -> type[ServiceSettings]:

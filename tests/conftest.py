@@ -4,11 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.stack import Stack, drop_database, provision_infra, running_stack
+
+FAULTS_DIR = Path(__file__).resolve().parent / "faults"
+"""The fault-injection suite runs as a pytest session of its own (``pytest tests/faults``):
+it puts poison records on its session's topics, which the other pipeline tests (the
+foreign-client contract test reads every record) must never see."""
+
+
+def _faults_requested(config: pytest.Config) -> bool:
+    base = config.invocation_params.dir
+    for arg in config.args:
+        path = (base / arg.split("::")[0]).resolve()
+        if path == FAULTS_DIR or FAULTS_DIR in path.parents:
+            return True
+    return False
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path.resolve() == FAULTS_DIR and not _faults_requested(config):
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    faults = [item for item in items if FAULTS_DIR in Path(str(item.path)).resolve().parents]
+    if faults and len(faults) != len(items):
+        msg = "run tests/faults in a pytest session of its own: `bash deploy/test.sh tests/faults`"
+        raise pytest.UsageError(msg)
 
 
 @pytest.fixture(scope="session")

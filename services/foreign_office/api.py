@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 
 from services.foreign_office import schemas
 from services.foreign_office.application import ForeignOfficeApplication
+from shared.api import READ_RESPONSES
 from shared.commands import add_command_routes
 from shared.deps import get_application
 
@@ -17,7 +18,7 @@ App = Annotated[ForeignOfficeApplication, Depends(get_application)]
 add_command_routes(router, schemas.COMMANDS)
 
 
-@router.get("/cases/{case_id}/file", summary="Akte der Ausländerbehörde")
+@router.get("/cases/{case_id}/file", summary="Akte der Ausländerbehörde", responses=READ_RESPONSES)
 def get_file(case_id: UUID, app: App) -> schemas.ResidenceFilePublic:
     """The foreign office's own file on the case."""
     file = app.get_file(case_id)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from shared.commands import Command, CommandSpec, Correctable
+from shared.commands import Command, CommandSpec, Correctable, text
 from shared.events.base import Code
 from shared.events.common import Norm
 
@@ -66,7 +66,7 @@ class EstablishIdentityDeception(Command):
     """Internal finding of identity deception; never shared."""
 
     established_on: date
-    finding: str = Field(min_length=1, max_length=5000)
+    finding: text(5000)  # type: ignore[valid-type]
     effect_code: Code
 
 
@@ -132,7 +132,7 @@ class NotifyCriminalConviction(Command):
     """Internal (Art. 10): a conviction reported under MiStra Nr. 42."""
 
     convicted_on: date
-    court: str = Field(min_length=1, max_length=300)
+    court: text(300)  # type: ignore[valid-type]
     sanction_code: Code
     day_fines: int | None = Field(None, ge=1, le=720)
     prison_months: int | None = Field(None, ge=1, le=600)
@@ -152,7 +152,7 @@ class ScheduleRemoval(Command):
     """SECRET: schedule a removal. Never leaves the foreign office."""
 
     removal_on: date
-    route: str = Field(min_length=1, max_length=500)
+    route: text(500)  # type: ignore[valid-type]
 
 
 class RecordDeparture(Correctable):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 
 from services.intake import schemas
 from services.intake.application import IntakeApplication
+from shared.api import READ_RESPONSES
 from shared.commands import add_command_routes
 from shared.deps import get_application
 
@@ -17,7 +18,7 @@ App = Annotated[IntakeApplication, Depends(get_application)]
 add_command_routes(router, schemas.COMMANDS)
 
 
-@router.get("/cases/{case_id}/file", summary="Fallakte der Fallannahme")
+@router.get("/cases/{case_id}/file", summary="Fallakte der Fallannahme", responses=READ_RESPONSES)
 def get_case_file(case_id: UUID, app: App) -> schemas.IntakeCasePublic:
     """Intake's own record of the case, with the person's details."""
     case = app.get_case(case_id)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.commands import Command, CommandSpec, Correctable
+from shared.commands import Command, CommandSpec, Correctable, text
 from shared.events.base import Code
 from shared.events.common import ConsentScope, IsoCountry, IsoLanguage, Norm, Purpose, Recipient
 from shared.events.intake import Milestone
@@ -17,10 +17,10 @@ from shared.events.intake import Milestone
 class RegisterPerson(BaseModel):
     """Register a person; this creates the case file and mints the case id."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    family_name: str = Field(min_length=1, max_length=200)
-    given_names: str = Field(min_length=1, max_length=200)
+    family_name: text(200)  # type: ignore[valid-type]
+    given_names: text(200)  # type: ignore[valid-type]
     birth_date: date
     registered_on: date
     languages: list[IsoLanguage] = Field(default_factory=list, max_length=10)

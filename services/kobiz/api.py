@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 
 from services.kobiz import schemas
 from services.kobiz.application import KobizApplication
+from shared.api import READ_RESPONSES
 from shared.commands import add_command_routes
 from shared.deps import get_application
 
@@ -17,7 +18,7 @@ App = Annotated[KobizApplication, Depends(get_application)]
 add_command_routes(router, schemas.COMMANDS)
 
 
-@router.get("/cases/{case_id}/file", summary="Beratungsakte (vertraulich)")
+@router.get("/cases/{case_id}/file", summary="Beratungsakte (vertraulich)", responses=READ_RESPONSES)
 def get_file(case_id: UUID, app: App) -> schemas.CounsellingFilePublic:
     """Kobiz's own counselling file, with the notes."""
     file = app.get_file(case_id)

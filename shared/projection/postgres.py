@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -20,6 +20,7 @@ from shared.projection.store import (
     DeadLetter,
     OffsetFencingError,
     Pair,
+    ParkedRecord,
     TimelineEntry,
     TopicPartition,
     ViewTransaction,
@@ -108,6 +109,13 @@ CREATE TABLE IF NOT EXISTS {projection_meta} (key text PRIMARY KEY, value text N
 INDEXES = ("case_timeline_by_case", "case_summary_recent", "withheld_by_case", "withheld_releasable")
 ENTRY_COLUMNS = ("event_id, source, sequence, type, recorded_at, valid_on, data, basis, category, "
                  "topic, kafka_partition, kafka_offset")
+
+
+def _text(value: str) -> str:
+    """A string PostgreSQL accepts in text and jsonb: it refuses NUL characters. A poison
+    record may carry them anywhere (headers, a type echoed in the reason); refusing to
+    park it would fail the whole batch again and again and block the partition."""
+    return value.replace("\x00", "\ufffd")
 
 
 def _entry(r: dict[str, Any]) -> TimelineEntry:
@@ -270,8 +278,34 @@ class _PgTransaction(ViewTransaction):
                 "INSERT INTO {} (topic, kafka_partition, kafka_offset, message_key, headers, message_value, reason) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
             ).format(self.t("dead_letters")),
-            [(r.topic, r.partition, r.offset, r.key, Jsonb({k: v.decode("utf-8", "replace") for k, v in r.headers}),
-              r.value, r.poison_reason or "unknown") for r in records],
+            [(r.topic, r.partition, r.offset, r.key,
+              Jsonb({_text(k): _text(bytes(v).decode("utf-8", "replace")) for k, v in r.headers}),
+              r.value, _text(r.poison_reason or "unknown")) for r in records],
+        )
+
+    def parked(self, ids: Sequence[int] | None) -> list[ParkedRecord]:
+        where = sql.SQL("id = ANY(%s)") if ids is not None else sql.SQL("replayed_at IS NULL")
+        self.cur.execute(
+            sql.SQL("SELECT id, topic, kafka_partition, kafka_offset, message_key, headers, message_value, reason, "
+                    "replayed_at FROM {} WHERE {} ORDER BY id FOR UPDATE").format(self.t("dead_letters"), where),
+            (list(ids),) if ids is not None else (),
+        )
+        return [
+            ParkedRecord(
+                r["id"],
+                ConsumedRecord(r["topic"], r["kafka_partition"], r["kafka_offset"], key=r["message_key"],
+                               value=r["message_value"],
+                               headers=[(k, str(v).encode()) for k, v in (r["headers"] or {}).items()]),
+                r["reason"], r["replayed_at"],
+            )
+            for r in self.cur.fetchall()
+        ]
+
+    def resolve_parked(self, dead_letter_id: int, *, replayed: bool, reason: str) -> None:
+        self.cur.execute(
+            sql.SQL("UPDATE {} SET reason = %s, replayed_at = CASE WHEN %s THEN now() ELSE replayed_at END "
+                    "WHERE id = %s").format(self.t("dead_letters")),
+            (reason, replayed, dead_letter_id),
         )
 
     def set_offsets(self, offsets: Mapping[TopicPartition, int]) -> None:

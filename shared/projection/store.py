@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -41,7 +42,7 @@ from shared.events.common import Recipient
 from shared.policy import LegalBasis, entitlement
 from shared.projection.summary import CaseSummary, fold, order_key
 from shared.settings import Service
-from shared.wire import Envelope
+from shared.wire import Envelope, PoisonMessageError, decode
 
 TopicPartition = tuple[str, int]
 Pair = tuple[str, int]
@@ -126,6 +127,50 @@ class DeadLetter:
     replayed_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class ParkedRecord:
+    """A parked record as stored: the raw Kafka record (no envelope) and why it was parked."""
+
+    id: int
+    record: ConsumedRecord
+    reason: str
+    replayed_at: datetime | None = None
+
+
+class ReplayOutcome(StrEnum):
+    """What replaying one dead letter did."""
+
+    APPLIED = "applied"
+    """Now valid, and the policy lets this service hold it: it is in the view."""
+    NOT_HELD = "not_held"
+    """Now valid, consumed, but the policy gives this service nothing of it."""
+    ALREADY_PROCESSED = "already_processed"
+    """Now valid, but the same event (source, sequence) was consumed before: nothing changes."""
+    WAITING_FOR_CONSENT = "waiting_for_consent"
+    """Now valid, but no live consent covers it yet: it stays parked (replay again later)."""
+    STILL_INVALID = "still_invalid"
+    """Still not a valid event: it stays parked with the current reason."""
+    ALREADY_REPLAYED = "already_replayed"
+    NOT_FOUND = "not_found"
+
+    @property
+    def resolved(self) -> bool:
+        """Whether the dead letter is settled (``replayed_at`` set)."""
+        return self in (ReplayOutcome.APPLIED, ReplayOutcome.NOT_HELD, ReplayOutcome.ALREADY_PROCESSED,
+                        ReplayOutcome.ALREADY_REPLAYED)
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """The outcome of replaying one dead letter."""
+
+    id: int
+    outcome: ReplayOutcome
+    reason: str = ""
+    event: str = ""
+    """``source:sequence`` of the decoded event, if it decoded."""
+
+
 @dataclass
 class BatchOutcome:
     """What a batch did, and which withheld events a consent now releases."""
@@ -200,6 +245,14 @@ class ViewTransaction(ABC):
 
     @abstractmethod
     def park(self, records: list[ConsumedRecord]) -> None: ...
+
+    @abstractmethod
+    def parked(self, ids: Sequence[int] | None) -> list[ParkedRecord]:
+        """Parked records by id (None: every one not yet replayed), locked for this transaction."""
+
+    @abstractmethod
+    def resolve_parked(self, dead_letter_id: int, *, replayed: bool, reason: str) -> None:
+        """Record the outcome of a replay: ``replayed_at`` set, or still parked with ``reason``."""
 
     @abstractmethod
     def set_offsets(self, offsets: Mapping[TopicPartition, int]) -> None: ...
@@ -372,6 +425,81 @@ class CaseHistoryStore(ABC):
             tx.set_meta("consent_sweep_on", today.isoformat())
         return outcome
 
+    def replay_dead_letters(
+        self, ids: Sequence[int] | None = None, today: date | None = None,
+    ) -> tuple[list[ReplayResult], list[Withheld]]:
+        """Decode parked records again; apply those that are now valid like released records.
+
+        An operator fixes the cause (a decoder that learnt a new event version, a
+        corrected stored value) and replays. Each record is replayed in its own
+        transaction with the same decision as a consumed one: the policy and the
+        case's live consents say whether this service keeps it. A record that is
+        still invalid, or valid but not yet covered by a consent, stays parked (with
+        the reason) and can be replayed again; everything else gets ``replayed_at``.
+        Returns the results and the withheld events that a replayed consent now
+        releases (the caller fetches those from Kafka, like the projector does).
+        """
+        today = today or date.today()
+        if ids is None:
+            with self.transaction() as tx:
+                ids = [p.id for p in tx.parked(None)]
+        results: list[ReplayResult] = []
+        releasable: list[Withheld] = []
+        for dead_letter_id in ids:
+            try:
+                with self.transaction() as tx:
+                    result = self._replay_one(tx, dead_letter_id, today, releasable)
+            except _KeepParked as keep:
+                # Undo whatever the attempt wrote; only the new reason is kept.
+                with self.transaction() as tx:
+                    tx.resolve_parked(dead_letter_id, replayed=False, reason=keep.result.reason)
+                result = keep.result
+            results.append(result)
+        return results, releasable
+
+    def _replay_one(self, tx: ViewTransaction, dead_letter_id: int, today: date,
+                    releasable: list[Withheld]) -> ReplayResult:
+        found = tx.parked([dead_letter_id])
+        if not found:
+            return ReplayResult(dead_letter_id, ReplayOutcome.NOT_FOUND)
+        parked = found[0]
+        if parked.replayed_at is not None:
+            return ReplayResult(dead_letter_id, ReplayOutcome.ALREADY_REPLAYED, parked.reason)
+        raw = parked.record
+        try:
+            env = decode(list(raw.headers), raw.key, raw.value)
+        except PoisonMessageError as exc:
+            tx.resolve_parked(dead_letter_id, replayed=False, reason=str(exc))
+            return ReplayResult(dead_letter_id, ReplayOutcome.STILL_INVALID, str(exc))
+        pair = (env.source.value, env.sequence)
+        event = f"{pair[0]}:{pair[1]}"
+        # Lock the case's summary first, so that a live projector folding into it
+        # waits for this transaction instead of overwriting its result.
+        tx.summaries({env.case_id})
+        if not tx.mark_processed([pair]):
+            tx.resolve_parked(dead_letter_id, replayed=True, reason=parked.reason)
+            return ReplayResult(dead_letter_id, ReplayOutcome.ALREADY_PROCESSED, parked.reason, event)
+        consents = tx.consents({env.case_id}).get(env.case_id, {})
+        decision = self.decide(env, consents, today)
+        if decision is None:
+            tx.resolve_parked(dead_letter_id, replayed=True, reason=parked.reason)
+            return ReplayResult(dead_letter_id, ReplayOutcome.NOT_HELD, parked.reason, event)
+        if decision[0] == "withhold":
+            # A withheld pointer would send a later release to the Kafka record,
+            # which is the broken one; so it stays parked until a consent covers it.
+            reason = f"valid, but no live consent covers it yet ({decision[1]}); replay again when one does"
+            raise _KeepParked(ReplayResult(dead_letter_id, ReplayOutcome.WAITING_FOR_CONSENT, reason, event))
+        record = replace(raw, envelope=env)
+        tx.insert_entries(env.case_id, [entry_for(record, env, *decision)])
+        if is_consent_event(env.event) and apply_consent_event(consents, env.event):
+            tx.save_consents(env.case_id, consents)
+            outcome = BatchOutcome()
+            self._reevaluate(tx, env.case_id, consents, today, outcome)
+            releasable += outcome.releasable
+        self._resummarise(tx, env.case_id)
+        tx.resolve_parked(dead_letter_id, replayed=True, reason=parked.reason)
+        return ReplayResult(dead_letter_id, ReplayOutcome.APPLIED, parked.reason, event)
+
     def releasable(self, today: date | None = None) -> list[Withheld]:
         """Withheld events that a live consent covers now (e.g. after a crash mid-release)."""
         today = today or date.today()
@@ -412,6 +540,12 @@ class CaseHistoryStore(ABC):
         tx.save_summary(summary)
 
 
+class _KeepParked(Exception):  # noqa: N818 - control flow: roll the replay attempt back
+    def __init__(self, result: ReplayResult) -> None:
+        super().__init__(result.reason)
+        self.result = result
+
+
 def _category(value: str | None) -> Any:
     from shared.events.common import DataCategory
 
@@ -432,6 +566,7 @@ class _MemoryState:
         self.consents: dict[UUID, Consents] = {}
         self.summaries: dict[UUID, CaseSummary] = {}
         self.dead: list[DeadLetter] = []
+        self.dead_raw: dict[int, ConsumedRecord] = {}
         self.meta: dict[str, str] = {}
 
 
@@ -496,6 +631,17 @@ class _MemoryTransaction(ViewTransaction):
             if (r.topic, r.partition, r.offset) not in known:
                 self.s.dead.append(DeadLetter(len(self.s.dead) + 1, r.topic, r.partition, r.offset,
                                               r.poison_reason or "", datetime.now().astimezone()))
+                self.s.dead_raw[len(self.s.dead)] = replace(r, envelope=None)
+
+    def parked(self, ids: Sequence[int] | None) -> list[ParkedRecord]:
+        chosen = [d for d in self.s.dead if (d.id in ids if ids is not None else d.replayed_at is None)]
+        return [ParkedRecord(d.id, self.s.dead_raw[d.id], d.reason, d.replayed_at) for d in chosen]
+
+    def resolve_parked(self, dead_letter_id: int, *, replayed: bool, reason: str) -> None:
+        for i, d in enumerate(self.s.dead):
+            if d.id == dead_letter_id:
+                self.s.dead[i] = replace(d, reason=reason,
+                                         replayed_at=datetime.now().astimezone() if replayed else d.replayed_at)
 
     def set_offsets(self, offsets: Mapping[TopicPartition, int]) -> None:
         self.s.offsets.update(offsets)
@@ -567,5 +713,6 @@ class InMemoryCaseHistoryStore(CaseHistoryStore):
 
 __all__ = [
     "BatchOutcome", "CaseHistoryStore", "ConsentState", "ConsumedRecord", "DeadLetter", "InMemoryCaseHistoryStore",
-    "OffsetFencingError", "TimelineEntry", "Withheld", "order_key", "replace",
+    "OffsetFencingError", "ParkedRecord", "ReplayOutcome", "ReplayResult", "TimelineEntry", "Withheld", "order_key",
+    "replace",
 ]

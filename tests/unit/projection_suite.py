@@ -12,7 +12,7 @@ from shared.events import catalogue as ev
 from shared.events.base import IntegrationEvent
 from shared.projection.consumer import classify
 from shared.events.common import Recipient
-from shared.projection.store import CaseHistoryStore, ConsumedRecord, OffsetFencingError, Withheld
+from shared.projection.store import CaseHistoryStore, ConsumedRecord, OffsetFencingError, ReplayOutcome, Withheld
 from shared.settings import Service
 from shared.wire import encode
 
@@ -36,6 +36,7 @@ class Feed:
         self.offsets: dict[tuple[str, int], int] = {}
         self.sequence: dict[Service, int] = {}
         self.log: dict[tuple[str, int, int], ConsumedRecord] = {}
+        self.raw: dict[tuple[str, int, int], FakeRecord] = {}
 
     def record(self, event: IntegrationEvent, *, seconds: int = 0, sequence: int | None = None,
                partition: int = 0, version: int = 1) -> ConsumedRecord:
@@ -48,18 +49,22 @@ class Feed:
         topic = f"t.{owner.slug}"
         offset = self.offsets.get((topic, partition), 0)
         self.offsets[(topic, partition)] = offset + 1
-        record = classify(FakeRecord(topic, partition, offset, msg.key, msg.value, msg.headers))
+        raw = FakeRecord(topic, partition, offset, msg.key, msg.value, msg.headers)
+        record = classify(raw)
         self.log[(topic, partition, offset)] = record
+        self.raw[(topic, partition, offset)] = raw
         return record
 
     def fetch(self, pointers: list[Withheld]) -> list[ConsumedRecord]:
         """What the projector reads again from Kafka for withheld pointers."""
         return [self.log[(p.topic, p.partition, p.offset)] for p in pointers]
 
-    def poison(self, topic: str = "t.intake", partition: int = 0) -> ConsumedRecord:
+    def poison(self, topic: str = "t.intake", partition: int = 0, value: bytes = b"\xff not json",
+               headers: list[tuple[str, bytes]] | None = None) -> ConsumedRecord:
         offset = self.offsets.get((topic, partition), 0)
         self.offsets[(topic, partition)] = offset + 1
-        return classify(FakeRecord(topic, partition, offset, b"k", b"\xff not json", [("ce_type", b"x")]))
+        return classify(FakeRecord(topic, partition, offset, b"k", value,
+                                   [("ce_type", b"x")] if headers is None else headers))
 
 
 def opened(case_id: UUID) -> ev.CaseOpened:
@@ -151,6 +156,18 @@ class CaseHistoryStoreSuite:
         assert len(dead) == 1 and dead[0].offset == 0 and "not a CloudEvent" in dead[0].reason
         assert store.load_offsets()[("t.intake", 0)] == 2
 
+    def test_poison_with_nul_characters_is_parked_too(self, store: CaseHistoryStore) -> None:
+        # PostgreSQL refuses NUL in text and jsonb; a record carrying one must not fail the batch.
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        template = encode(opened(case), aggregate_id=case, aggregate_version=1, recorded_at=T0, notification_id=1)
+        nul_type = [(k, b"de.nrw.kim.intake.No\x00Such.v1" if k == "ce_type" else v) for k, v in template.headers]
+        records = [feed.poison(value=b"\x00{", headers=[("ce_type", b"\x00"), ("junk", b"a\x00b")]),
+                   feed.poison(value=template.value, headers=nul_type), feed.record(opened(case))]
+        assert self.apply(store, records) == 1
+        reasons = sorted(d.reason for d in store.dead_letters())
+        assert len(reasons) == 2 and "unknown event type or version" in reasons[1], reasons
+        assert store.load_offsets()[("t.intake", 0)] == 3
+
     def test_summary_is_the_same_whatever_the_arrival_order(self, store: CaseHistoryStore) -> None:
         feed, case = Feed(Service.KOBIZ), uuid4()
         self.apply(store, [feed.record(consent(case))])
@@ -231,3 +248,81 @@ class CaseHistoryStoreSuite:
         store.sweep(today=date(2026, 7, 1))
         assert "ToleratedStayIssued" not in [e.type.split(".")[-2] for e in store.timeline(case)]
 
+
+    # --- dead letters: replay -----------------------------------------------------------
+
+    @staticmethod
+    def parked_copy(feed: Feed, record: ConsumedRecord,
+                    reason: str = "unknown event type or version: (older decoder)") -> ConsumedRecord:
+        """A valid record as an older decoder rejected it: parked, though it decodes today."""
+        raw = feed.raw[(record.topic, record.partition, record.offset)]
+        return ConsumedRecord(record.topic, record.partition, record.offset, poison_reason=reason,
+                              key=raw.key, value=raw.value, headers=list(raw.headers))
+
+    def test_a_dead_letter_that_decodes_now_is_applied_by_replay(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        self.apply(store, [feed.record(opened(case)), feed.record(consent(case), seconds=1)])
+        stay = feed.record(toleration(case, date(2026, 1, 1)), seconds=2)
+        self.apply(store, [self.parked_copy(feed, stay)])
+        assert len(store.timeline(case)) == 2 and not store.has_processed(Service.FOREIGN_OFFICE, stay.envelope.sequence)  # type: ignore[union-attr]
+        (dead,) = store.dead_letters()
+
+        results, releasable = store.replay_dead_letters([dead.id], today=TODAY)
+        assert [(r.id, r.outcome) for r in results] == [(dead.id, ReplayOutcome.APPLIED)] and releasable == []
+        assert [e.type.split(".")[-2] for e in store.timeline(case)] == ["CaseOpened", "ConsentGranted",
+                                                                         "ToleratedStayIssued"]
+        assert store.summary(case).event_count == 3  # type: ignore[union-attr]
+        assert store.has_processed(Service.FOREIGN_OFFICE, stay.envelope.sequence)  # type: ignore[union-attr]
+        assert store.dead_letters()[0].replayed_at is not None
+        # Once replayed it is settled: neither a second replay nor the genuine record changes anything.
+        assert store.replay_dead_letters(today=TODAY)[0] == []
+        assert store.replay_dead_letters([dead.id], today=TODAY)[0][0].outcome is ReplayOutcome.ALREADY_REPLAYED
+        assert self.apply(store, [feed.record(toleration(case, date(2026, 1, 1)), seconds=2,
+                                              sequence=stay.envelope.sequence)]) == 0  # type: ignore[union-attr]
+        assert store.summary(case).event_count == 3  # type: ignore[union-attr]
+
+    def test_a_dead_letter_that_is_still_invalid_stays_parked(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        self.apply(store, [feed.poison(), feed.record(opened(case))])
+        (dead,) = store.dead_letters()
+        results, _ = store.replay_dead_letters(today=TODAY)
+        assert [(r.id, r.outcome) for r in results] == [(dead.id, ReplayOutcome.STILL_INVALID)]
+        assert "not a CloudEvent" in results[0].reason and not results[0].outcome.resolved
+        (after,) = store.dead_letters()
+        assert after.replayed_at is None and "not a CloudEvent" in after.reason
+        assert len(store.timeline(case)) == 1
+
+    def test_a_replayed_event_consumed_meanwhile_changes_nothing(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        first = feed.record(opened(case))
+        self.apply(store, [self.parked_copy(feed, first)])
+        self.apply(store, [feed.record(opened(case).model_copy(update={"person_id": first.envelope.event.person_id}),  # type: ignore[union-attr]
+                                       sequence=first.envelope.sequence)])  # type: ignore[union-attr]
+        results, _ = store.replay_dead_letters(today=TODAY)
+        assert results[0].outcome is ReplayOutcome.ALREADY_PROCESSED
+        assert len(store.timeline(case)) == 1 and store.summary(case).event_count == 1  # type: ignore[union-attr]
+
+    def test_a_replayed_event_no_consent_covers_stays_parked_until_one_does(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        stay = feed.record(toleration(case, date(2026, 1, 1)), seconds=2)
+        self.apply(store, [self.parked_copy(feed, stay)])
+        results, _ = store.replay_dead_letters(today=TODAY)
+        assert results[0].outcome is ReplayOutcome.WAITING_FOR_CONSENT
+        assert store.timeline(case) == [] and store.counts()["withheld"] == 0
+        assert not store.has_processed(Service.FOREIGN_OFFICE, stay.envelope.sequence)  # type: ignore[union-attr]
+        assert store.dead_letters()[0].replayed_at is None and "consent" in store.dead_letters()[0].reason
+        self.apply(store, [feed.record(consent(case), seconds=1)], feed)
+        results, _ = store.replay_dead_letters(today=TODAY)
+        assert results[0].outcome is ReplayOutcome.APPLIED
+        assert [e.type.split(".")[-2] for e in store.timeline(case)] == ["ConsentGranted", "ToleratedStayIssued"]
+
+    def test_a_replayed_consent_releases_what_it_covers(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        self.apply(store, [feed.record(toleration(case, date(2026, 1, 1)), seconds=2)], feed)
+        assert store.counts()["withheld"] == 1
+        self.apply(store, [self.parked_copy(feed, feed.record(consent(case), seconds=1))])
+        results, releasable = store.replay_dead_letters(today=TODAY)
+        assert results[0].outcome is ReplayOutcome.APPLIED and len(releasable) == 1
+        assert store.release(feed.fetch(releasable), today=TODAY) == 1
+        assert [e.type.split(".")[-2] for e in store.timeline(case)] == ["ConsentGranted", "ToleratedStayIssued"]
+        assert store.summary(case).event_count == 2  # type: ignore[union-attr]

@@ -129,8 +129,14 @@ def test_intake_accepts_registration_consent_and_opening(api: Api) -> None:
         (person(nickname="Ami"), ("body", "nickname")),
         (person(family_name=""), ("body", "family_name")),
         (person(family_name="x" * 201), ("body", "family_name")),
+        (person(family_name=" \t\u3000"), ("body", "family_name")),
+        (person(given_names="x" * 200 + " "), ("body", "given_names")),
+        (person(languages=[" ar"]), ("body", "languages", 0)),
+        (person(birth_date=0), ("body", "birth_date")),
+        (person(birth_date="1999-05-01T00:00:00"), ("body", "birth_date")),
     ],
-    ids=["missing", "bad-date", "not-a-date", "language", "nationality", "extra", "empty", "too-long"],
+    ids=["missing", "bad-date", "not-a-date", "language", "nationality", "extra", "empty", "too-long", "blank",
+         "too-long-as-sent", "padded-code", "timestamp", "datetime"],
 )
 def test_intake_registration_rejects_bad_bodies_naming_the_field(api: Api, body: Any, loc: tuple[Any, ...]) -> None:
     assert loc in locs(api.post("/intake/cases", body, 422))
@@ -152,10 +158,13 @@ def test_intake_registration_rejects_a_birth_after_the_registration(api: Api) ->
         (consent(purpose="free text with spaces"), ("body", "purpose")),
         (consent(valid_from="2026-02-30"), ("body", "valid_from")),
         (consent(interpreter_used="vielleicht"), ("body", "interpreter_used")),
+        (consent(interpreter_used=1), ("body", "interpreter_used")),
+        (consent(interpreter_used="yes"), ("body", "interpreter_used")),
         (consent(expected_version=-1), ("body", "expected_version")),
         (consent(signature="x"), ("body", "signature")),
     ],
-    ids=["consent-id", "no-scopes", "recipient", "category", "purpose", "date", "bool", "version", "extra"],
+    ids=["consent-id", "no-scopes", "recipient", "category", "purpose", "date", "bool", "bool-as-int",
+         "bool-as-text", "version", "extra"],
 )
 def test_intake_consent_rejects_bad_bodies_naming_the_field(api: Api, body: Any, loc: tuple[Any, ...]) -> None:
     case_id = api.post("/intake/cases", person(), 201)["case_id"]
@@ -170,10 +179,12 @@ def test_intake_consent_rejects_bad_bodies_naming_the_field(api: Api, body: Any,
         (opening(case_manager_id="Frau Müller"), ("body", "case_manager_id")),
         (opening(expected_version=-3), ("body", "expected_version")),
         (opening(expected_version="eins"), ("body", "expected_version")),
+        (opening(expected_version="1"), ("body", "expected_version")),
+        (opening(case_manager_id=" cm-test-1"), ("body", "case_manager_id")),
         (opening(status="open"), ("body", "status")),
         ({"opened_on": "2026-01-06"}, ("body", "case_manager_id")),
     ],
-    ids=["date", "code", "negative-version", "version-type", "extra", "missing"],
+    ids=["date", "code", "negative-version", "version-type", "version-as-text", "padded-code", "extra", "missing"],
 )
 def test_intake_opening_rejects_bad_bodies_naming_the_field(api: Api, body: Any, loc: tuple[Any, ...]) -> None:
     case_id = api.post("/intake/cases", person(), 201)["case_id"]
@@ -187,6 +198,24 @@ def test_intake_rejects_malformed_json_and_malformed_case_ids(api: Api) -> None:
     assert ("path", "case_id") in locs(api.post("/intake/cases/not-a-uuid/opening", opening(), 422))
     assert ("path", "case_id") in locs(api.post("/intake/cases/1234/consents", consent(), 422))
     assert ("path", "case_id") in locs(api.get("/intake/cases/xyz/file", 422))
+
+
+def test_intake_takes_the_json_its_schema_names(api: Api) -> None:
+    # A JSON number with a zero fraction is an integer; required free text is trimmed once valid.
+    case_id = api.post("/intake/cases", person(family_name=" Müller ", given_names="Amina\n"), 201)["case_id"]
+    api.post(f"/intake/cases/{case_id}/opening", opening(expected_version=1.0), 200)
+    file = api.get(f"/intake/cases/{case_id}/file", 200)
+    assert (file["family_name"], file["given_names"], file["version"]) == ("Müller", "Amina", 2)
+
+
+@for_service()
+def test_a_wrong_method_answers_405_allowing_every_method_of_the_path(api: Api) -> None:
+    slug = api.service.slug
+    response = api.client.put(f"/{slug}/cases")
+    expected = "GET, POST" if api.service is Service.INTAKE else "GET"
+    assert (response.status_code, response.headers["allow"]) == (405, expected)
+    response = api.client.delete(f"/{slug}/cases/{uuid4()}/file")
+    assert (response.status_code, response.headers["allow"]) == (405, "GET")
 
 
 def test_intake_answers_404_for_unknown_cases(api: Api) -> None:

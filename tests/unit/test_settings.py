@@ -26,6 +26,17 @@ def test_service_defaults_follow_the_service(monkeypatch: pytest.MonkeyPatch) ->
     assert settings.eventsourcing_env()["POSTGRES_SCHEMA"] == "kobiz"
 
 
+@pytest.mark.parametrize(("milliseconds", "seconds"), [(None, "5"), ("2000", "2"), ("1500", "2"), ("200", "1")])
+def test_the_lock_timeout_reaches_eventsourcing_in_seconds(
+    monkeypatch: pytest.MonkeyPatch, milliseconds: str | None, seconds: str,
+) -> None:
+    # eventsourcing 9.5.6 runs SET LOCAL lock_timeout = '<POSTGRES_LOCK_TIMEOUT>s': handing it
+    # the milliseconds made a blocked write wait 5000 s instead of 5 s (found by tests/faults).
+    if milliseconds is not None:
+        monkeypatch.setenv("KIM_INTAKE_PG_LOCK_TIMEOUT_MS", milliseconds)
+    assert get_settings(Service.INTAKE).eventsourcing_env()["POSTGRES_LOCK_TIMEOUT"] == seconds
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [("KIM_TOPIC_PARTITIONS", "0"), ("KIM_PG_PORT", "nope"), ("KIM_TOPIC_MIN_INSYNC_REPLICAS", "3")],
