@@ -1,0 +1,4 @@
+"""Benchmarks of the real stack with same-run raw baselines (PIPELINE.md §7).
+
+Run ``bash bench/run.sh [--smoke|--quick|--full]``; see docs/benchmarks.md.
+"""

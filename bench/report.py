@@ -1,0 +1,428 @@
+"""Ratios against the §7 goals, the JSON result file and the Markdown report."""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+import os
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from shared.settings import REPO_ROOT, InfraSettings
+
+RESULTS_DIR = REPO_ROOT / "bench" / "results"
+DOCS_PATH = REPO_ROOT / "docs" / "benchmarks.md"
+
+# Every figure a run must produce (the smoke test checks the same list).
+RATE_FIGURES = (
+    "append.http", "append.save", "append.raw_insert", "append.batch_save", "append.raw_executemany",
+    "relay.relay", "relay.raw_producer",
+    "projection.projector", "projection.raw_consumer", "projection.rebuild", "projection.select_decode",
+)
+LATENCY_FIGURES = ("latency.e2e_db", "latency.e2e_api", "latency.command", "latency.pg_commit", "latency.kafka")
+GROWTH_RATES = ("relay", "raw_producer", "projector", "raw_consumer", "rebuild", "select_decode")
+
+LABELS = {
+    "append.http": "HTTP command → stored event (1/txn)",
+    "append.save": "bare `save()`, 1 event/txn",
+    "append.raw_insert": "raw psycopg autocommit INSERT",
+    "append.batch_save": "batched `save()`, 100 events/txn",
+    "append.raw_executemany": "raw `executemany`, 100 rows/txn",
+    "relay.relay": "outbox relay, store → Kafka",
+    "relay.raw_producer": "raw kafka-python producer",
+    "projection.projector": "projector, Kafka → view + offsets",
+    "projection.raw_consumer": "raw kafka-python consumer",
+    "projection.rebuild": "rebuild of kobiz's view (`rebuild()`)",
+    "projection.select_decode": "`select_notifications` + decode",
+    "latency.e2e_db": "command → in kobiz's view (DB poll)",
+    "latency.e2e_api": "command → kobiz read `after=&wait=`",
+    "latency.command": "HTTP command round trip",
+    "latency.pg_commit": "raw PostgreSQL commit (INSERT)",
+    "latency.kafka": "raw Kafka produce → consume",
+}
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One checked ratio of PIPELINE.md §7."""
+
+    goal: str
+    label: str
+    subject: str
+    baseline: str
+    target: float
+    op: str  # ">=" or "<="
+    kind: str  # "pct" (a share of the baseline), "x" (a multiple) or "ms" (an absolute ceiling)
+    value: Callable[[dict[str, Any]], float]
+
+
+def _rate(key: str) -> Callable[[dict[str, Any]], float]:
+    return lambda f: float(f[key]["value"])
+
+
+def _div(a: Callable[[dict[str, Any]], float], b: Callable[[dict[str, Any]], float]) -> Callable[[dict[str, Any]], float]:
+    return lambda f: a(f) / b(f) if b(f) else math.nan
+
+
+def _lat(key: str, p: str) -> Callable[[dict[str, Any]], float]:
+    return lambda f: float(f[key][p])
+
+
+def _floor(f: dict[str, Any]) -> float:
+    """G7's denominator: PostgreSQL commit p50 + Kafka produce→consume p50."""
+    return float(f["latency.pg_commit"]["p50"]) + float(f["latency.kafka"]["p50"])
+
+
+GOALS = (
+    Goal("G1", "HTTP command vs bare `save()`", "append.http", "append.save", 0.40, ">=", "pct",
+         _div(_rate("append.http"), _rate("append.save"))),
+    Goal("G1", "bare `save()` vs raw INSERT", "append.save", "append.raw_insert", 0.20, ">=", "pct",
+         _div(_rate("append.save"), _rate("append.raw_insert"))),
+    Goal("G2", "batched `save()` vs raw `executemany`", "append.batch_save", "append.raw_executemany", 0.30, ">=",
+         "pct", _div(_rate("append.batch_save"), _rate("append.raw_executemany"))),
+    Goal("G2", "batched vs single `save()`", "append.batch_save", "append.save", 15, ">=", "x",
+         _div(_rate("append.batch_save"), _rate("append.save"))),
+    Goal("G3", "relay vs raw producer", "relay.relay", "relay.raw_producer", 0.50, ">=", "pct",
+         _div(_rate("relay.relay"), _rate("relay.raw_producer"))),
+    Goal("G3", "relay vs peak append (bare `save()`)", "relay.relay", "append.save", 3, ">=", "x",
+         _div(_rate("relay.relay"), _rate("append.save"))),
+    Goal("G4", "projector vs raw consumer", "projection.projector", "projection.raw_consumer", 0.50, ">=", "pct",
+         _div(_rate("projection.projector"), _rate("projection.raw_consumer"))),
+    Goal("G4", "events per view transaction", "projection.projector", "", 100, ">=", "n",
+         lambda f: float(f["projection.projector"]["events_per_txn"])),
+    Goal("G5", "rebuild vs raw consumer", "projection.rebuild", "projection.raw_consumer", 0.50, ">=", "pct",
+         _div(_rate("projection.rebuild"), _rate("projection.raw_consumer"))),
+    Goal("G7", "e2e p50 vs (PG commit p50 + Kafka p50)", "latency.e2e_db", "floor", 5, "<=", "x",
+         _div(_lat("latency.e2e_db", "p50"), _floor)),
+    Goal("G7", "e2e p99 vs (PG commit p50 + Kafka p50)", "latency.e2e_db", "floor", 10, "<=", "x",
+         _div(_lat("latency.e2e_db", "p99"), _floor)),
+    Goal("G7", "e2e p99 ceiling", "latency.e2e_db", "", 250, "<=", "ms", _lat("latency.e2e_db", "p99")),
+)
+
+# Ratios without a §7 goal, shown for reading the others.
+INFO = (
+    ("G5 ref", "rebuild vs `select_notifications` + decode", "projection.rebuild", "projection.select_decode"),
+    ("G3 ref", "relay vs batched `save()`", "relay.relay", "append.batch_save"),
+)
+
+
+def evaluate(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every goal's ratio and verdict."""
+    rows = []
+    for g in GOALS:
+        value = g.value(figures)
+        compare = operator.ge if g.op == ">=" else operator.le
+        rows.append({
+            "goal": g.goal, "label": g.label, "subject": g.subject, "baseline": g.baseline, "kind": g.kind,
+            "value": value, "target": g.target, "op": g.op, "met": bool(math.isfinite(value) and compare(value, g.target)),
+        })
+    for goal, label, subject, baseline in INFO:
+        value = figures[subject]["value"] / figures[baseline]["value"]
+        rows.append({"goal": goal, "label": label, "subject": subject, "baseline": baseline, "kind": "pct",
+                     "value": value, "target": None, "op": None, "met": None})
+    return rows
+
+
+def growth_ratios(stages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Rate at the largest store size measured divided by the rate at the smallest."""
+    result = {}
+    for key in GROWTH_RATES:
+        having = [s for s in stages if key in s["rates"]]
+        first, last = having[0], having[-1]
+        result[key] = {"value": last["rates"][key]["value"] / first["rates"][key]["value"],
+                       "from": first["size"], "to": last["size"]}
+    return result
+
+
+# --- the machine ------------------------------------------------------------------
+
+
+def machine(pg_version: str) -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = math.nan
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gib = int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    libs = InfraSettings().state_dir / "kafka" / "libs"
+    jars = sorted(libs.glob("kafka_2.13-*.jar")) if libs.exists() else []
+    kafka = jars[-1].name.removeprefix("kafka_2.13-").removesuffix(".jar") if jars else "unknown"
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gib": round(mem_gib, 1),
+        "cpu": cpu,
+        "kernel": platform.release(),
+        "postgresql": pg_version,
+        "kafka": kafka,
+        "python": platform.python_version(),
+        "libraries": {name: _version(name) for name in ("eventsourcing", "kafka-python", "psycopg", "fastapi", "uvicorn")},
+    }
+
+
+def loadavg() -> list[float]:
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return []
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+# --- files ------------------------------------------------------------------------
+
+
+def write_json(result: dict[str, Any], directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.fromisoformat(result["started_at"]).strftime("%Y%m%dT%H%M%SZ")
+    path = directory / f"{stamp}-{result['mode']}.json"
+    text = json.dumps(result, indent=2, sort_keys=False, allow_nan=True) + "\n"
+    path.write_text(text)
+    latest = directory / "latest.json"
+    tmp = directory / "latest.json.tmp"
+    tmp.write_text(text)
+    tmp.replace(latest)
+    return path
+
+
+def _num(value: float, unit: str = "") -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    if abs(value) >= 100:
+        text = f"{value:,.0f}"
+    elif abs(value) >= 10:
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.2f}"
+    return f"{text} {unit}".strip()
+
+
+def _si(n: int) -> str:
+    return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else (
+        f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n))
+
+
+def _ratio(value: float, kind: str) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    if kind == "pct":
+        return f"{value * 100:.0f}%"
+    if kind == "x":
+        return f"{value:.1f}×"
+    if kind == "ms":
+        return f"{value:.1f} ms"
+    return _num(value)
+
+
+def _target(row: dict[str, Any]) -> str:
+    if row["target"] is None:
+        return "—"
+    op = "≥" if row["op"] == ">=" else "≤"
+    kind = row["kind"]
+    target = row["target"]
+    text = {"pct": f"{target * 100:.0f}%", "x": f"{target:g}×", "ms": f"{target:g} ms"}.get(kind, f"{target:g}")
+    return f"{op} {text}"
+
+
+def _figure(figures: dict[str, Any], key: str) -> str:
+    f = figures[key]
+    if "p50" in f:
+        return f"p50 {_num(f['p50'])} / p99 {_num(f['p99'])} ms"
+    return _num(f["value"], f["unit"])
+
+
+def summary_table(result: dict[str, Any]) -> str:
+    """The compact table (also copied into the README)."""
+    figures = result["figures"]
+    lines = [
+        "| Goal | Comparison | Measured | Raw baseline (same run) | Ratio | Target | Met |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in result["ratios"]:
+        subject = _figure(figures, row["subject"])
+        if row["baseline"] == "floor":
+            baseline = (f"PG commit p50 {_num(figures['latency.pg_commit']['p50'])} + "
+                        f"Kafka p50 {_num(figures['latency.kafka']['p50'])} ms")
+        elif row["baseline"]:
+            baseline = f"{LABELS[row['baseline']]}: {_figure(figures, row['baseline'])}"
+        else:
+            baseline = "—"
+        if row["kind"] == "n":
+            subject = f"{_num(row['value'])} events/txn"
+        met = "—" if row["met"] is None else ("yes" if row["met"] else "**no**")
+        lines.append(f"| {row['goal']} | {row['label']} | {subject} | {baseline} | "
+                     f"{_ratio(row['value'], row['kind'])} | {_target(row)} | {met} |")
+    return "\n".join(lines)
+
+
+def latency_table(result: dict[str, Any]) -> str:
+    figures = result["figures"]
+    lines = ["| Latency | samples | p50 | p95 | p99 | max |", "|---|---|---|---|---|---|"]
+    for key in LATENCY_FIGURES:
+        f = figures[key]
+        lines.append(f"| {LABELS[key]} | {f['count']} | {_num(f['p50'])} ms | {_num(f['p95'])} ms | "
+                     f"{_num(f['p99'])} ms | {_num(f['max'])} ms |")
+    b = figures["latency.e2e_db"].get("breakdown", {})
+    if "api" in b:
+        lines.append("")
+        lines.append(
+            "Where the time goes (p50 / p95, from the timestamps the pipeline leaves): "
+            f"event recorded → API answered {_num(b['api']['p50'])} / {_num(b['api']['p95'])} ms; "
+            f"recorded → relay's Kafka send {_num(b['relay']['p50'])} / {_num(b['relay']['p95'])} ms; "
+            f"Kafka send → projector transaction start {_num(b['kafka_to_projector']['p50'])} / "
+            f"{_num(b['kafka_to_projector']['p95'])} ms; "
+            f"transaction start → visible {_num(b['projector_txn']['p50'])} / {_num(b['projector_txn']['p95'])} ms."
+        )
+    return "\n".join(lines)
+
+
+def growth_table(result: dict[str, Any]) -> str:
+    growth = result["growth"]
+    lines = [
+        "| Store size | Relay | vs raw producer | Projector | vs raw consumer | Rebuild | vs raw consumer "
+        "| select+decode |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for stage in growth["stages"]:
+        r = stage["rates"]
+
+        def rate(a: str, r: dict[str, Any] = r) -> str:
+            return f"{_num(r[a]['value'])} ev/s" if a in r else "n/a"
+
+        def share(a: str, b: str, r: dict[str, Any] = r) -> str:
+            return f"{r[a]['value'] / r[b]['value'] * 100:.0f}%" if a in r and b in r else "—"
+
+        size = f"{_si(stage['size'])} events"
+        if stage["measured"] != stage["size"]:
+            size += f" (last {_si(stage['measured'])})"
+        lines.append(
+            f"| {size} | {rate('relay')} | {share('relay', 'raw_producer')} | "
+            f"{rate('projector')} | {share('projector', 'raw_consumer')} | "
+            f"{rate('rebuild')} | {share('rebuild', 'raw_consumer')} | {rate('select_decode')} |"
+        )
+    g = growth["ratios"]
+
+    def factor(key: str) -> str:
+        return f"{g[key]['value']:.2f}× ({_si(g[key]['from'])}→{_si(g[key]['to'])})"
+
+    lines.append(
+        f"| largest ÷ smallest | {factor('relay')} | raw {factor('raw_producer')} | {factor('projector')} | "
+        f"raw {factor('raw_consumer')} | {factor('rebuild')} | | {factor('select_decode')} |"
+    )
+    return "\n".join(lines)
+
+
+def disturbed(result: dict[str, Any]) -> str:
+    found = result.get("disturbances") or []
+    if len(found) > 6:
+        found = [*found[:5], f"and {len(found) - 5} more (see the JSON)"]
+    return "\n- **Disturbed:** " + "; ".join(found) + "." if found else ""
+
+
+def growth_text(result: dict[str, Any]) -> str:
+    cfg = result["config"]
+    text = ("Each size: the intake store is topped up with batched saves (cases of two events), the relay "
+            "drains it to a fresh topic, the projector consumes that topic into fresh view tables, and a "
+            "rebuild reads it again; rates are the best of the runs at that size (one run above "
+            f"{_si(cfg['headline_size'])}).")
+    if cfg.get("window"):
+        text += (f" Stores above {_si(cfg['whole_limit'])} events are measured on their last "
+                 f"{_si(cfg['window'])} events: the relay starts from a saved position, and the projector "
+                 "writes into a view that already holds the rest of the store (copies of really projected "
+                 "rows with other keys, made in SQL); a rebuild always reads the whole topic, so it is not "
+                 "measured there.")
+    return text
+
+
+def markdown(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    libs = m["libraries"]
+    met = [r for r in result["ratios"] if r["met"] is not None]
+    goals: dict[str, bool] = {}
+    for r in met:
+        goals[r["goal"]] = goals.get(r["goal"], True) and r["met"]
+    verdict = ", ".join(f"{g} {'met' if ok else 'not met'}" for g, ok in goals.items())
+    cfg = result["config"]
+    started = datetime.fromisoformat(result["started_at"])
+    return f"""# Benchmarks
+
+Measured speed of the real stack (PostgreSQL, Kafka, the service code), each figure
+against a raw baseline measured **in the same run** on the same machine, as
+PIPELINE.md §7 asks. Generated by `{result['command']}`; do not edit by hand.
+
+- **Run:** {started:%Y-%m-%d %H:%M} UTC, mode `{result['mode']}`, {result['duration_s'] / 60:.1f} min;
+  load average {' / '.join(f'{x:.2f}' for x in result['load']['start'])} at the start,
+  {' / '.join(f'{x:.2f}' for x in result['load']['end'])} at the end (other work shares the machine).
+- **Machine:** {m['nproc']} cores ({m['cpu']}), {m['memory_gib']} GiB, Linux {m['kernel']};
+  PostgreSQL {m['postgresql']} (fsync on, synchronous_commit on), Kafka {m['kafka']} (one broker, KRaft,
+  {cfg['partitions']} partitions per topic); Python {m['python']}, eventsourcing {libs['eventsourcing']},
+  kafka-python {libs['kafka-python']}, psycopg {libs['psycopg']}.
+- **Goals:** {verdict}.{disturbed(result)}
+
+## Against the goals of PIPELINE.md §7
+
+Rates are the best of {cfg['reps']} runs (noise only slows a run down); relay, projector and
+rebuild at a store of {_si(cfg['headline_size'])} events; latencies at {_num(result['figures']['latency.e2e_db']['rate'])}
+commands/s, half the measured HTTP maximum.
+
+{summary_table(result)}
+
+{latency_table(result)}
+
+## As the store grows
+
+{growth_text(result)}
+
+{growth_table(result)}
+
+## How it is measured
+
+- **Isolation:** a database `kim_bench_<id>` (set up by `deploy/infra.sh start postgres`, i.e.
+  `deploy/postgres/init.sql`) and topics `bench-<id>.*`, removed afterwards. Settings are the
+  services' defaults (`shared/settings.py`). PostgreSQL and Kafka are shared with whoever else uses
+  the machine: a measurement during which either was restarted is thrown away and repeated, and
+  such events are listed under "Disturbed" above.
+- **Append (G1, G2):** {cfg['append']['single']} sequential `POST /intake/cases` to the intake API
+  process (httpx, one connection) vs. as many `IntakeApplication.save(case)` in-process vs. raw
+  autocommit INSERTs of a row of the same size ({result['figures']['append.raw_insert']['row_bytes']} B state)
+  into a table shaped like eventsourcing's; {cfg['append']['batches']} batches of 100 aggregates in
+  one `save(*cases)` vs. `executemany` of 100 rows in one transaction.
+- **Relay (G3):** the real `Relay` (batch {result['figures']['relay.relay']['batch_size']}, acks=all,
+  idempotent, linger as configured) in a thread drains the store to a fresh topic; timed from start
+  until `stats.position` reaches the last id. Baseline: a `make_producer()` producer sends the same
+  number of the relay's messages ({result['figures']['relay.raw_producer']['message_bytes']} B key+value),
+  then flushes once. "Peak append" is the single-event `save()` rate (commands store one transaction each).
+- **Projection (G4, G5):** the real `Projector` + `PostgresCaseHistoryStore` (kobiz's policy, fresh
+  prefixed tables) vs. a raw consumer with the same settings that only iterates the records; a full
+  `rebuild()` of kobiz's view from the same topic. Consumers are timed from the moment they have
+  their partitions (a group join does not count; the first fetch does). The project rebuilds from Kafka, so G5's "raw read of the source" is the raw
+  consumer; `select_notifications` + decode (the event-store read G5 names) is shown for reference.
+- **End to end (G7):** intake API + relay, kobiz projector + API running as processes; commands at a
+  steady rate; latency from the accepted response until kobiz's `processed_events` has the event
+  (polled every {result['figures']['latency.e2e_db']['poll_interval_ms']:g} ms), and until kobiz's
+  `GET …/history?after=<token>&wait=10` returns. Baselines: raw autocommit INSERT round trips, and
+  kafka-python `send().get()` then `poll()` of one message (acks=all, linger 0), sequential.
+
+Run it: `bash bench/run.sh` (quick, about 5 min), `bash bench/run.sh --full` (store sizes up to 1M),
+`bash bench/run.sh --smoke` (seconds; used by `tests/bench/test_bench_smoke.py`). Results:
+`bench/results/latest.json`.
+"""
