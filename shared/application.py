@@ -105,7 +105,22 @@ class CaseApplication(Application[UUID]):
 
     def handle(self, name: str, case_id: UUID | None, cmd: Any, *, import_ref: str | None = None) -> Saved | None:
         """Run one command: get → check → mutate → save. With ``import_ref`` an already
-        imported row changes nothing and answers None."""
+        imported row changes nothing and answers None.
+
+        A caller that names no ``expected_version`` only appends: if another writer
+        saved the same aggregate in the meantime, the command is run again on the new
+        state (its invariants are checked again) instead of failing with 409.
+        """
+        attempts = 3 if getattr(cmd, "expected_version", None) is None else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._handle_once(name, case_id, cmd, import_ref)
+            except ConcurrentModificationError:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _handle_once(self, name: str, case_id: UUID | None, cmd: Any, import_ref: str | None) -> Saved | None:
         # Before loading for the command: a row imported earlier stays skipped even if
         # the case has since closed (load_for would refuse it).
         if import_ref is not None and case_id is not None and self._imported(case_id, import_ref):
