@@ -68,18 +68,23 @@ def run(bench: BenchEnv, sizes: AppendSizes) -> dict[str, Rate]:
     try:
         with httpx.Client(base_url=intake_url(), timeout=30) as client:
             # Warm up: connections, prepared statements, code paths.
-            bench.stable(lambda: (_http(client, 20), _save(app, 20), _raw_insert(raw.conn, 20, topic, state)),
-                         "warm-up")
+            bench.stable(
+                lambda: (_http(client, 20), _save(app, 20), _raw_insert(raw.conn, 20, topic, state)), "warm-up"
+            )
             single, batched = sizes.single, sizes.batches * BATCH
             for _ in range(sizes.reps):
                 rates["append.http"].add(single, bench.stable(lambda: _http(client, single), "HTTP appends"))
                 rates["append.save"].add(single, bench.stable(lambda: _save(app, single), "save() appends"))
-                rates["append.raw_insert"].add(single, bench.stable(
-                    lambda: _raw_insert(raw.conn, single, topic, state), "raw INSERTs"))
-                rates["append.batch_save"].add(batched, bench.stable(
-                    lambda: _batch_save(app, sizes.batches), "batched save()"))
-                rates["append.raw_executemany"].add(batched, bench.stable(
-                    lambda: _raw_executemany(raw.conn, sizes.batches, topic, state), "raw executemany"))
+                rates["append.raw_insert"].add(
+                    single, bench.stable(lambda: _raw_insert(raw.conn, single, topic, state), "raw INSERTs")
+                )
+                rates["append.batch_save"].add(
+                    batched, bench.stable(lambda: _batch_save(app, sizes.batches), "batched save()")
+                )
+                rates["append.raw_executemany"].add(
+                    batched,
+                    bench.stable(lambda: _raw_executemany(raw.conn, sizes.batches, topic, state), "raw executemany"),
+                )
     finally:
         bench.on_recover.remove(check_app_pool)
         raw.close()

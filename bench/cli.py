@@ -36,8 +36,14 @@ class Profile:
 PROFILES = {
     "smoke": Profile(append.AppendSizes(20, 2, 1), latency.LatencySizes(20, 1), (200, 400), 200),
     "quick": Profile(append.AppendSizes(300, 20, 3), latency.LatencySizes(300, 2), (2_000, 10_000, 20_000), 10_000),
-    "full": Profile(append.AppendSizes(1000, 50, 3), latency.LatencySizes(1000, 2), (10_000, 100_000, 1_000_000),
-                    10_000, whole_limit=100_000, window=20_000),
+    "full": Profile(
+        append.AppendSizes(1000, 50, 3),
+        latency.LatencySizes(1000, 2),
+        (10_000, 100_000, 1_000_000),
+        10_000,
+        whole_limit=100_000,
+        window=20_000,
+    ),
 }
 
 
@@ -55,8 +61,11 @@ class Watch:
 
     def check(self, phase: str) -> None:
         now = self.bench.server_pids()
-        self.found += [f"{name} was restarted during {phase} (pid {self.pids[name]} → {now[name]})"
-                       for name in now if now[name] != self.pids[name]]
+        self.found += [
+            f"{name} was restarted during {phase} (pid {self.pids[name]} → {now[name]})"
+            for name in now
+            if now[name] != self.pids[name]
+        ]
         self.pids = now
 
 
@@ -75,8 +84,10 @@ def measure(bench: BenchEnv, profile: Profile, watch: Watch) -> dict[str, Any]:
     figures["latency.e2e_db"]["rate"] = lat["rate"]["achieved"]
     figures["latency.e2e_api"]["rate"] = lat["rate"]["achieved"]
     watch.check("the latency measurements")
-    log("latency p50/p99 ms: " + ", ".join(f"{k} {lat[k]['p50']:.1f}/{lat[k]['p99']:.1f}"
-                                            for k in ("e2e_db", "e2e_api", "pg_commit", "kafka")))
+    log(
+        "latency p50/p99 ms: "
+        + ", ".join(f"{k} {lat[k]['p50']:.1f}/{lat[k]['p99']:.1f}" for k in ("e2e_db", "e2e_api", "pg_commit", "kafka"))
+    )
 
     pipeline = Pipeline(bench)
     stages = []
@@ -87,10 +98,21 @@ def measure(bench: BenchEnv, profile: Profile, watch: Watch) -> dict[str, Any]:
             log(f"store of {size:,} events")
             stage = pipeline.stage(size, reps, profile.whole_limit, profile.window)
             watch.check(f"the store of {size:,} events")
-            stages.append({"size": size, "reps": stage.reps, "measured": stage.measured, "notes": stage.notes,
-                           "rates": {k: v.as_json() for k, v in stage.rates.items()}})
-            log(f"  {stage.measured:,} events, {stage.reps} runs: "
-                + ", ".join(f"{k} {v.value:,.0f}/s" for k, v in stage.rates.items()) + "; " + "; ".join(stage.notes))
+            stages.append(
+                {
+                    "size": size,
+                    "reps": stage.reps,
+                    "measured": stage.measured,
+                    "notes": stage.notes,
+                    "rates": {k: v.as_json() for k, v in stage.rates.items()},
+                }
+            )
+            log(
+                f"  {stage.measured:,} events, {stage.reps} runs: "
+                + ", ".join(f"{k} {v.value:,.0f}/s" for k, v in stage.rates.items())
+                + "; "
+                + "; ".join(stage.notes)
+            )
         pg_version = _pg_version(bench)
     finally:
         pipeline.close()
@@ -125,8 +147,9 @@ def disturbances(result: dict[str, Any], watch: Watch) -> list[str]:
         failures = r["relay"].get("failures", 0)
         errors = r["projector"].get("errors", 0) + r["projector"].get("fenced", 0)
         if failures or errors:
-            found.append(f"store of {stage['size']:,}: {failures} relay delivery failures, "
-                         f"{errors} projector errors/re-seeks")
+            found.append(
+                f"store of {stage['size']:,}: {failures} relay delivery failures, {errors} projector errors/re-seeks"
+            )
     return found
 
 
@@ -134,8 +157,11 @@ def _process_warnings(bench: BenchEnv, limit: int = 50) -> list[str]:
     """Warnings and errors the service processes (API, relay, projector) logged during the run."""
     lines: list[str] = []
     for path in sorted((bench.run_dir / "logs").glob("*.log")):
-        lines += [f"{path.stem}: {line}" for line in path.read_text(errors="replace").splitlines()
-                  if (" WARNING " in line or " ERROR " in line) and "No partition metadata" not in line]
+        lines += [
+            f"{path.stem}: {line}"
+            for line in path.read_text(errors="replace").splitlines()
+            if (" WARNING " in line or " ERROR " in line) and "No partition metadata" not in line
+        ]
     return lines[-limit:]
 
 
@@ -148,16 +174,27 @@ def _pg_version(bench: BenchEnv) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     modes = parser.add_mutually_exclusive_group()
-    modes.add_argument("--smoke", dest="mode", action="store_const", const="smoke",
-                       help="every measurement with tiny sizes (seconds; for the smoke test)")
+    modes.add_argument(
+        "--smoke",
+        dest="mode",
+        action="store_const",
+        const="smoke",
+        help="every measurement with tiny sizes (seconds; for the smoke test)",
+    )
     modes.add_argument("--quick", dest="mode", action="store_const", const="quick", help="the default")
-    modes.add_argument("--full", dest="mode", action="store_const", const="full",
-                       help="store sizes 10k → 100k → 1M (about 20 minutes)")
-    parser.add_argument("--results-dir", type=Path, default=None,
-                        help="where <timestamp>-<mode>.json and latest.json go "
-                             "(default bench/results, bench/results/smoke for --smoke)")
-    parser.add_argument("--docs", type=Path, default=None,
-                        help="Markdown report to write (default docs/benchmarks.md; not for --smoke)")
+    modes.add_argument(
+        "--full", dest="mode", action="store_const", const="full", help="store sizes 10k → 100k → 1M (about 20 minutes)"
+    )
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=None,
+        help="where <timestamp>-<mode>.json and latest.json go "
+        "(default bench/results, bench/results/smoke for --smoke)",
+    )
+    parser.add_argument(
+        "--docs", type=Path, default=None, help="Markdown report to write (default docs/benchmarks.md; not for --smoke)"
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not write the Markdown report")
     parser.add_argument("--keep", action="store_true", help="keep the database and topics afterwards")
     args = parser.parse_args(argv)

@@ -59,8 +59,10 @@ class BenchEnv:
         deploy/README.md); a change means someone restarted them."""
         state = self.infra.state_dir
         pids = {}
-        for name, path in (("postgres", state / "postgres" / "data" / "postmaster.pid"),
-                           ("kafka", state / "kafka" / "kafka.pid")):
+        for name, path in (
+            ("postgres", state / "postgres" / "data" / "postmaster.pid"),
+            ("kafka", state / "kafka" / "kafka.pid"),
+        ):
             try:
                 pids[name] = path.read_text().split("\n", 1)[0].strip()
             except OSError:
@@ -114,8 +116,16 @@ class BenchEnv:
 
         def create(admin: Any) -> None:
             if topic not in admin.list_topics():
-                admin.create_topics([NewTopic(topic, infra.topic_partitions, infra.topic_replication_factor,
-                                              topic_configs=topic_config(infra))])
+                admin.create_topics(
+                    [
+                        NewTopic(
+                            topic,
+                            infra.topic_partitions,
+                            infra.topic_replication_factor,
+                            topic_configs=topic_config(infra),
+                        )
+                    ]
+                )
 
         self.admin(create)
         return topic
@@ -201,8 +211,9 @@ def wait_for_postgres(infra: InfraSettings, timeout: float = 600) -> None:
 
 
 def _infra(*args: str, env: dict[str, str]) -> None:
-    result = subprocess.run(["bash", str(INFRA), *args], env=env, capture_output=True, text=True,
-                            check=False, timeout=600)
+    result = subprocess.run(
+        ["bash", str(INFRA), *args], env=env, capture_output=True, text=True, check=False, timeout=600
+    )
     if result.returncode != 0:
         msg = f"deploy/infra.sh {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
         raise RuntimeError(msg)

@@ -68,20 +68,36 @@ def run(bench: BenchEnv, sizes: LatencySizes, max_rate: float) -> dict[str, Any]
     walls: dict[int, list[float]] = {}
     view, raw = bench.connection(Service.KOBIZ), bench.connection(Service.INTAKE)
     try:
-        with httpx.Client(base_url=intake_url(), timeout=30) as intake, \
-                httpx.Client(base_url=kobiz_url(), timeout=30, limits=httpx.Limits(max_connections=64)) as kobiz:
+        with (
+            httpx.Client(base_url=intake_url(), timeout=30) as intake,
+            httpx.Client(base_url=kobiz_url(), timeout=30, limits=httpx.Limits(max_connections=64)) as kobiz,
+        ):
             workload.setup_raw_table(raw.conn)
             bench.stable(lambda: _warm_up(intake, view.conn), "the warm-up of the path")
             for n in range(1, sizes.rounds + 1):
                 result["pg_commit"].samples += bench.stable(
-                    lambda: _pg_commit(raw.conn, sizes.samples, topic_, state), f"PostgreSQL commits, round {n}")
+                    lambda: _pg_commit(raw.conn, sizes.samples, topic_, state), f"PostgreSQL commits, round {n}"
+                )
                 result["kafka"].samples += bench.stable(
                     lambda: _kafka_ping_pong(bench, kafka_topic, messages[0], sizes.samples),
-                    f"Kafka ping-pong, round {n}")
-                achieved.append(_merged(bench, result, f"end-to-end (DB poll), round {n}",
-                                        lambda part: _e2e_db(intake, view.conn, sizes.samples, rate, part, walls)))
-                achieved.append(_merged(bench, result, f"end-to-end (API read), round {n}",
-                                        lambda part: _e2e_api(intake, kobiz, sizes.samples, rate, part)))
+                    f"Kafka ping-pong, round {n}",
+                )
+                achieved.append(
+                    _merged(
+                        bench,
+                        result,
+                        f"end-to-end (DB poll), round {n}",
+                        lambda part: _e2e_db(intake, view.conn, sizes.samples, rate, part, walls),
+                    )
+                )
+                achieved.append(
+                    _merged(
+                        bench,
+                        result,
+                        f"end-to-end (API read), round {n}",
+                        lambda part: _e2e_api(intake, kobiz, sizes.samples, rate, part),
+                    )
+                )
             breakdown = _breakdown(bench, view.conn, walls)
     finally:
         view.close()
@@ -91,13 +107,13 @@ def run(bench: BenchEnv, sizes: LatencySizes, max_rate: float) -> dict[str, Any]
     result["e2e_db"].extra["poll_interval_ms"] = POLL_INTERVAL_S * 1000
     result["e2e_db"].extra["breakdown"] = breakdown
     report: dict[str, Any] = {k: v.as_json() for k, v in result.items()}
-    report["rate"] = {"target": rate, "achieved": min(achieved), "unit": "commands/s",
-                      "max_rate": max_rate}
+    report["rate"] = {"target": rate, "achieved": min(achieved), "unit": "commands/s", "max_rate": max_rate}
     return report
 
 
-def _merged(bench: BenchEnv, result: dict[str, Latency], what: str,
-            measure: Callable[[dict[str, Latency]], float]) -> float:
+def _merged(
+    bench: BenchEnv, result: dict[str, Latency], what: str, measure: Callable[[dict[str, Latency]], float]
+) -> float:
     """One measurement into fresh sample lists, kept only if no server restarted meanwhile."""
     parts: dict[str, dict[str, Latency]] = {}
 
@@ -165,8 +181,12 @@ def _warm_up(intake: httpx.Client, view: Any) -> None:
         body, _, _ = _accept(intake)
         numbers.append(body["position"]["notification_id"])
         time.sleep(0.02)
-    wait_until(lambda: len(_visible(view, numbers)) == len(numbers), 180, 0.05,
-               what="warm-up commands to reach kobiz's projection")
+    wait_until(
+        lambda: len(_visible(view, numbers)) == len(numbers),
+        180,
+        0.05,
+        what="warm-up commands to reach kobiz's projection",
+    )
 
 
 def _paced(count: int, rate: float) -> Any:
@@ -179,8 +199,9 @@ def _paced(count: int, rate: float) -> Any:
         yield i
 
 
-def _e2e_db(intake: httpx.Client, view: Any, count: int, rate: float, result: dict[str, Latency],
-            walls: dict[int, list[float]]) -> float:
+def _e2e_db(
+    intake: httpx.Client, view: Any, count: int, rate: float, result: dict[str, Latency], walls: dict[int, list[float]]
+) -> float:
     pending: dict[int, float] = {}
     lock = threading.Lock()
     done = threading.Event()
@@ -256,7 +277,8 @@ def _breakdown(bench: BenchEnv, view: Any, walls: dict[int, list[float]]) -> dic
         numbers = [n for n, w in walls.items() if len(w) == 2]
         rows = view.execute(
             "SELECT sequence, recorded_at, projected_at, kafka_partition, kafka_offset, topic FROM case_timeline "
-            "WHERE source = 'intake' AND sequence = ANY(%s)", (numbers,),
+            "WHERE source = 'intake' AND sequence = ANY(%s)",
+            (numbers,),
         ).fetchall()
         created = _record_times(bench, rows[0][5]) if rows else {}
         parts: dict[str, list[float]] = {k: [] for k in ("api", "relay", "kafka_to_projector", "projector_txn")}
@@ -267,8 +289,10 @@ def _breakdown(bench: BenchEnv, view: Any, walls: dict[int, list[float]]) -> dic
             parts["relay"].append(sent - recorded.timestamp())
             parts["kafka_to_projector"].append(projected.timestamp() - sent)
             parts["projector_txn"].append(visible - projected.timestamp())
-        return {"events": len(rows), **{k: {"p50": percentile(v, 50) * 1000, "p95": percentile(v, 95) * 1000}
-                                         for k, v in parts.items()}}
+        return {
+            "events": len(rows),
+            **{k: {"p50": percentile(v, 50) * 1000, "p95": percentile(v, 95) * 1000} for k, v in parts.items()},
+        }
     except Exception as exc:  # noqa: BLE001 - a diagnostic; the view's columns may change
         return {"error": f"{type(exc).__name__}: {exc}"[:300]}
 

@@ -106,13 +106,18 @@ class Pipeline:
         """The notification id after which the store's last ``count`` events follow."""
         if count >= self.store_size():
             return 0
-        return int(self._query(sql.SQL("SELECT notification_id FROM {} ORDER BY notification_id DESC "
-                                       "OFFSET %s LIMIT 1").format(self.table), (count,)))
+        return int(
+            self._query(
+                sql.SQL("SELECT notification_id FROM {} ORDER BY notification_id DESC OFFSET %s LIMIT 1").format(
+                    self.table
+                ),
+                (count,),
+            )
+        )
 
     def events_after(self, start: int) -> tuple[int, int]:
         """How many events follow ``start``, and the last notification id."""
-        row = (sql.SQL("SELECT count(*), max(notification_id) FROM {} WHERE notification_id > %s")
-               .format(self.table))
+        row = sql.SQL("SELECT count(*), max(notification_id) FROM {} WHERE notification_id > %s").format(self.table)
         with self.intake_pool.connection() as conn:
             count, last = conn.execute(row, (start,)).fetchone()
         return int(count), int(last or 0)
@@ -151,7 +156,10 @@ class Pipeline:
             positions.save(start)
         producer = self._producer(topic)
         relay = Relay(
-            self.app, topic, positions, _once(producer, lambda: self._producer(topic)),
+            self.app,
+            topic,
+            positions,
+            _once(producer, lambda: self._producer(topic)),
             batch_size=self.intake.relay_batch_size,
             linger_s=self.intake.relay_linger_ms / 1000,
             ack_timeout_s=self.intake.relay_delivery_timeout_ms / 1000 + 5,
@@ -170,8 +178,11 @@ class Pipeline:
         if stats.published != expected:
             msg = f"relay published {stats.published} of {expected} events"
             raise RuntimeError(msg)
-        return done - started, {"batches": stats.batches, "events_per_batch": stats.published / max(stats.batches, 1),
-                                "failures": stats.failures}
+        return done - started, {
+            "batches": stats.batches,
+            "events_per_batch": stats.published / max(stats.batches, 1),
+            "failures": stats.failures,
+        }
 
     def raw_produce(self, topic: str, messages: list[Any], count: int) -> float:
         """Send ``count`` messages of the relay's sizes with a raw producer, then flush."""
@@ -193,8 +204,10 @@ class Pipeline:
 
     def _producer(self, topic: str) -> Any:
         producer = make_producer(
-            self.bench.bootstrap, client_id="kim-bench-relay",
-            linger_ms=self.intake.relay_linger_ms, delivery_timeout_ms=self.intake.relay_delivery_timeout_ms,
+            self.bench.bootstrap,
+            client_id="kim-bench-relay",
+            linger_ms=self.intake.relay_linger_ms,
+            delivery_timeout_ms=self.intake.relay_delivery_timeout_ms,
         )
         producer.partitions_for(topic)  # metadata now, not inside the measurement
         return producer
@@ -207,23 +220,38 @@ class Pipeline:
         store.setup()
         return store
 
-    def project(self, topic: str, count: int, timeout: float, store: PostgresCaseHistoryStore | None = None,
-                ) -> tuple[float, dict[str, Any]]:
+    def project(
+        self,
+        topic: str,
+        count: int,
+        timeout: float,
+        store: PostgresCaseHistoryStore | None = None,
+    ) -> tuple[float, dict[str, Any]]:
         """The real Projector (settings as build_projector) consumes ``count`` records into a view."""
         view = store or self.view()
         before = view.counts()["processed"]
         consumers: list[TimedConsumer] = []
 
         def factory() -> Any:
-            consumer = TimedConsumer(make_consumer(
-                self.bench.bootstrap, group_id=f"{self.bench.infra.topic_prefix}.bench-{uuid4().hex[:6]}",
-                client_id="kim-bench-projector", max_poll_records=self.kobiz.projector_batch_size,
-            ))
+            consumer = TimedConsumer(
+                make_consumer(
+                    self.bench.bootstrap,
+                    group_id=f"{self.bench.infra.topic_prefix}.bench-{uuid4().hex[:6]}",
+                    client_id="kim-bench-projector",
+                    max_poll_records=self.kobiz.projector_batch_size,
+                )
+            )
             consumers.append(consumer)
             return consumer
 
-        projector = Projector(Service.KOBIZ, view, factory, [topic], batch_size=self.kobiz.projector_batch_size,
-                              poll_timeout_ms=self.kobiz.projector_poll_timeout_ms)
+        projector = Projector(
+            Service.KOBIZ,
+            view,
+            factory,
+            [topic],
+            batch_size=self.kobiz.projector_batch_size,
+            poll_timeout_ms=self.kobiz.projector_poll_timeout_ms,
+        )
         stop = threading.Event()
         thread = threading.Thread(target=projector.run, args=(stop,), daemon=True, name="bench-projector")
         thread.start()
@@ -241,14 +269,23 @@ class Pipeline:
             raise RuntimeError(msg)
         stats = projector.stats
         return done - first, {
-            "batches": stats.batches, "events_per_txn": stats.records / max(stats.batches, 1),
-            "fenced": stats.fenced, "errors": stats.errors, "applied": stats.applied,
+            "batches": stats.batches,
+            "events_per_txn": stats.records / max(stats.batches, 1),
+            "fenced": stats.fenced,
+            "errors": stats.errors,
+            "applied": stats.applied,
         }
 
     def raw_consume(self, topic: str, count: int, timeout: float) -> float:
         """A raw consumer with the projector's settings that only iterates the records."""
-        consumer = TimedConsumer(make_consumer(self.bench.bootstrap, group_id=None, client_id="kim-bench-raw",
-                                               max_poll_records=self.kobiz.projector_batch_size))
+        consumer = TimedConsumer(
+            make_consumer(
+                self.bench.bootstrap,
+                group_id=None,
+                client_id="kim-bench-raw",
+                max_poll_records=self.kobiz.projector_batch_size,
+            )
+        )
         try:
             partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
             consumer.assign(partitions)
@@ -256,8 +293,9 @@ class Pipeline:
             seen, size = 0, 0
             deadline = time.perf_counter() + timeout
             while seen < count:
-                polled = consumer.poll(timeout_ms=self.kobiz.projector_poll_timeout_ms,
-                                       max_records=self.kobiz.projector_batch_size)
+                polled = consumer.poll(
+                    timeout_ms=self.kobiz.projector_poll_timeout_ms, max_records=self.kobiz.projector_batch_size
+                )
                 for records in polled.values():
                     for record in records:
                         seen += 1
@@ -348,7 +386,8 @@ class Pipeline:
             r[key] = Rate()
         r["relay"].extra["batch_size"] = self.intake.relay_batch_size
         r["raw_producer"].extra["message_bytes"] = round(
-            sum(len(m.value) + len(m.key) for m in messages) / len(messages))
+            sum(len(m.value) + len(m.key) for m in messages) / len(messages)
+        )
         bench = self.bench
 
         def relay_run(rep: int) -> tuple[float, dict[str, Any], str]:
@@ -391,12 +430,16 @@ class Pipeline:
             stage.notes.append(f"last {count:,} events of the store; the view held {rows:,} events before")
         for _ in range(reps):
             # Into a grown view a second attempt would find the events processed: no repeats there.
-            seconds, info = bench.stable(lambda: self.project(main_topic, count, timeout, store=grown),
-                                         f"projector at {size:,} events", tries=1 if grown else 5)
+            seconds, info = bench.stable(
+                lambda: self.project(main_topic, count, timeout, store=grown),
+                f"projector at {size:,} events",
+                tries=1 if grown else 5,
+            )
             r["projector"].add(count, seconds)
             r["projector"].extra.update(info)
-            r["raw_consumer"].add(count, bench.stable(lambda: self.raw_consume(main_topic, count, timeout),
-                                                      f"raw consumer at {size:,}"))
+            r["raw_consumer"].add(
+                count, bench.stable(lambda: self.raw_consume(main_topic, count, timeout), f"raw consumer at {size:,}")
+            )
         if grown is not None:
             grown.drop()
         if windowed:
@@ -407,8 +450,10 @@ class Pipeline:
                 seconds, info = bench.stable(lambda: self.rebuild(main_topic, count), f"rebuild at {size:,} events")
                 r["rebuild"].add(count, seconds)
                 r["rebuild"].extra.update(info)
-                r["raw_consumer"].add(count, bench.stable(lambda: self.raw_consume(main_topic, count, timeout),
-                                                          f"raw consumer at {size:,}"))
+                r["raw_consumer"].add(
+                    count,
+                    bench.stable(lambda: self.raw_consume(main_topic, count, timeout), f"raw consumer at {size:,}"),
+                )
         r["select_decode"].add(*bench.stable(self.select_decode, f"select_notifications at {size:,}"))
         self.bench.delete_topics([main_topic])
         return stage

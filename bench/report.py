@@ -21,9 +21,17 @@ DOCS_PATH = REPO_ROOT / "docs" / "benchmarks.md"
 
 # Every figure a run must produce (the smoke test checks the same list).
 RATE_FIGURES = (
-    "append.http", "append.save", "append.raw_insert", "append.batch_save", "append.raw_executemany",
-    "relay.relay", "relay.raw_producer",
-    "projection.projector", "projection.raw_consumer", "projection.rebuild", "projection.select_decode",
+    "append.http",
+    "append.save",
+    "append.raw_insert",
+    "append.batch_save",
+    "append.raw_executemany",
+    "relay.relay",
+    "relay.raw_producer",
+    "projection.projector",
+    "projection.raw_consumer",
+    "projection.rebuild",
+    "projection.select_decode",
 )
 LATENCY_FIGURES = ("latency.e2e_db", "latency.e2e_api", "latency.command", "latency.pg_commit", "latency.kafka")
 GROWTH_RATES = ("relay", "raw_producer", "projector", "raw_consumer", "rebuild", "select_decode")
@@ -66,7 +74,9 @@ def _rate(key: str) -> Callable[[dict[str, Any]], float]:
     return lambda f: float(f[key]["value"])
 
 
-def _div(a: Callable[[dict[str, Any]], float], b: Callable[[dict[str, Any]], float]) -> Callable[[dict[str, Any]], float]:
+def _div(
+    a: Callable[[dict[str, Any]], float], b: Callable[[dict[str, Any]], float]
+) -> Callable[[dict[str, Any]], float]:
     return lambda f: a(f) / b(f) if b(f) else math.nan
 
 
@@ -80,28 +90,116 @@ def _floor(f: dict[str, Any]) -> float:
 
 
 GOALS = (
-    Goal("G1", "HTTP command vs bare `save()`", "append.http", "append.save", 0.40, ">=", "pct",
-         _div(_rate("append.http"), _rate("append.save"))),
-    Goal("G1", "bare `save()` vs raw INSERT", "append.save", "append.raw_insert", 0.20, ">=", "pct",
-         _div(_rate("append.save"), _rate("append.raw_insert"))),
-    Goal("G2", "batched `save()` vs raw `executemany`", "append.batch_save", "append.raw_executemany", 0.30, ">=",
-         "pct", _div(_rate("append.batch_save"), _rate("append.raw_executemany"))),
-    Goal("G2", "batched vs single `save()`", "append.batch_save", "append.save", 15, ">=", "x",
-         _div(_rate("append.batch_save"), _rate("append.save"))),
-    Goal("G3", "relay vs raw producer", "relay.relay", "relay.raw_producer", 0.50, ">=", "pct",
-         _div(_rate("relay.relay"), _rate("relay.raw_producer"))),
-    Goal("G3", "relay vs peak append (bare `save()`)", "relay.relay", "append.save", 3, ">=", "x",
-         _div(_rate("relay.relay"), _rate("append.save"))),
-    Goal("G4", "projector vs raw consumer", "projection.projector", "projection.raw_consumer", 0.50, ">=", "pct",
-         _div(_rate("projection.projector"), _rate("projection.raw_consumer"))),
-    Goal("G4", "events per view transaction", "projection.projector", "", 100, ">=", "n",
-         lambda f: float(f["projection.projector"]["events_per_txn"])),
-    Goal("G5", "rebuild vs raw consumer", "projection.rebuild", "projection.raw_consumer", 0.50, ">=", "pct",
-         _div(_rate("projection.rebuild"), _rate("projection.raw_consumer"))),
-    Goal("G7", "e2e p50 vs (PG commit p50 + Kafka p50)", "latency.e2e_db", "floor", 5, "<=", "x",
-         _div(_lat("latency.e2e_db", "p50"), _floor)),
-    Goal("G7", "e2e p99 vs (PG commit p50 + Kafka p50)", "latency.e2e_db", "floor", 10, "<=", "x",
-         _div(_lat("latency.e2e_db", "p99"), _floor)),
+    Goal(
+        "G1",
+        "HTTP command vs bare `save()`",
+        "append.http",
+        "append.save",
+        0.40,
+        ">=",
+        "pct",
+        _div(_rate("append.http"), _rate("append.save")),
+    ),
+    Goal(
+        "G1",
+        "bare `save()` vs raw INSERT",
+        "append.save",
+        "append.raw_insert",
+        0.20,
+        ">=",
+        "pct",
+        _div(_rate("append.save"), _rate("append.raw_insert")),
+    ),
+    Goal(
+        "G2",
+        "batched `save()` vs raw `executemany`",
+        "append.batch_save",
+        "append.raw_executemany",
+        0.30,
+        ">=",
+        "pct",
+        _div(_rate("append.batch_save"), _rate("append.raw_executemany")),
+    ),
+    Goal(
+        "G2",
+        "batched vs single `save()`",
+        "append.batch_save",
+        "append.save",
+        15,
+        ">=",
+        "x",
+        _div(_rate("append.batch_save"), _rate("append.save")),
+    ),
+    Goal(
+        "G3",
+        "relay vs raw producer",
+        "relay.relay",
+        "relay.raw_producer",
+        0.50,
+        ">=",
+        "pct",
+        _div(_rate("relay.relay"), _rate("relay.raw_producer")),
+    ),
+    Goal(
+        "G3",
+        "relay vs peak append (bare `save()`)",
+        "relay.relay",
+        "append.save",
+        3,
+        ">=",
+        "x",
+        _div(_rate("relay.relay"), _rate("append.save")),
+    ),
+    Goal(
+        "G4",
+        "projector vs raw consumer",
+        "projection.projector",
+        "projection.raw_consumer",
+        0.50,
+        ">=",
+        "pct",
+        _div(_rate("projection.projector"), _rate("projection.raw_consumer")),
+    ),
+    Goal(
+        "G4",
+        "events per view transaction",
+        "projection.projector",
+        "",
+        100,
+        ">=",
+        "n",
+        lambda f: float(f["projection.projector"]["events_per_txn"]),
+    ),
+    Goal(
+        "G5",
+        "rebuild vs raw consumer",
+        "projection.rebuild",
+        "projection.raw_consumer",
+        0.50,
+        ">=",
+        "pct",
+        _div(_rate("projection.rebuild"), _rate("projection.raw_consumer")),
+    ),
+    Goal(
+        "G7",
+        "e2e p50 vs (PG commit p50 + Kafka p50)",
+        "latency.e2e_db",
+        "floor",
+        5,
+        "<=",
+        "x",
+        _div(_lat("latency.e2e_db", "p50"), _floor),
+    ),
+    Goal(
+        "G7",
+        "e2e p99 vs (PG commit p50 + Kafka p50)",
+        "latency.e2e_db",
+        "floor",
+        10,
+        "<=",
+        "x",
+        _div(_lat("latency.e2e_db", "p99"), _floor),
+    ),
     Goal("G7", "e2e p99 ceiling", "latency.e2e_db", "", 250, "<=", "ms", _lat("latency.e2e_db", "p99")),
 )
 
@@ -118,14 +216,34 @@ def evaluate(figures: dict[str, Any]) -> list[dict[str, Any]]:
     for g in GOALS:
         value = g.value(figures)
         compare = operator.ge if g.op == ">=" else operator.le
-        rows.append({
-            "goal": g.goal, "label": g.label, "subject": g.subject, "baseline": g.baseline, "kind": g.kind,
-            "value": value, "target": g.target, "op": g.op, "met": bool(math.isfinite(value) and compare(value, g.target)),
-        })
+        rows.append(
+            {
+                "goal": g.goal,
+                "label": g.label,
+                "subject": g.subject,
+                "baseline": g.baseline,
+                "kind": g.kind,
+                "value": value,
+                "target": g.target,
+                "op": g.op,
+                "met": bool(math.isfinite(value) and compare(value, g.target)),
+            }
+        )
     for goal, label, subject, baseline in INFO:
         value = figures[subject]["value"] / figures[baseline]["value"]
-        rows.append({"goal": goal, "label": label, "subject": subject, "baseline": baseline, "kind": "pct",
-                     "value": value, "target": None, "op": None, "met": None})
+        rows.append(
+            {
+                "goal": goal,
+                "label": label,
+                "subject": subject,
+                "baseline": baseline,
+                "kind": "pct",
+                "value": value,
+                "target": None,
+                "op": None,
+                "met": None,
+            }
+        )
     return rows
 
 
@@ -135,8 +253,11 @@ def growth_ratios(stages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     for key in GROWTH_RATES:
         having = [s for s in stages if key in s["rates"]]
         first, last = having[0], having[-1]
-        result[key] = {"value": last["rates"][key]["value"] / first["rates"][key]["value"],
-                       "from": first["size"], "to": last["size"]}
+        result[key] = {
+            "value": last["rates"][key]["value"] / first["rates"][key]["value"],
+            "from": first["size"],
+            "to": last["size"],
+        }
     return result
 
 
@@ -170,7 +291,9 @@ def machine(pg_version: str) -> dict[str, Any]:
         "postgresql": pg_version,
         "kafka": kafka,
         "python": platform.python_version(),
-        "libraries": {name: _version(name) for name in ("eventsourcing", "kafka-python", "psycopg", "fastapi", "uvicorn")},
+        "libraries": {
+            name: _version(name) for name in ("eventsourcing", "kafka-python", "psycopg", "fastapi", "uvicorn")
+        },
     }
 
 
@@ -217,8 +340,11 @@ def _num(value: float, unit: str = "") -> str:
 
 
 def _si(n: int) -> str:
-    return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else (
-        f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n))
+    return (
+        f"{n // 1_000_000}M"
+        if n >= 1_000_000 and n % 1_000_000 == 0
+        else (f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n))
+    )
 
 
 def _ratio(value: float, kind: str) -> str:
@@ -260,8 +386,10 @@ def summary_table(result: dict[str, Any]) -> str:
     for row in result["ratios"]:
         subject = _figure(figures, row["subject"])
         if row["baseline"] == "floor":
-            baseline = (f"PG commit p50 {_num(figures['latency.pg_commit']['p50'])} + "
-                        f"Kafka p50 {_num(figures['latency.kafka']['p50'])} ms")
+            baseline = (
+                f"PG commit p50 {_num(figures['latency.pg_commit']['p50'])} + "
+                f"Kafka p50 {_num(figures['latency.kafka']['p50'])} ms"
+            )
         elif row["baseline"]:
             baseline = f"{LABELS[row['baseline']]}: {_figure(figures, row['baseline'])}"
         else:
@@ -269,8 +397,10 @@ def summary_table(result: dict[str, Any]) -> str:
         if row["kind"] == "n":
             subject = f"{_num(row['value'])} events/txn"
         met = "—" if row["met"] is None else ("yes" if row["met"] else "**no**")
-        lines.append(f"| {row['goal']} | {row['label']} | {subject} | {baseline} | "
-                     f"{_ratio(row['value'], row['kind'])} | {_target(row)} | {met} |")
+        lines.append(
+            f"| {row['goal']} | {row['label']} | {subject} | {baseline} | "
+            f"{_ratio(row['value'], row['kind'])} | {_target(row)} | {met} |"
+        )
     return "\n".join(lines)
 
 
@@ -279,8 +409,10 @@ def latency_table(result: dict[str, Any]) -> str:
     lines = ["| Latency | samples | p50 | p95 | p99 | max |", "|---|---|---|---|---|---|"]
     for key in LATENCY_FIGURES:
         f = figures[key]
-        lines.append(f"| {LABELS[key]} | {f['count']} | {_num(f['p50'])} ms | {_num(f['p95'])} ms | "
-                     f"{_num(f['p99'])} ms | {_num(f['max'])} ms |")
+        lines.append(
+            f"| {LABELS[key]} | {f['count']} | {_num(f['p50'])} ms | {_num(f['p95'])} ms | "
+            f"{_num(f['p99'])} ms | {_num(f['max'])} ms |"
+        )
     b = figures["latency.e2e_db"].get("breakdown", {})
     if "api" in b:
         lines.append("")
@@ -340,16 +472,20 @@ def disturbed(result: dict[str, Any]) -> str:
 
 def growth_text(result: dict[str, Any]) -> str:
     cfg = result["config"]
-    text = ("Each size: the intake store is topped up with batched saves (cases of two events), the relay "
-            "drains it to a fresh topic, the projector consumes that topic into fresh view tables, and a "
-            "rebuild reads it again; rates are the best of the runs at that size (one run above "
-            f"{_si(cfg['headline_size'])}).")
+    text = (
+        "Each size: the intake store is topped up with batched saves (cases of two events), the relay "
+        "drains it to a fresh topic, the projector consumes that topic into fresh view tables, and a "
+        "rebuild reads it again; rates are the best of the runs at that size (one run above "
+        f"{_si(cfg['headline_size'])})."
+    )
     if cfg.get("window"):
-        text += (f" Stores above {_si(cfg['whole_limit'])} events are measured on their last "
-                 f"{_si(cfg['window'])} events: the relay starts from a saved position, and the projector "
-                 "writes into a view that already holds the rest of the store (copies of really projected "
-                 "rows with other keys, made in SQL); a rebuild always reads the whole topic, so it is not "
-                 "measured there.")
+        text += (
+            f" Stores above {_si(cfg['whole_limit'])} events are measured on their last "
+            f"{_si(cfg['window'])} events: the relay starts from a saved position, and the projector "
+            "writes into a view that already holds the rest of the store (copies of really projected "
+            "rows with other keys, made in SQL); a rebuild always reads the whole topic, so it is not "
+            "measured there."
+        )
     return text
 
 
@@ -367,21 +503,21 @@ def markdown(result: dict[str, Any]) -> str:
 
 Measured speed of the real stack (PostgreSQL, Kafka, the service code), each figure
 against a raw baseline measured **in the same run** on the same machine, as
-PIPELINE.md §7 asks. Generated by `{result['command']}`; do not edit by hand.
+PIPELINE.md §7 asks. Generated by `{result["command"]}`; do not edit by hand.
 
-- **Run:** {started:%Y-%m-%d %H:%M} UTC, mode `{result['mode']}`, {result['duration_s'] / 60:.1f} min;
-  load average {' / '.join(f'{x:.2f}' for x in result['load']['start'])} at the start,
-  {' / '.join(f'{x:.2f}' for x in result['load']['end'])} at the end (other work shares the machine).
-- **Machine:** {m['nproc']} cores ({m['cpu']}), {m['memory_gib']} GiB, Linux {m['kernel']};
-  PostgreSQL {m['postgresql']} (fsync on, synchronous_commit on), Kafka {m['kafka']} (one broker, KRaft,
-  {cfg['partitions']} partitions per topic); Python {m['python']}, eventsourcing {libs['eventsourcing']},
-  kafka-python {libs['kafka-python']}, psycopg {libs['psycopg']}.
+- **Run:** {started:%Y-%m-%d %H:%M} UTC, mode `{result["mode"]}`, {result["duration_s"] / 60:.1f} min;
+  load average {" / ".join(f"{x:.2f}" for x in result["load"]["start"])} at the start,
+  {" / ".join(f"{x:.2f}" for x in result["load"]["end"])} at the end (other work shares the machine).
+- **Machine:** {m["nproc"]} cores ({m["cpu"]}), {m["memory_gib"]} GiB, Linux {m["kernel"]};
+  PostgreSQL {m["postgresql"]} (fsync on, synchronous_commit on), Kafka {m["kafka"]} (one broker, KRaft,
+  {cfg["partitions"]} partitions per topic); Python {m["python"]}, eventsourcing {libs["eventsourcing"]},
+  kafka-python {libs["kafka-python"]}, psycopg {libs["psycopg"]}.
 - **Goals:** {verdict}.{disturbed(result)}
 
 ## Against the goals of PIPELINE.md §7
 
-Rates are the best of {cfg['reps']} runs (noise only slows a run down); relay, projector and
-rebuild at a store of {_si(cfg['headline_size'])} events; latencies at {_num(result['figures']['latency.e2e_db']['rate'])}
+Rates are the best of {cfg["reps"]} runs (noise only slows a run down); relay, projector and
+rebuild at a store of {_si(cfg["headline_size"])} events; latencies at {_num(result["figures"]["latency.e2e_db"]["rate"])}
 commands/s, half the measured HTTP maximum.
 
 {summary_table(result)}
@@ -401,15 +537,15 @@ commands/s, half the measured HTTP maximum.
   services' defaults (`shared/settings.py`). PostgreSQL and Kafka are shared with whoever else uses
   the machine: a measurement during which either was restarted is thrown away and repeated, and
   such events are listed under "Disturbed" above.
-- **Append (G1, G2):** {cfg['append']['single']} sequential `POST /intake/cases` to the intake API
+- **Append (G1, G2):** {cfg["append"]["single"]} sequential `POST /intake/cases` to the intake API
   process (httpx, one connection) vs. as many `IntakeApplication.save(case)` in-process vs. raw
-  autocommit INSERTs of a row of the same size ({result['figures']['append.raw_insert']['row_bytes']} B state)
-  into a table shaped like eventsourcing's; {cfg['append']['batches']} batches of 100 aggregates in
+  autocommit INSERTs of a row of the same size ({result["figures"]["append.raw_insert"]["row_bytes"]} B state)
+  into a table shaped like eventsourcing's; {cfg["append"]["batches"]} batches of 100 aggregates in
   one `save(*cases)` vs. `executemany` of 100 rows in one transaction.
-- **Relay (G3):** the real `Relay` (batch {result['figures']['relay.relay']['batch_size']}, acks=all,
+- **Relay (G3):** the real `Relay` (batch {result["figures"]["relay.relay"]["batch_size"]}, acks=all,
   idempotent, linger as configured) in a thread drains the store to a fresh topic; timed from start
   until `stats.position` reaches the last id. Baseline: a `make_producer()` producer sends the same
-  number of the relay's messages ({result['figures']['relay.raw_producer']['message_bytes']} B key+value),
+  number of the relay's messages ({result["figures"]["relay.raw_producer"]["message_bytes"]} B key+value),
   then flushes once. "Peak append" is the single-event `save()` rate (commands store one transaction each).
 - **Projection (G4, G5):** the real `Projector` + `PostgresCaseHistoryStore` (kobiz's policy, fresh
   prefixed tables) vs. a raw consumer with the same settings that only iterates the records; a full
@@ -418,7 +554,7 @@ commands/s, half the measured HTTP maximum.
   consumer; `select_notifications` + decode (the event-store read G5 names) is shown for reference.
 - **End to end (G7):** intake API + relay, kobiz projector + API running as processes; commands at a
   steady rate; latency from the accepted response until kobiz's `processed_events` has the event
-  (polled every {result['figures']['latency.e2e_db']['poll_interval_ms']:g} ms), and until kobiz's
+  (polled every {result["figures"]["latency.e2e_db"]["poll_interval_ms"]:g} ms), and until kobiz's
   `GET …/history?after=<token>&wait=10` returns. Baselines: raw autocommit INSERT round trips, and
   kafka-python `send().get()` then `poll()` of one message (acks=all, linger 0), sequential.
 

@@ -33,9 +33,7 @@ CREATE TABLE IF NOT EXISTS bench_raw_events (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS bench_raw_events_notification_id ON bench_raw_events (notification_id);
 """
-RAW_INSERT = (
-    "INSERT INTO bench_raw_events (originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)"
-)
+RAW_INSERT = "INSERT INTO bench_raw_events (originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)"
 
 
 def intake_app() -> IntakeApplication:

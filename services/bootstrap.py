@@ -196,9 +196,15 @@ def create_app(service: Service, container_factory: Callable[[], Container] | No
         """Liveness: the process answers."""
         return HealthPublic(status="ok", service=service)
 
-    @api.get("/readyz", tags=["operations"], response_model=None,
-             responses={200: {"model": ReadinessPublic, "description": "Ready."},
-                        503: {"model": ReadinessPublic, "description": "Not ready: database or Kafka unreachable."}})
+    @api.get(
+        "/readyz",
+        tags=["operations"],
+        response_model=None,
+        responses={
+            200: {"model": ReadinessPublic, "description": "Ready."},
+            503: {"model": ReadinessPublic, "description": "Not ready: database or Kafka unreachable."},
+        },
+    )
     def readyz(request: Request) -> JSONResponse:
         """Readiness: database and Kafka reachable, projection lag known."""
         report = get_container(request).readiness()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
 import httpx
-from pydantic import ValidationError
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -19,7 +19,9 @@ from services import processes
 from services.runner import ProcessKind, run
 from shared.settings import REPO_ROOT, InfraSettings, Service, get_settings
 
-app = typer.Typer(help="KIM case exchange: intake, foreign office and Kobiz on PostgreSQL and Kafka.", no_args_is_help=True)
+app = typer.Typer(
+    help="KIM case exchange: intake, foreign office and Kobiz on PostgreSQL and Kafka.", no_args_is_help=True
+)
 console = Console()
 INFRA_SCRIPT = REPO_ROOT / "deploy" / "infra.sh"
 
@@ -67,7 +69,9 @@ def start(
 
 
 @app.command()
-def stop(with_infra: Annotated[bool, typer.Option("--infra/--no-infra", help="Also stop PostgreSQL and Kafka.")] = True) -> None:
+def stop(
+    with_infra: Annotated[bool, typer.Option("--infra/--no-infra", help="Also stop PostgreSQL and Kafka.")] = True,
+) -> None:
     """Stop every service process (and the infrastructure)."""
     settings = InfraSettings()
     for spec in reversed(processes.ALL_PROCESSES):
@@ -103,22 +107,32 @@ def rebuild(service: Service) -> None:
     assert isinstance(container.store, PostgresCaseHistoryStore)
     consumer = make_consumer(container.settings.infra.kafka_bootstrap, group_id=None, client_id="kim-rebuild")
     try:
-        with Progress(TextColumn("Projektion neu aufbauen"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=console) as bar:
+        with Progress(
+            TextColumn("Projektion neu aufbauen"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as bar:
             task = bar.add_task("rebuild", total=None)
             counts = do_rebuild(
-                service, container.store, consumer, readable_topics(container.settings),
+                service,
+                container.store,
+                consumer,
+                readable_topics(container.settings),
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     finally:
         consumer.close()
         container.close()
-    console.print(f"{service.value}: {counts['timeline']} events, {counts['cases']} cases, "
-                  f"{counts['dead_letters']} dead letters")
+    console.print(
+        f"{service.value}: {counts['timeline']} events, {counts['cases']} cases, {counts['dead_letters']} dead letters"
+    )
 
 
-dead_letters_app = typer.Typer(help="Records a projection parked as dead letters: list and replay.",
-                               no_args_is_help=True)
+dead_letters_app = typer.Typer(
+    help="Records a projection parked as dead letters: list and replay.", no_args_is_help=True
+)
 app.add_typer(dead_letters_app, name="dead-letters")
 
 
@@ -137,16 +151,23 @@ def dead_letters_list(
         container.close()
     table = Table("id", "topic/partition@offset", "parked at", "replayed at", "reason")
     for d in dead:
-        table.add_row(str(d.id), f"{d.topic}/{d.partition}@{d.offset}", f"{d.parked_at:%Y-%m-%d %H:%M:%S}",
-                      f"{d.replayed_at:%Y-%m-%d %H:%M:%S}" if d.replayed_at else "-", d.reason)
+        table.add_row(
+            str(d.id),
+            f"{d.topic}/{d.partition}@{d.offset}",
+            f"{d.parked_at:%Y-%m-%d %H:%M:%S}",
+            f"{d.replayed_at:%Y-%m-%d %H:%M:%S}" if d.replayed_at else "-",
+            d.reason,
+        )
     console.print(table)
 
 
 @dead_letters_app.command("replay")
 def dead_letters_replay(
     service: Service,
-    ids: Annotated[list[int] | None, typer.Option("--id", help="Replay this dead letter (repeatable); "
-                                                   "default: every one not replayed yet.")] = None,
+    ids: Annotated[
+        list[int] | None,
+        typer.Option("--id", help="Replay this dead letter (repeatable); default: every one not replayed yet."),
+    ] = None,
 ) -> None:
     """Decode parked records again and apply those that are valid now (exit 1 if any stays parked)."""
     from services.bootstrap import build_container
@@ -157,9 +178,11 @@ def dead_letters_replay(
     settings = container.settings
     try:
         results = replay_dead_letters(
-            container.store, ids or None,
-            fetcher_factory=lambda: make_consumer(settings.infra.kafka_bootstrap, group_id=None,
-                                                  client_id=f"kim-replay-{service.slug}"),
+            container.store,
+            ids or None,
+            fetcher_factory=lambda: make_consumer(
+                settings.infra.kafka_bootstrap, group_id=None, client_id=f"kim-replay-{service.slug}"
+            ),
         )
     finally:
         container.close()
@@ -176,7 +199,9 @@ def dead_letters_replay(
 @app.command("import")
 def import_file(
     service: Service,
-    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="JSON lines, see docs/import.md")],
+    path: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="JSON lines, see docs/import.md")
+    ],
 ) -> None:
     """Import existing case files (backdated events); safe to run again."""
     import json as _json
@@ -187,8 +212,9 @@ def import_file(
 
     container = build_container(service)
     try:
-        with Progress(TextColumn("Import"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=console) as bar:
+        with Progress(
+            TextColumn("Import"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
+        ) as bar:
             task = bar.add_task("import", total=count_lines(path))
             report = run_import(service, container.app, path, progress=lambda n: bar.advance(task, n))
     finally:
@@ -196,8 +222,10 @@ def import_file(
     errors_path = path.with_suffix(path.suffix + ".errors.jsonl")
     if report.errors:
         errors_path.write_text("".join(_json.dumps(e, ensure_ascii=False) + "\n" for e in report.errors))
-    console.print(f"{report.imported} übernommen, {report.skipped} bereits vorhanden, {report.failed} fehlerhaft"
-                  + (f" (siehe {errors_path})" if report.errors else ""))
+    console.print(
+        f"{report.imported} übernommen, {report.skipped} bereits vorhanden, {report.failed} fehlerhaft"
+        + (f" (siehe {errors_path})" if report.errors else "")
+    )
     if report.failed:
         raise typer.Exit(1)
 

@@ -43,57 +43,95 @@ def seed_demo_case(today: date | None = None) -> DemoResult:
     intake, fo, kobiz = (base_url(s) for s in Service)
     positions: list[str] = []
     with httpx.Client(timeout=60) as client:
-        reg = _post(client, f"{intake}/intake/cases", {
-            "family_name": "Demo", "given_names": "Samir", "birth_date": "2001-04-12",
-            "registered_on": (today - timedelta(days=30)).isoformat(),
-            "languages": ["ar", "de"], "claimed_nationalities": ["SYR"],
-        })
+        reg = _post(
+            client,
+            f"{intake}/intake/cases",
+            {
+                "family_name": "Demo",
+                "given_names": "Samir",
+                "birth_date": "2001-04-12",
+                "registered_on": (today - timedelta(days=30)).isoformat(),
+                "languages": ["ar", "de"],
+                "claimed_nationalities": ["SYR"],
+            },
+        )
         case_id = reg["case_id"]
         positions.append(reg["position"]["token"])
-        consent = _post(client, f"{intake}/intake/cases/{case_id}/consents", {
-            "consent_id": str(uuid4()),
-            "scopes": [
-                {"recipient": "foreign_office",
-                 "categories": ["identity", "case_management", "status", "language_education", "work_income"]},
-                {"recipient": "kobiz", "categories": ["identity", "status", "language_education", "work_income"]},
-                {"recipient": "intake", "categories": ["identity", "status", "language_education", "work_income"]},
-            ],
-            "purpose": "prepare_application_25b",
-            "valid_from": (today - timedelta(days=30)).isoformat(),
-            "valid_until": (today + timedelta(days=690)).isoformat(),
-            "form_version": "KIM-EW-2025-1", "language": "ar", "interpreter_used": True,
-        })
+        consent = _post(
+            client,
+            f"{intake}/intake/cases/{case_id}/consents",
+            {
+                "consent_id": str(uuid4()),
+                "scopes": [
+                    {
+                        "recipient": "foreign_office",
+                        "categories": ["identity", "case_management", "status", "language_education", "work_income"],
+                    },
+                    {"recipient": "kobiz", "categories": ["identity", "status", "language_education", "work_income"]},
+                    {"recipient": "intake", "categories": ["identity", "status", "language_education", "work_income"]},
+                ],
+                "purpose": "prepare_application_25b",
+                "valid_from": (today - timedelta(days=30)).isoformat(),
+                "valid_until": (today + timedelta(days=690)).isoformat(),
+                "form_version": "KIM-EW-2025-1",
+                "language": "ar",
+                "interpreter_used": True,
+            },
+        )
         positions.append(consent["position"]["token"])
-        opened = _post(client, f"{intake}/intake/cases/{case_id}/opening", {
-            "opened_on": (today - timedelta(days=28)).isoformat(), "case_manager_id": "cm-euskirchen-07",
-        })
+        opened = _post(
+            client,
+            f"{intake}/intake/cases/{case_id}/opening",
+            {
+                "opened_on": (today - timedelta(days=28)).isoformat(),
+                "case_manager_id": "cm-euskirchen-07",
+            },
+        )
         positions.append(opened["position"]["token"])
         _wait_known(client, f"{fo}/foreign-office/cases/{case_id}/history", opened["position"]["token"])
         _wait_known(client, f"{kobiz}/kobiz/cases/{case_id}/history", opened["position"]["token"])
         # A Duldung since 2019 and an A2 certificate: § 25b comes within reach.
         for url, body in [
-            (f"{fo}/foreign-office/cases/{case_id}/tolerated-stays", {
-                "subtype": "60a", "ground_code": "no_travel_documents",
-                "valid_from": "2019-04-01",
-                "valid_until": (today + timedelta(days=90)).isoformat(),
-                "work_permitted": True, "residence_condition": True,
-                "remarks": "Verlängerung nach Vorsprache",
-            }),
-            (f"{kobiz}/kobiz/cases/{case_id}/counselling-sessions", {
-                "held_on": (today - timedelta(days=14)).isoformat(), "counsellor_id": "kobiz-berater-03",
-                "topic_codes": ["language_course", "passport_procurement"],
-                "pathways_discussed": ["AufenthG_25b", "AufenthG_104c"],
-                "next_step_codes": ["book_a2_exam", "contact_embassy"],
-                "notes": "Vertraulich: Gesprächsnotiz bleibt im Kobiz.",
-            }),
-            (f"{kobiz}/kobiz/cases/{case_id}/language-certificates", {
-                "level": "A2", "exam_body": "telc", "obtained_on": (today - timedelta(days=10)).isoformat(),
-                "certificate_number": "telc-DEMO-0815",
-            }),
-            (f"{fo}/foreign-office/cases/{case_id}/identity-clarification", {
-                "clarified_on": (today - timedelta(days=7)).isoformat(), "method": "passport",
-                "document_ref": "ABH-2026-00417",
-            }),
+            (
+                f"{fo}/foreign-office/cases/{case_id}/tolerated-stays",
+                {
+                    "subtype": "60a",
+                    "ground_code": "no_travel_documents",
+                    "valid_from": "2019-04-01",
+                    "valid_until": (today + timedelta(days=90)).isoformat(),
+                    "work_permitted": True,
+                    "residence_condition": True,
+                    "remarks": "Verlängerung nach Vorsprache",
+                },
+            ),
+            (
+                f"{kobiz}/kobiz/cases/{case_id}/counselling-sessions",
+                {
+                    "held_on": (today - timedelta(days=14)).isoformat(),
+                    "counsellor_id": "kobiz-berater-03",
+                    "topic_codes": ["language_course", "passport_procurement"],
+                    "pathways_discussed": ["AufenthG_25b", "AufenthG_104c"],
+                    "next_step_codes": ["book_a2_exam", "contact_embassy"],
+                    "notes": "Vertraulich: Gesprächsnotiz bleibt im Kobiz.",
+                },
+            ),
+            (
+                f"{kobiz}/kobiz/cases/{case_id}/language-certificates",
+                {
+                    "level": "A2",
+                    "exam_body": "telc",
+                    "obtained_on": (today - timedelta(days=10)).isoformat(),
+                    "certificate_number": "telc-DEMO-0815",
+                },
+            ),
+            (
+                f"{fo}/foreign-office/cases/{case_id}/identity-clarification",
+                {
+                    "clarified_on": (today - timedelta(days=7)).isoformat(),
+                    "method": "passport",
+                    "document_ref": "ABH-2026-00417",
+                },
+            ),
         ]:
             positions.append(_post(client, url, body)["position"]["token"])
     return DemoResult(case_id=case_id, positions=positions)

@@ -92,7 +92,9 @@ def import_file(service: Service, app: CaseApplication, path: Path, progress: Pr
     return report
 
 
-def _import_line(service: Service, app: CaseApplication, specs: dict[str, CommandSpec], line: str) -> bool | dict[str, Any]:
+def _import_line(
+    service: Service, app: CaseApplication, specs: dict[str, CommandSpec], line: str
+) -> bool | dict[str, Any]:
     try:
         row = ImportRow.model_validate(json.loads(line))
     except json.JSONDecodeError as exc:

@@ -1,6 +1,5 @@
 """HTTP pieces every service shares: errors, health, and the case-history view."""
 
-
 import functools
 import re
 import threading
@@ -60,20 +59,32 @@ RETRY_AFTER = {
     }
 }
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorPublic, "headers": RETRY_AFTER,
-          "description": "The database is down or saturated; retry after `Retry-After` seconds."},
+    503: {
+        "model": ErrorPublic,
+        "headers": RETRY_AFTER,
+        "description": "The database is down or saturated; retry after `Retry-After` seconds.",
+    },
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorPublic, "description": "The case is not known to this service (to its own view, for reads "
-                                               "and for the departments' commands)."},
+    404: {
+        "model": ErrorPublic,
+        "description": "The case is not known to this service (to its own view, for reads "
+        "and for the departments' commands).",
+    },
 }
 CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorPublic, "description": "A stale `expected_version` (ConcurrentModificationError) or a rule "
-                                               "of the case the command breaks (DomainRuleViolationError)."},
+    409: {
+        "model": ErrorPublic,
+        "description": "A stale `expected_version` (ConcurrentModificationError) or a rule "
+        "of the case the command breaks (DomainRuleViolationError).",
+    },
 }
 UNPARSABLE: dict[int | str, dict[str, Any]] = {
-    400: {"model": BadRequestPublic, "description": "The body could not be read as JSON text (e.g. not UTF-8); "
-                                                     "malformed JSON and invalid fields answer 422."},
+    400: {
+        "model": BadRequestPublic,
+        "description": "The body could not be read as JSON text (e.g. not UTF-8); "
+        "malformed JSON and invalid fields answer 422.",
+    },
 }
 READ_RESPONSES: dict[int | str, dict[str, Any]] = NOT_FOUND | UNAVAILABLE
 """What a read of one case may answer besides 200 and FastAPI's 422."""
@@ -167,8 +178,9 @@ def accepted(saved: Saved) -> CommandAccepted:
     return CommandAccepted(
         case_id=saved.case_id,
         version=saved.version,
-        position=PositionPublic(service=pos.service, notification_id=pos.notification_id, token=str(pos),
-                                published=pos.published),
+        position=PositionPublic(
+            service=pos.service, notification_id=pos.notification_id, token=str(pos), published=pos.published
+        ),
     )
 
 
@@ -312,8 +324,7 @@ def case_view_router(service: Service, get_store: Any, get_max_wait: Any) -> API
     Store = Annotated[CaseHistoryStore, get_store]
     MaxWait = Annotated[float, get_max_wait]
 
-    @router.get("/cases", summary="Fälle in dieser Sicht", responses=LIST_RESPONSES,
-                response_model_exclude_unset=True)
+    @router.get("/cases", summary="Fälle in dieser Sicht", responses=LIST_RESPONSES, response_model_exclude_unset=True)
     def list_cases(
         store: Store,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -322,8 +333,12 @@ def case_view_router(service: Service, get_store: Any, get_max_wait: Any) -> API
         """Case summaries this service may see, most recently changed first."""
         return [CaseSummaryPublic.model_validate(s.view()) for s in store.cases(limit, offset)]
 
-    @router.get("/cases/{case_id}/history", summary="Fallverlauf in dieser Sicht", responses=READ_RESPONSES,
-                response_model_exclude_unset=True)
+    @router.get(
+        "/cases/{case_id}/history",
+        summary="Fallverlauf in dieser Sicht",
+        responses=READ_RESPONSES,
+        response_model_exclude_unset=True,
+    )
     def case_history(
         case_id: UUID,
         store: Store,
@@ -337,11 +352,16 @@ def case_view_router(service: Service, get_store: Any, get_max_wait: Any) -> API
         if summary is None:
             raise CaseNotFoundError(case_id)
         timeline = [TimelineEntryPublic(**e.__dict__) for e in store.timeline(case_id)]
-        return CaseHistoryPublic(case_id=case_id, summary=CaseSummaryPublic.model_validate(summary.view()),
-                                 timeline=timeline, projection=state)
+        return CaseHistoryPublic(
+            case_id=case_id,
+            summary=CaseSummaryPublic.model_validate(summary.view()),
+            timeline=timeline,
+            projection=state,
+        )
 
-    @router.get("/cases/{case_id}/perspective", summary="Perspektive (Entscheidungsunterstützung)",
-                responses=READ_RESPONSES)
+    @router.get(
+        "/cases/{case_id}/perspective", summary="Perspektive (Entscheidungsunterstützung)", responses=READ_RESPONSES
+    )
     def perspective(
         case_id: UUID,
         store: Store,

@@ -20,8 +20,8 @@ from eventsourcing.persistence import (
 
 from shared.errors import (
     CaseNotFoundError,
-    DomainRuleViolationError,
     ConcurrentModificationError,
+    DomainRuleViolationError,
     ServiceUnavailableError,
 )
 from shared.events.base import IntegrationEvent
@@ -90,8 +90,11 @@ class CaseApplication(Application[UUID]):
         target = self.published.get(type(domain_event))
         if target is None:
             return None
-        fields = {name: getattr(domain_event, name) for name in target.model_fields
-                  if name != "case_id" and hasattr(domain_event, name)}
+        fields = {
+            name: getattr(domain_event, name)
+            for name in target.model_fields
+            if name != "case_id" and hasattr(domain_event, name)
+        }
         return target(case_id=domain_event.originator_id, **fields)
 
     def current_version(self, case_id: UUID) -> int:

@@ -4,13 +4,10 @@ Each department's API, its file import and its tests use the same table, so a ne
 event needs one domain method, one command model and one line here.
 """
 
-
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
-
-from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -19,15 +16,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from shared.api import CONFLICT, NOT_FOUND, UNAVAILABLE, UNPARSABLE, CommandAccepted, accepted
 from shared.deps import get_application
 
-
 NOT_BLANK = r"[^\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
 """Some character that is not whitespace (spelled out, so JSON Schema, pydantic and Python agree)."""
 
 
 def text(max_length: int) -> Any:
     """Required free text: not blank, at most ``max_length`` characters as sent; trimmed once valid."""
-    return Annotated[str, StringConstraints(min_length=1, max_length=max_length, pattern=NOT_BLANK),
-                     AfterValidator(str.strip)]
+    return Annotated[
+        str, StringConstraints(min_length=1, max_length=max_length, pattern=NOT_BLANK), AfterValidator(str.strip)
+    ]
 
 
 class Command(BaseModel):
@@ -70,15 +67,21 @@ def add_command_routes(router: APIRouter, specs: Sequence[CommandSpec]) -> None:
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$",
-           description="Retry-safe: a repeated command with the same key stores nothing new and answers 200."),
+    Header(
+        alias="Idempotency-Key",
+        max_length=100,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$",
+        description="Retry-safe: a repeated command with the same key stores nothing new and answers 200.",
+    ),
 ]
 
 
 REPEATED: dict[int | str, dict[str, Any]] = {
-    200: {"model": CommandAccepted,
-          "description": "Accepted (for commands answering 200), or a repeat under an Idempotency-Key already "
-                         "accepted: nothing new was stored, `duplicate` is true and `position` null."},
+    200: {
+        "model": CommandAccepted,
+        "description": "Accepted (for commands answering 200), or a repeat under an Idempotency-Key already "
+        "accepted: nothing new was stored, `duplicate` is true and `position` null.",
+    },
 }
 
 
@@ -112,8 +115,11 @@ def strictly(cmd: Any, strict: ValidationError | None) -> Any:
     if strict is None:
         return cmd
     # A JSON number with a zero fraction is an integer (JSON Schema); lax validation took it exactly.
-    errors = [e for e in strict.errors(include_url=False)
-              if not (e["type"] == "int_type" and isinstance(e["input"], float) and e["input"].is_integer())]
+    errors = [
+        e
+        for e in strict.errors(include_url=False)
+        if not (e["type"] == "int_type" and isinstance(e["input"], float) and e["input"].is_integer())
+    ]
     if errors:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors])
     return cmd
@@ -126,8 +132,13 @@ def _add_route(router: APIRouter, spec: CommandSpec) -> None:
 
     if spec.creates_case:
 
-        def create(cmd: model, response: Response, strict: Strict,  # type: ignore[valid-type]
-                   key: IdempotencyKey = None, app: Any = Depends(get_application)) -> CommandAccepted:
+        def create(
+            cmd: model,
+            response: Response,
+            strict: Strict,  # type: ignore[valid-type]
+            key: IdempotencyKey = None,
+            app: Any = Depends(get_application),
+        ) -> CommandAccepted:
             cmd = strictly(cmd, strict)
             if key is None:
                 return accepted(app.handle(spec.name, None, cmd))
@@ -138,13 +149,26 @@ def _add_route(router: APIRouter, spec: CommandSpec) -> None:
             return accepted(saved)
 
         create.__doc__ = spec.model.__doc__
-        router.add_api_route(f"/cases{spec.path}", create, methods=["POST"], status_code=spec.status,
-                             summary=spec.summary, name=spec.name, response_model=CommandAccepted,
-                             responses=responses)
+        router.add_api_route(
+            f"/cases{spec.path}",
+            create,
+            methods=["POST"],
+            status_code=spec.status,
+            summary=spec.summary,
+            name=spec.name,
+            response_model=CommandAccepted,
+            responses=responses,
+        )
         return
 
-    def command(case_id: UUID, cmd: model, response: Response, strict: Strict,  # type: ignore[valid-type]
-                key: IdempotencyKey = None, app: Any = Depends(get_application)) -> CommandAccepted:
+    def command(
+        case_id: UUID,
+        cmd: model,
+        response: Response,
+        strict: Strict,  # type: ignore[valid-type]
+        key: IdempotencyKey = None,
+        app: Any = Depends(get_application),
+    ) -> CommandAccepted:
         cmd = strictly(cmd, strict)
         saved = app.handle(spec.name, case_id, cmd, import_ref=f"http:{key}" if key else None)
         if saved is None:  # the same command was accepted before: store nothing new
@@ -153,5 +177,13 @@ def _add_route(router: APIRouter, spec: CommandSpec) -> None:
         return accepted(saved)
 
     command.__doc__ = spec.model.__doc__
-    router.add_api_route(f"/cases/{{case_id}}/{spec.path}", command, methods=["POST"], status_code=spec.status,
-                         summary=spec.summary, name=spec.name, response_model=CommandAccepted, responses=responses)
+    router.add_api_route(
+        f"/cases/{{case_id}}/{spec.path}",
+        command,
+        methods=["POST"],
+        status_code=spec.status,
+        summary=spec.summary,
+        name=spec.name,
+        response_model=CommandAccepted,
+        responses=responses,
+    )

@@ -75,8 +75,11 @@ def apply_consent_event(consents: Consents, event: IntegrationEvent) -> bool:
     """Update a case's consents with a consent event; return whether anything changed."""
     if isinstance(event, ev.ConsentGranted):
         consents[str(event.consent_id)] = ConsentState(
-            consent_id=str(event.consent_id), purpose=event.purpose, valid_from=event.valid_from,
-            valid_until=event.valid_until, scopes={s.recipient: list(s.categories) for s in event.scopes},
+            consent_id=str(event.consent_id),
+            purpose=event.purpose,
+            valid_from=event.valid_from,
+            valid_until=event.valid_until,
+            scopes={s.recipient: list(s.categories) for s in event.scopes},
         )
         return True
     state = consents.get(str(getattr(event, "consent_id", "")))
@@ -91,7 +94,6 @@ def apply_consent_event(consents: Consents, event: IntegrationEvent) -> bool:
         state.revoked_on = event.effective_on
         return True
     return False
-
 
 
 def is_consent_event(event: IntegrationEvent) -> bool:

@@ -14,7 +14,9 @@ from shared.settings import InfraSettings, Service
 log = logging.getLogger(__name__)
 
 
-def make_producer(bootstrap: str, *, client_id: str, linger_ms: int = 5, delivery_timeout_ms: int = 30000) -> KafkaProducer:
+def make_producer(
+    bootstrap: str, *, client_id: str, linger_ms: int = 5, delivery_timeout_ms: int = 30000
+) -> KafkaProducer:
     """An idempotent producer that waits for all in-sync replicas."""
     request_timeout_ms = min(10000, max(1000, delivery_timeout_ms // 3))
     return KafkaProducer(
@@ -34,7 +36,9 @@ def make_producer(bootstrap: str, *, client_id: str, linger_ms: int = 5, deliver
     )
 
 
-def make_consumer(bootstrap: str, *, group_id: str | None, client_id: str, max_poll_records: int = 500) -> KafkaConsumer:
+def make_consumer(
+    bootstrap: str, *, group_id: str | None, client_id: str, max_poll_records: int = 500
+) -> KafkaConsumer:
     """A consumer whose offsets are owned by the projection, never auto-committed."""
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap,

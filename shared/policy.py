@@ -80,7 +80,9 @@ class SharingRule:
         """The basis on which ``recipient`` may hold events of this type, or None."""
         return self.recipients.get(Recipient(recipient.value))
 
-    def for_event(self, event: IntegrationEvent) -> tuple[Sensitivity, DataCategory | None, Mapping[Recipient, LegalBasis]]:
+    def for_event(
+        self, event: IntegrationEvent
+    ) -> tuple[Sensitivity, DataCategory | None, Mapping[Recipient, LegalBasis]]:
         """Sensitivity, category and recipients of one concrete event."""
         if self.refine is not None and (refined := self.refine(event)) is not None:
             sensitivity, category, extra = refined
@@ -97,21 +99,31 @@ PARTNERS_C = {R.JOBCENTER: C, R.EMPLOYMENT_AGENCY: C, R.COURSE_PROVIDER: C, R.WE
 KIM_KI_C = {R.INTAKE: C, R.KOBIZ: C}
 
 
-def _health_toleration(event: IntegrationEvent) -> tuple[Sensitivity, DataCategory, Mapping[Recipient, LegalBasis]] | None:
+def _health_toleration(
+    event: IntegrationEvent,
+) -> tuple[Sensitivity, DataCategory, Mapping[Recipient, LegalBasis]] | None:
     # § 60a Abs. 2c: a Duldung on health grounds reveals health data (Art. 9).
     if isinstance(event, ev.ToleratedStayIssued) and event.health_ground:
         return Sensitivity.ART9, CAT.HEALTH, KIM_KI_C
     return None
 
 
-def _integration_course(event: IntegrationEvent) -> tuple[Sensitivity, DataCategory, Mapping[Recipient, LegalBasis]] | None:
+def _integration_course(
+    event: IntegrationEvent,
+) -> tuple[Sensitivity, DataCategory, Mapping[Recipient, LegalBasis]] | None:
     # § 88a AufenthG allows the integration-course data exchange without consent;
     # a vocational language course (§ 45a) needs consent. [U] awaiting legal review.
     if isinstance(event, ev.LanguageCourseEnrolled) and event.course_type == "integration_course":
-        return N, CAT.LANGUAGE_EDUCATION, {
-            R.INTAKE: OWN, R.FOREIGN_OFFICE: LegalBasis.AUFENTHG_88A,
-            R.JOBCENTER: LegalBasis.AUFENTHG_88A, R.COURSE_PROVIDER: LegalBasis.AUFENTHG_88A,
-        }
+        return (
+            N,
+            CAT.LANGUAGE_EDUCATION,
+            {
+                R.INTAKE: OWN,
+                R.FOREIGN_OFFICE: LegalBasis.AUFENTHG_88A,
+                R.JOBCENTER: LegalBasis.AUFENTHG_88A,
+                R.COURSE_PROVIDER: LegalBasis.AUFENTHG_88A,
+            },
+        )
     return None
 
 
@@ -126,31 +138,57 @@ RULES: tuple[SharingRule, ...] = (
     SharingRule(ev.ConsentRevoked, N, None, {r: NAMED for r in R if r is not R.INTAKE}),
     SharingRule(ev.CaseOpened, N, CAT.CASE_MANAGEMENT, {R.KOBIZ: OWN, R.FOREIGN_OFFICE: C, **PARTNERS_C}),
     SharingRule(ev.CaseClosed, N, CAT.CASE_MANAGEMENT, {R.KOBIZ: OWN, R.FOREIGN_OFFICE: C, **PARTNERS_C}),
-    SharingRule(ev.IntegrationPlanAgreed, N, CAT.CASE_MANAGEMENT,
-                {R.KOBIZ: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C, R.EMPLOYMENT_AGENCY: C}),
+    SharingRule(
+        ev.IntegrationPlanAgreed,
+        N,
+        CAT.CASE_MANAGEMENT,
+        {R.KOBIZ: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C, R.EMPLOYMENT_AGENCY: C},
+    ),
     SharingRule(ev.CaseConferenceHeld, N, CAT.CASE_MANAGEMENT, {R.KOBIZ: OWN, R.FOREIGN_OFFICE: C, **PARTNERS_C}),
     SharingRule(ev.ReturnCounsellingReferred, N, CAT.CASE_MANAGEMENT, {R.KOBIZ: OWN, R.WELFARE_ORGANISATION: C}),
     # --- kobiz ------------------------------------------------------------------
     # Codes only; the notes never leave Kobiz (§ 88 AufenthG) — they are not even
     # a field of the integration event.
     SharingRule(ev.PerspectiveCounsellingHeld, N, CAT.CASE_MANAGEMENT, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C}),
-    SharingRule(ev.LanguageCourseEnrolled, N, CAT.LANGUAGE_EDUCATION,
-                {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C, R.COURSE_PROVIDER: C},
-                refine=_integration_course),
-    SharingRule(ev.LanguageCertificateObtained, N, CAT.LANGUAGE_EDUCATION,
-                {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C}),
+    SharingRule(
+        ev.LanguageCourseEnrolled,
+        N,
+        CAT.LANGUAGE_EDUCATION,
+        {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C, R.COURSE_PROVIDER: C},
+        refine=_integration_course,
+    ),
+    SharingRule(
+        ev.LanguageCertificateObtained, N, CAT.LANGUAGE_EDUCATION, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C}
+    ),
     SharingRule(ev.CivicTestPassed, N, CAT.LANGUAGE_EDUCATION, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C}),
-    SharingRule(ev.IntegrationCourseCompleted, N, CAT.LANGUAGE_EDUCATION,
-                {R.INTAKE: OWN, R.FOREIGN_OFFICE: LegalBasis.AUFENTHG_88A, R.JOBCENTER: LegalBasis.AUFENTHG_88A}),
+    SharingRule(
+        ev.IntegrationCourseCompleted,
+        N,
+        CAT.LANGUAGE_EDUCATION,
+        {R.INTAKE: OWN, R.FOREIGN_OFFICE: LegalBasis.AUFENTHG_88A, R.JOBCENTER: LegalBasis.AUFENTHG_88A},
+    ),
     SharingRule(ev.SchoolAttendanceEvidenced, N, CAT.SCHOOL_ATTENDANCE, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C}),
-    SharingRule(ev.TrainingContractConcluded, N, CAT.LANGUAGE_EDUCATION,
-                {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.EMPLOYMENT_AGENCY: C}),
-    SharingRule(ev.TrainingTerminated, N, CAT.LANGUAGE_EDUCATION,
-                {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.EMPLOYMENT_AGENCY: C}),
-    SharingRule(ev.LivelihoodAssessed, Sensitivity.SOCIAL_DATA, CAT.WORK_INCOME,
-                {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C}),
-    SharingRule(ev.EmploymentTaken, N, CAT.WORK_INCOME,
-                {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C, R.EMPLOYMENT_AGENCY: C}),
+    SharingRule(
+        ev.TrainingContractConcluded,
+        N,
+        CAT.LANGUAGE_EDUCATION,
+        {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.EMPLOYMENT_AGENCY: C},
+    ),
+    SharingRule(
+        ev.TrainingTerminated, N, CAT.LANGUAGE_EDUCATION, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.EMPLOYMENT_AGENCY: C}
+    ),
+    SharingRule(
+        ev.LivelihoodAssessed,
+        Sensitivity.SOCIAL_DATA,
+        CAT.WORK_INCOME,
+        {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C},
+    ),
+    SharingRule(
+        ev.EmploymentTaken,
+        N,
+        CAT.WORK_INCOME,
+        {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C, R.EMPLOYMENT_AGENCY: C},
+    ),
     # Art. 9: only on the person's own request, i.e. a consent releasing "health".
     SharingRule(ev.HealthExemptionClaimed, Sensitivity.ART9, CAT.HEALTH, {R.INTAKE: C, R.FOREIGN_OFFICE: C}),
     # --- foreign office -----------------------------------------------------------
@@ -170,31 +208,44 @@ RULES: tuple[SharingRule, ...] = (
     SharingRule(ev.NaturalisationCertificateHandedOver, N, CAT.STATUS, KIM_KI_C),
 )
 
-OWNER_ONLY: Mapping[Service, Mapping[str, Sensitivity]] = MappingProxyType({
-    Service.FOREIGN_OFFICE: MappingProxyType({
-        "IdentityDeceptionEstablished": N,  # ABH/EBB only (high impact)
-        "CriminalConvictionNotified": Sensitivity.ART10,  # inbound MiStra Nr. 42
-        "RemovalScheduled": Sensitivity.SECRET,  # § 59 Abs. 1 S. 8 AufenthG: never projected
-        "NaturalisationRequirementAssessed": Sensitivity.ART10,  # internal + applicant
-    }),
-    Service.KOBIZ: MappingProxyType({"counselling notes": Sensitivity.ART9}),
-    Service.INTAKE: MappingProxyType({"names, birth details, contact": N}),
-})
+OWNER_ONLY: Mapping[Service, Mapping[str, Sensitivity]] = MappingProxyType(
+    {
+        Service.FOREIGN_OFFICE: MappingProxyType(
+            {
+                "IdentityDeceptionEstablished": N,  # ABH/EBB only (high impact)
+                "CriminalConvictionNotified": Sensitivity.ART10,  # inbound MiStra Nr. 42
+                "RemovalScheduled": Sensitivity.SECRET,  # § 59 Abs. 1 S. 8 AufenthG: never projected
+                "NaturalisationRequirementAssessed": Sensitivity.ART10,  # internal + applicant
+            }
+        ),
+        Service.KOBIZ: MappingProxyType({"counselling notes": Sensitivity.ART9}),
+        Service.INTAKE: MappingProxyType({"names, birth details, contact": N}),
+    }
+)
 """What never leaves its owner; none of it has an integration event."""
 
-PURPOSES: Mapping[Recipient, frozenset[Purpose]] = MappingProxyType({
-    R.INTAKE: frozenset(Purpose),
-    R.KOBIZ: frozenset(Purpose),
-    R.FOREIGN_OFFICE: frozenset({
-        Purpose.PREPARE_APPLICATION_25A, Purpose.PREPARE_APPLICATION_25B, Purpose.PREPARE_APPLICATION_104C,
-        Purpose.PREPARE_TOLERATION_60C_60D, Purpose.PREPARE_SETTLEMENT_PERMIT, Purpose.PREPARE_NATURALISATION,
-        Purpose.PASSPORT_PROCUREMENT_SUPPORT, Purpose.CASE_CONFERENCE,
-    }),
-    R.JOBCENTER: frozenset({Purpose.LABOUR_MARKET_INTEGRATION, Purpose.CASE_CONFERENCE}),
-    R.EMPLOYMENT_AGENCY: frozenset({Purpose.LABOUR_MARKET_INTEGRATION, Purpose.CASE_CONFERENCE}),
-    R.COURSE_PROVIDER: frozenset({Purpose.LANGUAGE_COURSE_PLACEMENT}),
-    R.WELFARE_ORGANISATION: frozenset({Purpose.RETURN_COUNSELLING, Purpose.CASE_CONFERENCE}),
-})
+PURPOSES: Mapping[Recipient, frozenset[Purpose]] = MappingProxyType(
+    {
+        R.INTAKE: frozenset(Purpose),
+        R.KOBIZ: frozenset(Purpose),
+        R.FOREIGN_OFFICE: frozenset(
+            {
+                Purpose.PREPARE_APPLICATION_25A,
+                Purpose.PREPARE_APPLICATION_25B,
+                Purpose.PREPARE_APPLICATION_104C,
+                Purpose.PREPARE_TOLERATION_60C_60D,
+                Purpose.PREPARE_SETTLEMENT_PERMIT,
+                Purpose.PREPARE_NATURALISATION,
+                Purpose.PASSPORT_PROCUREMENT_SUPPORT,
+                Purpose.CASE_CONFERENCE,
+            }
+        ),
+        R.JOBCENTER: frozenset({Purpose.LABOUR_MARKET_INTEGRATION, Purpose.CASE_CONFERENCE}),
+        R.EMPLOYMENT_AGENCY: frozenset({Purpose.LABOUR_MARKET_INTEGRATION, Purpose.CASE_CONFERENCE}),
+        R.COURSE_PROVIDER: frozenset({Purpose.LANGUAGE_COURSE_PLACEMENT}),
+        R.WELFARE_ORGANISATION: frozenset({Purpose.RETURN_COUNSELLING, Purpose.CASE_CONFERENCE}),
+    }
+)
 """For which purposes a consent may release data to each recipient."""
 
 RULES_BY_TYPE: Mapping[str, SharingRule] = MappingProxyType({rule.event.wire_type(): rule for rule in RULES})

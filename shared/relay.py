@@ -184,7 +184,9 @@ class Relay:
             finally:
                 subscription.stop()
 
-    def _batches(self, inbox: queue.Queue[Notification | BaseException], stop: threading.Event) -> Iterator[list[Outgoing]]:
+    def _batches(
+        self, inbox: queue.Queue[Notification | BaseException], stop: threading.Event
+    ) -> Iterator[list[Outgoing]]:
         while not stop.is_set():
             try:
                 first = inbox.get(timeout=0.2)

@@ -150,8 +150,11 @@ class Stack:
     def read_topic(self, service: Service) -> list[Any]:
         """Every record of a service topic, read to its end with a fresh consumer."""
         consumer = KafkaConsumer(
-            bootstrap_servers=self.infra_settings.kafka_bootstrap, group_id=None,
-            enable_auto_commit=False, auto_offset_reset="earliest", consumer_timeout_ms=2000,
+            bootstrap_servers=self.infra_settings.kafka_bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            consumer_timeout_ms=2000,
         )
         try:
             topic = self.topic(service)

@@ -23,7 +23,11 @@ def get_file(case_id: UUID, app: App) -> schemas.ResidenceFilePublic:
     """The foreign office's own file on the case."""
     file = app.get_file(case_id)
     return schemas.ResidenceFilePublic(
-        case_id=str(file.id), version=file.version, tolerated_stays=file.tolerated_stays,
-        identity_clarified_on=file.identity_clarified_on, pending_applications=file.pending_applications,
-        permits=file.permits, decisions=file.decisions,
+        case_id=str(file.id),
+        version=file.version,
+        tolerated_stays=file.tolerated_stays,
+        identity_clarified_on=file.identity_clarified_on,
+        pending_applications=file.pending_applications,
+        permits=file.permits,
+        decisions=file.decisions,
     )

@@ -50,33 +50,54 @@ class ResidenceFile(Aggregate):
         self._tolerated_stay_issued(valid_from=valid_from, valid_until=valid_until, **terms)
 
     @event("ToleratedStayIssued")
-    def _tolerated_stay_issued(self, subtype: str, ground_code: str, valid_from: date, valid_until: date,
-                               work_permitted: bool, residence_condition: bool, remarks: str | None,
-                               corrects: UUID | None) -> None:
+    def _tolerated_stay_issued(
+        self,
+        subtype: str,
+        ground_code: str,
+        valid_from: date,
+        valid_until: date,
+        work_permitted: bool,
+        residence_condition: bool,
+        remarks: str | None,
+        corrects: UUID | None,
+    ) -> None:
         self.tolerated_stays.append({"subtype": subtype, "valid_from": valid_from, "valid_until": valid_until})
 
     @event("CooperationDutyNotified")
-    def notify_cooperation_duty(self, notified_on: date, required_act_codes: list[str], deadline: date,
-                                instruction_text: str | None, corrects: UUID | None) -> None:
+    def notify_cooperation_duty(
+        self,
+        notified_on: date,
+        required_act_codes: list[str],
+        deadline: date,
+        instruction_text: str | None,
+        corrects: UUID | None,
+    ) -> None:
         """Tell the person which acts of cooperation are owed, and by when (Belehrung)."""
 
     @event("IdentityDocumentSubmitted")
-    def submit_identity_document(self, submitted_on: date, document_type: str, valid_until: date | None,
-                                 document_ref: str | None, corrects: UUID | None) -> None:
+    def submit_identity_document(
+        self,
+        submitted_on: date,
+        document_type: str,
+        valid_until: date | None,
+        document_ref: str | None,
+        corrects: UUID | None,
+    ) -> None:
         """Record a submitted identity document (the document stays here)."""
 
-    def clarify_identity(self, clarified_on: date, method: str, document_ref: str | None,
-                         corrects: UUID | None = None) -> None:
+    def clarify_identity(
+        self, clarified_on: date, method: str, document_ref: str | None, corrects: UUID | None = None
+    ) -> None:
         """Record that the person's identity is clarified."""
         if self.identity_clarified_on is not None and corrects is None:
             msg = "Die Identität ist bereits als geklärt erfasst."
             raise IdentityAlreadyClarifiedError(msg)
-        self._identity_clarified(clarified_on=clarified_on, method=method, document_ref=document_ref,
-                                 corrects=corrects)
+        self._identity_clarified(clarified_on=clarified_on, method=method, document_ref=document_ref, corrects=corrects)
 
     @event("IdentityClarified")
-    def _identity_clarified(self, clarified_on: date, method: str, document_ref: str | None,
-                            corrects: UUID | None) -> None:
+    def _identity_clarified(
+        self, clarified_on: date, method: str, document_ref: str | None, corrects: UUID | None
+    ) -> None:
         self.identity_clarified_on = clarified_on
 
     @event("IdentityDeceptionEstablished")
@@ -92,8 +113,9 @@ class ResidenceFile(Aggregate):
         self.pending_applications[norm] = applied_on
 
     @event("FictionCertificateIssued")
-    def issue_fiction_certificate(self, issued_on: date, subsection: str, valid_until: date,
-                                  corrects: UUID | None) -> None:
+    def issue_fiction_certificate(
+        self, issued_on: date, subsection: str, valid_until: date, corrects: UUID | None
+    ) -> None:
         """Issue a Fiktionsbescheinigung (§ 81 Abs. 3–5)."""
 
     def grant_residence_permit(self, valid_from: date, valid_until: date, **terms: Any) -> None:
@@ -102,22 +124,34 @@ class ResidenceFile(Aggregate):
         self._permit_granted(valid_from=valid_from, valid_until=valid_until, **terms)
 
     @event("ResidencePermitGranted")
-    def _permit_granted(self, norm: str, granted_on: date, valid_from: date, valid_until: date,
-                        employment_permitted: bool, conditions: str | None, decided_by: str,
-                        rule_version_ids: list[str], corrects: UUID | None) -> None:
+    def _permit_granted(
+        self,
+        norm: str,
+        granted_on: date,
+        valid_from: date,
+        valid_until: date,
+        employment_permitted: bool,
+        conditions: str | None,
+        decided_by: str,
+        rule_version_ids: list[str],
+        corrects: UUID | None,
+    ) -> None:
         self.pending_applications.pop(norm, None)
         self.permits.append({"norm": norm, "valid_from": valid_from, "valid_until": valid_until})
-        self.decisions.append({"norm": norm, "outcome": "granted", "decided_by": decided_by,
-                               "rule_version_ids": rule_version_ids})
+        self.decisions.append(
+            {"norm": norm, "outcome": "granted", "decided_by": decided_by, "rule_version_ids": rule_version_ids}
+        )
 
     @event("SettlementPermitGranted")
-    def grant_settlement_permit(self, norm: str, granted_on: date, decided_by: str, rule_version_ids: list[str],
-                                corrects: UUID | None) -> None:
+    def grant_settlement_permit(
+        self, norm: str, granted_on: date, decided_by: str, rule_version_ids: list[str], corrects: UUID | None
+    ) -> None:
         """Grant a settlement permit (a decision by a person)."""
         self.pending_applications.pop(norm, None)
         self.permits.append({"norm": norm, "valid_from": granted_on, "valid_until": None})
-        self.decisions.append({"norm": norm, "outcome": "granted", "decided_by": decided_by,
-                               "rule_version_ids": rule_version_ids})
+        self.decisions.append(
+            {"norm": norm, "outcome": "granted", "decided_by": decided_by, "rule_version_ids": rule_version_ids}
+        )
 
     def refuse_residence_permit(self, norm: str, **terms: Any) -> None:
         """Refuse a pending application (a decision by a person)."""
@@ -127,28 +161,53 @@ class ResidenceFile(Aggregate):
         self._permit_refused(norm=norm, **terms)
 
     @event("ResidencePermitRefused")
-    def _permit_refused(self, norm: str, refused_on: date, ground_codes: list[str], conviction_ground: bool,
-                        decided_by: str, rule_version_ids: list[str], corrects: UUID | None) -> None:
+    def _permit_refused(
+        self,
+        norm: str,
+        refused_on: date,
+        ground_codes: list[str],
+        conviction_ground: bool,
+        decided_by: str,
+        rule_version_ids: list[str],
+        corrects: UUID | None,
+    ) -> None:
         self.pending_applications.pop(norm, None)
-        self.decisions.append({"norm": norm, "outcome": "refused", "decided_by": decided_by,
-                               "rule_version_ids": rule_version_ids})
+        self.decisions.append(
+            {"norm": norm, "outcome": "refused", "decided_by": decided_by, "rule_version_ids": rule_version_ids}
+        )
 
     @event("EmploymentPermissionGranted")
-    def grant_employment_permission(self, granted_on: date, scope_code: str, valid_until: date | None,
-                                    employer: str | None, ba_consent_ref: str | None, corrects: UUID | None) -> None:
+    def grant_employment_permission(
+        self,
+        granted_on: date,
+        scope_code: str,
+        valid_until: date | None,
+        employer: str | None,
+        ba_consent_ref: str | None,
+        corrects: UUID | None,
+    ) -> None:
         """Permit employment (the employer stays here)."""
 
     # --- things that never leave the foreign office -------------------------------------
 
     @event("CriminalConvictionNotified")
-    def notify_criminal_conviction(self, convicted_on: date, court: str, sanction_code: str, day_fines: int | None,
-                                   prison_months: int | None, foreigner_only_offence: bool, hate_motive: bool) -> None:
+    def notify_criminal_conviction(
+        self,
+        convicted_on: date,
+        court: str,
+        sanction_code: str,
+        day_fines: int | None,
+        prison_months: int | None,
+        foreigner_only_offence: bool,
+        hate_motive: bool,
+    ) -> None:
         """Internal (Art. 10): a conviction reported under MiStra Nr. 42."""
         self.internal_findings.append({"kind": "conviction", "on": convicted_on, "day_fines": day_fines})
 
     @event("DepartureObligationEnforceable")
-    def make_departure_enforceable(self, enforceable_on: date, basis_code: str, departure_deadline: date | None,
-                                   corrects: UUID | None) -> None:
+    def make_departure_enforceable(
+        self, enforceable_on: date, basis_code: str, departure_deadline: date | None, corrects: UUID | None
+    ) -> None:
         """The obligation to leave became enforceable."""
 
     @event("RemovalScheduled")
@@ -166,8 +225,9 @@ class ResidenceFile(Aggregate):
         """Record an application for naturalisation."""
 
     @event("NaturalisationRequirementAssessed")
-    def assess_naturalisation_requirement(self, requirement: str, met: bool, rule_version_id: str,
-                                          assessed_by: str) -> None:
+    def assess_naturalisation_requirement(
+        self, requirement: str, met: bool, rule_version_id: str, assessed_by: str
+    ) -> None:
         """Internal: one requirement assessed, with the rule version shown."""
 
     @event("NaturalisationCertificateHandedOver")

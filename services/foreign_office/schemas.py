@@ -87,8 +87,9 @@ class IssueFictionCertificate(Correctable):
 
 class _Decision(Correctable):
     decided_by: Code = Field(description="The person who decided (Art. 22 DSGVO).")
-    rule_version_ids: list[Code] = Field(default_factory=list, max_length=20,
-                                         description="The Perspektive rule versions shown when deciding.")
+    rule_version_ids: list[Code] = Field(
+        default_factory=list, max_length=20, description="The Perspektive rule versions shown when deciding."
+    )
 
 
 class GrantResidencePermit(_Decision):
@@ -186,33 +187,85 @@ class HandOverNaturalisationCertificate(Correctable):
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("issue_tolerated_stay", "tolerated-stays", IssueToleratedStay, 201, "Duldung erteilen"),
-    CommandSpec("notify_cooperation_duty", "cooperation-duties", NotifyCooperationDuty, 201, "Mitwirkungspflicht belehren"),
-    CommandSpec("submit_identity_document", "identity-documents", SubmitIdentityDocument, 201, "Identitätsdokument erfassen"),
+    CommandSpec(
+        "notify_cooperation_duty", "cooperation-duties", NotifyCooperationDuty, 201, "Mitwirkungspflicht belehren"
+    ),
+    CommandSpec(
+        "submit_identity_document", "identity-documents", SubmitIdentityDocument, 201, "Identitätsdokument erfassen"
+    ),
     CommandSpec("clarify_identity", "identity-clarification", ClarifyIdentity, 200, "Identität geklärt"),
-    CommandSpec("establish_identity_deception", "identity-deceptions", EstablishIdentityDeception, 201,
-                "Identitätstäuschung feststellen (intern)"),
-    CommandSpec("apply_for_residence_permit", "residence-permit-applications", ApplyForResidencePermit, 201,
-                "Antrag auf Aufenthaltstitel erfassen"),
-    CommandSpec("issue_fiction_certificate", "fiction-certificates", IssueFictionCertificate, 201,
-                "Fiktionsbescheinigung ausstellen"),
-    CommandSpec("grant_residence_permit", "residence-permits", GrantResidencePermit, 201, "Aufenthaltserlaubnis erteilen"),
-    CommandSpec("grant_settlement_permit", "settlement-permits", GrantSettlementPermit, 201,
-                "Niederlassungserlaubnis erteilen"),
+    CommandSpec(
+        "establish_identity_deception",
+        "identity-deceptions",
+        EstablishIdentityDeception,
+        201,
+        "Identitätstäuschung feststellen (intern)",
+    ),
+    CommandSpec(
+        "apply_for_residence_permit",
+        "residence-permit-applications",
+        ApplyForResidencePermit,
+        201,
+        "Antrag auf Aufenthaltstitel erfassen",
+    ),
+    CommandSpec(
+        "issue_fiction_certificate",
+        "fiction-certificates",
+        IssueFictionCertificate,
+        201,
+        "Fiktionsbescheinigung ausstellen",
+    ),
+    CommandSpec(
+        "grant_residence_permit", "residence-permits", GrantResidencePermit, 201, "Aufenthaltserlaubnis erteilen"
+    ),
+    CommandSpec(
+        "grant_settlement_permit", "settlement-permits", GrantSettlementPermit, 201, "Niederlassungserlaubnis erteilen"
+    ),
     CommandSpec("refuse_residence_permit", "residence-permit-refusals", RefuseResidencePermit, 201, "Antrag ablehnen"),
-    CommandSpec("grant_employment_permission", "employment-permissions", GrantEmploymentPermission, 201,
-                "Beschäftigung erlauben"),
-    CommandSpec("notify_criminal_conviction", "criminal-convictions", NotifyCriminalConviction, 201,
-                "Verurteilung erfassen (intern)"),
-    CommandSpec("make_departure_enforceable", "departure-enforceability", MakeDepartureEnforceable, 201,
-                "Vollziehbare Ausreisepflicht erfassen"),
+    CommandSpec(
+        "grant_employment_permission",
+        "employment-permissions",
+        GrantEmploymentPermission,
+        201,
+        "Beschäftigung erlauben",
+    ),
+    CommandSpec(
+        "notify_criminal_conviction",
+        "criminal-convictions",
+        NotifyCriminalConviction,
+        201,
+        "Verurteilung erfassen (intern)",
+    ),
+    CommandSpec(
+        "make_departure_enforceable",
+        "departure-enforceability",
+        MakeDepartureEnforceable,
+        201,
+        "Vollziehbare Ausreisepflicht erfassen",
+    ),
     CommandSpec("schedule_removal", "removals", ScheduleRemoval, 201, "Abschiebung terminieren (geheim)"),
     CommandSpec("record_departure", "departures", RecordDeparture, 201, "Ausreise erfassen"),
-    CommandSpec("apply_for_naturalisation", "naturalisation-applications", ApplyForNaturalisation, 201,
-                "Einbürgerungsantrag erfassen"),
-    CommandSpec("assess_naturalisation_requirement", "naturalisation-assessments", AssessNaturalisationRequirement,
-                201, "Einbürgerungsvoraussetzung bewerten (intern)"),
-    CommandSpec("hand_over_naturalisation_certificate", "naturalisation-certificates",
-                HandOverNaturalisationCertificate, 201, "Einbürgerungsurkunde ausgehändigt"),
+    CommandSpec(
+        "apply_for_naturalisation",
+        "naturalisation-applications",
+        ApplyForNaturalisation,
+        201,
+        "Einbürgerungsantrag erfassen",
+    ),
+    CommandSpec(
+        "assess_naturalisation_requirement",
+        "naturalisation-assessments",
+        AssessNaturalisationRequirement,
+        201,
+        "Einbürgerungsvoraussetzung bewerten (intern)",
+    ),
+    CommandSpec(
+        "hand_over_naturalisation_certificate",
+        "naturalisation-certificates",
+        HandOverNaturalisationCertificate,
+        201,
+        "Einbürgerungsurkunde ausgehändigt",
+    ),
 )
 
 DECISIONS = frozenset({"grant_residence_permit", "grant_settlement_permit", "refuse_residence_permit"})

@@ -23,9 +23,18 @@ def get_case_file(case_id: UUID, app: App) -> schemas.IntakeCasePublic:
     """Intake's own record of the case, with the person's details."""
     case = app.get_case(case_id)
     return schemas.IntakeCasePublic(
-        case_id=case.id, version=case.version, status=case.status, person_id=case.person_id,
-        family_name=case.family_name, given_names=case.given_names, birth_date=case.birth_date,
-        registered_on=case.registered_on, languages=case.languages, claimed_nationalities=case.claimed_nationalities,
-        opened_on=case.opened_on, closed_on=case.closed_on, case_manager_id=case.case_manager_id,
+        case_id=case.id,
+        version=case.version,
+        status=case.status,
+        person_id=case.person_id,
+        family_name=case.family_name,
+        given_names=case.given_names,
+        birth_date=case.birth_date,
+        registered_on=case.registered_on,
+        languages=case.languages,
+        claimed_nationalities=case.claimed_nationalities,
+        opened_on=case.opened_on,
+        closed_on=case.closed_on,
+        case_manager_id=case.case_manager_id,
         consents=[{"consent_id": k, **v} for k, v in case.consents.items()],
     )

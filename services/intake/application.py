@@ -14,7 +14,6 @@ from shared.events import catalogue as ev
 from shared.settings import Service
 
 
-
 class IntakeApplication(CaseApplication):
     """The KIM front door and case management: registration, consent, the case itself."""
 
@@ -56,9 +55,14 @@ class IntakeApplication(CaseApplication):
 
     def do_grant_consent(self, case: Case, cmd: schemas.GrantConsent) -> None:
         case.grant_consent(
-            cmd.consent_id, scopes=[s.model_dump(mode="json") for s in cmd.scopes], purpose=cmd.purpose.value,
-            valid_from=cmd.valid_from, valid_until=cmd.valid_until, form_version=cmd.form_version,
-            language=cmd.language, interpreter_used=cmd.interpreter_used,
+            cmd.consent_id,
+            scopes=[s.model_dump(mode="json") for s in cmd.scopes],
+            purpose=cmd.purpose.value,
+            valid_from=cmd.valid_from,
+            valid_until=cmd.valid_until,
+            form_version=cmd.form_version,
+            language=cmd.language,
+            interpreter_used=cmd.interpreter_used,
         )
 
     def do_change_consent_scope(self, case: Case, cmd: schemas.ChangeConsentScope) -> None:
@@ -74,12 +78,21 @@ class IntakeApplication(CaseApplication):
         case.close(closed_on=cmd.closed_on, reason=cmd.reason)
 
     def do_agree_integration_plan(self, case: Case, cmd: schemas.AgreeIntegrationPlan) -> None:
-        case.agree_integration_plan(cmd.corrects, agreed_on=cmd.agreed_on, target_pathway=cmd.target_pathway.value,
-                                    milestones=[m.model_dump(mode="json") for m in cmd.milestones])
+        case.agree_integration_plan(
+            cmd.corrects,
+            agreed_on=cmd.agreed_on,
+            target_pathway=cmd.target_pathway.value,
+            milestones=[m.model_dump(mode="json") for m in cmd.milestones],
+        )
 
     def do_hold_case_conference(self, case: Case, cmd: schemas.HoldCaseConference) -> None:
-        case.hold_case_conference(cmd.corrects, held_on=cmd.held_on, participants=[p.value for p in cmd.participants],
-                                  agreed_action_codes=cmd.agreed_action_codes, minutes=cmd.minutes)
+        case.hold_case_conference(
+            cmd.corrects,
+            held_on=cmd.held_on,
+            participants=[p.value for p in cmd.participants],
+            agreed_action_codes=cmd.agreed_action_codes,
+            minutes=cmd.minutes,
+        )
 
     def do_refer_to_return_counselling(self, case: Case, cmd: schemas.ReferToReturnCounselling) -> None:
         case.refer_to_return_counselling(cmd.referred_on, cmd.provider_code, cmd.corrects)

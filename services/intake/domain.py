@@ -92,7 +92,9 @@ class Case(Aggregate):
         self._referral_received(received_on=received_on, source=source, reason_codes=reason_codes, corrects=corrects)
 
     @event("ReferralReceived")
-    def _referral_received(self, received_on: date, source: str, reason_codes: list[str], corrects: UUID | None) -> None:
+    def _referral_received(
+        self, received_on: date, source: str, reason_codes: list[str], corrects: UUID | None
+    ) -> None:
         pass
 
     # --- consent -----------------------------------------------------------------
@@ -107,8 +109,15 @@ class Case(Aggregate):
 
     @event("ConsentGranted")
     def _consent_granted(
-        self, consent_id: UUID, scopes: list[dict[str, Any]], purpose: str, valid_from: date, valid_until: date,
-        form_version: str, language: str, interpreter_used: bool,
+        self,
+        consent_id: UUID,
+        scopes: list[dict[str, Any]],
+        purpose: str,
+        valid_from: date,
+        valid_until: date,
+        form_version: str,
+        language: str,
+        interpreter_used: bool,
     ) -> None:
         self.consents[str(consent_id)] = {"scopes": scopes, "purpose": purpose, "revoked_on": None}
 
@@ -163,8 +172,9 @@ class Case(Aggregate):
         self._plan_agreed(corrects=corrects, **plan)
 
     @event("IntegrationPlanAgreed")
-    def _plan_agreed(self, agreed_on: date, target_pathway: str, milestones: list[dict[str, Any]],
-                     corrects: UUID | None) -> None:
+    def _plan_agreed(
+        self, agreed_on: date, target_pathway: str, milestones: list[dict[str, Any]], corrects: UUID | None
+    ) -> None:
         pass
 
     def hold_case_conference(self, corrects: UUID | None, **conference: Any) -> None:
@@ -172,8 +182,14 @@ class Case(Aggregate):
         self._conference_held(corrects=corrects, **conference)
 
     @event("CaseConferenceHeld")
-    def _conference_held(self, held_on: date, participants: list[str], agreed_action_codes: list[str],
-                         minutes: str | None, corrects: UUID | None) -> None:
+    def _conference_held(
+        self,
+        held_on: date,
+        participants: list[str],
+        agreed_action_codes: list[str],
+        minutes: str | None,
+        corrects: UUID | None,
+    ) -> None:
         pass
 
     def refer_to_return_counselling(self, referred_on: date, provider_code: str, corrects: UUID | None) -> None:

@@ -138,10 +138,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("revoke_consent", "consent-revocations", RevokeConsent, 201, "Einwilligung widerrufen"),
     CommandSpec("open_case", "opening", OpenCase, 200, "Fall eröffnen"),
     CommandSpec("close_case", "closing", CloseCase, 200, "Fall abschließen"),
-    CommandSpec("agree_integration_plan", "integration-plans", AgreeIntegrationPlan, 201, "Integrationsplan vereinbaren"),
+    CommandSpec(
+        "agree_integration_plan", "integration-plans", AgreeIntegrationPlan, 201, "Integrationsplan vereinbaren"
+    ),
     CommandSpec("hold_case_conference", "case-conferences", HoldCaseConference, 201, "Fallkonferenz erfassen"),
-    CommandSpec("refer_to_return_counselling", "return-counselling-referrals", ReferToReturnCounselling, 201,
-                "Rückkehrberatung vermitteln"),
+    CommandSpec(
+        "refer_to_return_counselling",
+        "return-counselling-referrals",
+        ReferToReturnCounselling,
+        201,
+        "Rückkehrberatung vermitteln",
+    ),
 )
 
 

@@ -22,5 +22,6 @@ add_command_routes(router, schemas.COMMANDS)
 def get_file(case_id: UUID, app: App) -> schemas.CounsellingFilePublic:
     """Kobiz's own counselling file, with the notes."""
     file = app.get_file(case_id)
-    return schemas.CounsellingFilePublic(case_id=str(file.id), version=file.version, sessions=file.sessions,
-                                         certificates=file.certificates)
+    return schemas.CounsellingFilePublic(
+        case_id=str(file.id), version=file.version, sessions=file.sessions, certificates=file.certificates
+    )

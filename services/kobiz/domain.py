@@ -19,22 +19,44 @@ class CounsellingFile(Aggregate):
         self.imported_refs: set[str] = set()
 
     @event("PerspectiveCounsellingHeld")
-    def hold_counselling(self, held_on: date, topic_codes: list[str], pathways_discussed: list[str],
-                         next_step_codes: list[str], notes: str | None, counsellor_id: str,
-                         corrects: UUID | None = None) -> None:
+    def hold_counselling(
+        self,
+        held_on: date,
+        topic_codes: list[str],
+        pathways_discussed: list[str],
+        next_step_codes: list[str],
+        notes: str | None,
+        counsellor_id: str,
+        corrects: UUID | None = None,
+    ) -> None:
         """Record a perspective counselling session, with its confidential notes."""
-        self.sessions.append({"held_on": held_on, "topic_codes": topic_codes,
-                              "pathways_discussed": pathways_discussed, "next_step_codes": next_step_codes,
-                              "notes": notes, "counsellor_id": counsellor_id})
+        self.sessions.append(
+            {
+                "held_on": held_on,
+                "topic_codes": topic_codes,
+                "pathways_discussed": pathways_discussed,
+                "next_step_codes": next_step_codes,
+                "notes": notes,
+                "counsellor_id": counsellor_id,
+            }
+        )
 
     @event("LanguageCourseEnrolled")
-    def enrol_in_language_course(self, course_type: str, provider_code: str, starts_on: date, mandatory: bool,
-                                 corrects: UUID | None) -> None:
+    def enrol_in_language_course(
+        self, course_type: str, provider_code: str, starts_on: date, mandatory: bool, corrects: UUID | None
+    ) -> None:
         """Enrolment in an integration or vocational language course."""
 
     @event("LanguageCertificateObtained")
-    def record_language_certificate(self, level: str, exam_body: str, obtained_on: date, oral_only: bool,
-                                    certificate_number: str | None, corrects: UUID | None) -> None:
+    def record_language_certificate(
+        self,
+        level: str,
+        exam_body: str,
+        obtained_on: date,
+        oral_only: bool,
+        certificate_number: str | None,
+        corrects: UUID | None,
+    ) -> None:
         """A language certificate (the certificate number stays here)."""
         self.certificates.append({"level": level, "obtained_on": obtained_on, "certificate_number": certificate_number})
 
@@ -47,13 +69,28 @@ class CounsellingFile(Aggregate):
         """The integration course was completed."""
 
     @event("SchoolAttendanceEvidenced")
-    def evidence_school_attendance(self, child_id: UUID, school_year: str, attending: bool, evidenced_on: date,
-                                   school_name: str | None, corrects: UUID | None) -> None:
+    def evidence_school_attendance(
+        self,
+        child_id: UUID,
+        school_year: str,
+        attending: bool,
+        evidenced_on: date,
+        school_name: str | None,
+        corrects: UUID | None,
+    ) -> None:
         """A child's school attendance (the school stays here)."""
 
     @event("TrainingContractConcluded")
-    def conclude_training_contract(self, occupation_code: str, qualified: bool, starts_on: date, ends_on: date,
-                                   chamber_registered: bool, employer: str | None, corrects: UUID | None) -> None:
+    def conclude_training_contract(
+        self,
+        occupation_code: str,
+        qualified: bool,
+        starts_on: date,
+        ends_on: date,
+        chamber_registered: bool,
+        employer: str | None,
+        corrects: UUID | None,
+    ) -> None:
         """A training contract (the employer stays here)."""
 
     @event("TrainingTerminated")
@@ -61,18 +98,21 @@ class CounsellingFile(Aggregate):
         """Training ended before its term."""
 
     @event("LivelihoodAssessed")
-    def assess_livelihood(self, assessed_on: date, coverage_percent: int, receives_sgb2: bool, receives_sgb12: bool,
-                          corrects: UUID | None) -> None:
+    def assess_livelihood(
+        self, assessed_on: date, coverage_percent: int, receives_sgb2: bool, receives_sgb12: bool, corrects: UUID | None
+    ) -> None:
         """How far own income covers the livelihood."""
 
     @event("EmploymentTaken")
-    def take_employment(self, since: date, hours_per_week: int, social_insurance: bool, employer: str | None,
-                        corrects: UUID | None) -> None:
+    def take_employment(
+        self, since: date, hours_per_week: int, social_insurance: bool, employer: str | None, corrects: UUID | None
+    ) -> None:
         """Employment taken up (the employer stays here)."""
 
     @event("HealthExemptionClaimed")
-    def claim_health_exemption(self, claimed_on: date, norm: str, attest_ref: str | None,
-                               corrects: UUID | None) -> None:
+    def claim_health_exemption(
+        self, claimed_on: date, norm: str, attest_ref: str | None, corrects: UUID | None
+    ) -> None:
         """A health exemption claimed (Art. 9; the attest stays here)."""
 
     @event("RowImported")

@@ -120,20 +120,37 @@ class ClaimHealthExemption(Correctable):
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("hold_counselling", "counselling-sessions", HoldCounselling, 201, "Perspektivberatung erfassen"),
     CommandSpec("enrol_in_language_course", "language-courses", EnrolInLanguageCourse, 201, "Sprachkurs-Anmeldung"),
-    CommandSpec("record_language_certificate", "language-certificates", RecordLanguageCertificate, 201,
-                "Sprachzertifikat erfassen"),
+    CommandSpec(
+        "record_language_certificate",
+        "language-certificates",
+        RecordLanguageCertificate,
+        201,
+        "Sprachzertifikat erfassen",
+    ),
     CommandSpec("record_civic_test", "civic-tests", RecordCivicTest, 201, "Test bestanden (LiD/Einbürgerungstest)"),
-    CommandSpec("complete_integration_course", "integration-course-completions", CompleteIntegrationCourse, 201,
-                "Integrationskurs abgeschlossen"),
-    CommandSpec("evidence_school_attendance", "school-attendance", EvidenceSchoolAttendance, 201,
-                "Schulbesuch nachgewiesen"),
-    CommandSpec("conclude_training_contract", "training-contracts", ConcludeTrainingContract, 201,
-                "Ausbildungsvertrag erfassen"),
+    CommandSpec(
+        "complete_integration_course",
+        "integration-course-completions",
+        CompleteIntegrationCourse,
+        201,
+        "Integrationskurs abgeschlossen",
+    ),
+    CommandSpec(
+        "evidence_school_attendance", "school-attendance", EvidenceSchoolAttendance, 201, "Schulbesuch nachgewiesen"
+    ),
+    CommandSpec(
+        "conclude_training_contract", "training-contracts", ConcludeTrainingContract, 201, "Ausbildungsvertrag erfassen"
+    ),
     CommandSpec("terminate_training", "training-terminations", TerminateTraining, 201, "Ausbildungsabbruch erfassen"),
     CommandSpec("assess_livelihood", "livelihood-assessments", AssessLivelihood, 201, "Lebensunterhalt bewerten"),
     CommandSpec("take_employment", "employments", TakeEmployment, 201, "Beschäftigung erfassen"),
-    CommandSpec("claim_health_exemption", "health-exemptions", ClaimHealthExemption, 201,
-                "Gesundheitliche Ausnahme geltend machen"),
+    CommandSpec(
+        "claim_health_exemption",
+        "health-exemptions",
+        ClaimHealthExemption,
+        201,
+        "Gesundheitliche Ausnahme geltend machen",
+    ),
 )
 
 

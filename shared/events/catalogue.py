@@ -20,7 +20,15 @@ from shared.events.kobiz import KOBIZ_EVENTS
 ALL_EVENTS: tuple[type[IntegrationEvent], ...] = INTAKE_EVENTS + FOREIGN_OFFICE_EVENTS + KOBIZ_EVENTS
 
 __all__ = [
-    "ALL_EVENTS", "Code", "ConsentScope", "DataCategory", "IntegrationEvent", "IsoCountry", "IsoLanguage",
-    "Norm", "Purpose", "Recipient",
+    "ALL_EVENTS",
+    "Code",
+    "ConsentScope",
+    "DataCategory",
+    "IntegrationEvent",
+    "IsoCountry",
+    "IsoLanguage",
+    "Norm",
+    "Purpose",
+    "Recipient",
     *(e.__name__ for e in ALL_EVENTS),
 ]

@@ -180,8 +180,18 @@ class NaturalisationCertificateHandedOver(ForeignOfficeEvent):
 
 
 FOREIGN_OFFICE_EVENTS: tuple[type[IntegrationEvent], ...] = (
-    ToleratedStayIssued, CooperationDutyNotified, IdentityDocumentSubmitted, IdentityClarified,
-    ResidencePermitApplied, FictionCertificateIssued, ResidencePermitGranted, SettlementPermitGranted,
-    ResidencePermitRefused, EmploymentPermissionGranted, DepartureObligationEnforceable, DepartureRecorded,
-    NaturalisationApplied, NaturalisationCertificateHandedOver,
+    ToleratedStayIssued,
+    CooperationDutyNotified,
+    IdentityDocumentSubmitted,
+    IdentityClarified,
+    ResidencePermitApplied,
+    FictionCertificateIssued,
+    ResidencePermitGranted,
+    SettlementPermitGranted,
+    ResidencePermitRefused,
+    EmploymentPermissionGranted,
+    DepartureObligationEnforceable,
+    DepartureRecorded,
+    NaturalisationApplied,
+    NaturalisationCertificateHandedOver,
 )

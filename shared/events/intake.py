@@ -138,6 +138,14 @@ class ReturnCounsellingReferred(IntakeEvent):
 
 
 INTAKE_EVENTS: tuple[type[IntegrationEvent], ...] = (
-    PersonRegistered, ReferralReceived, ConsentGranted, ConsentScopeChanged, ConsentRevoked,
-    CaseOpened, CaseClosed, IntegrationPlanAgreed, CaseConferenceHeld, ReturnCounsellingReferred,
+    PersonRegistered,
+    ReferralReceived,
+    ConsentGranted,
+    ConsentScopeChanged,
+    ConsentRevoked,
+    CaseOpened,
+    CaseClosed,
+    IntegrationPlanAgreed,
+    CaseConferenceHeld,
+    ReturnCounsellingReferred,
 )

@@ -143,7 +143,15 @@ class HealthExemptionClaimed(KobizEvent):
 
 
 KOBIZ_EVENTS: tuple[type[IntegrationEvent], ...] = (
-    PerspectiveCounsellingHeld, LanguageCourseEnrolled, LanguageCertificateObtained, CivicTestPassed,
-    IntegrationCourseCompleted, SchoolAttendanceEvidenced, TrainingContractConcluded, TrainingTerminated,
-    LivelihoodAssessed, EmploymentTaken, HealthExemptionClaimed,
+    PerspectiveCounsellingHeld,
+    LanguageCourseEnrolled,
+    LanguageCertificateObtained,
+    CivicTestPassed,
+    IntegrationCourseCompleted,
+    SchoolAttendanceEvidenced,
+    TrainingContractConcluded,
+    TrainingTerminated,
+    LivelihoodAssessed,
+    EmploymentTaken,
+    HealthExemptionClaimed,
 )

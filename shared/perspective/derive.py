@@ -53,34 +53,53 @@ def derive_facts(entries: list[TimelineEntry]) -> CaseFacts:
     if docs := [x for x in ev.get("IdentityDocumentSubmitted", []) if x["document_type"] == "passport"]:
         facts["passport_present"] = Flag(value=True, since=d(docs[-1]["submitted_on"]))
     if certs := ev.get("LanguageCertificateObtained"):
-        facts["language_certificates"] = [LanguageCertificate(level=c["level"], obtained_on=d(c["obtained_on"]))
-                                          for c in certs]
+        facts["language_certificates"] = [
+            LanguageCertificate(level=c["level"], obtained_on=d(c["obtained_on"])) for c in certs
+        ]
     if tests := ev.get("CivicTestPassed"):
-        facts["civic_tests"] = [CivicTest(kind=CIVIC_TESTS[t["test"]], passed_on=d(t["passed_on"]))  # type: ignore[arg-type]
-                                for t in tests]
+        facts["civic_tests"] = [
+            CivicTest(kind=CIVIC_TESTS[t["test"]], passed_on=d(t["passed_on"]))  # type: ignore[arg-type]
+            for t in tests
+        ]
     if done := ev.get("IntegrationCourseCompleted"):
         facts["integration_course_completed"] = Flag(value=True, since=d(done[-1]["completed_on"]))
     if mandatory := [c for c in ev.get("LanguageCourseEnrolled", []) if c["course_type"] == "integration_course"]:
         facts["integration_course_mandatory"] = Flag(value=any(c.get("mandatory") for c in mandatory))
     if livelihood := ev.get("LivelihoodAssessed"):
         last = max(livelihood, key=lambda x: x["assessed_on"])
-        facts["livelihood"] = Livelihood(assessed_on=d(last["assessed_on"]), coverage_ratio=last["coverage_percent"] / 100,
-                                         receives_sgb2_or_12=last["receives_sgb2"] or last["receives_sgb12"])
+        facts["livelihood"] = Livelihood(
+            assessed_on=d(last["assessed_on"]),
+            coverage_ratio=last["coverage_percent"] / 100,
+            receives_sgb2_or_12=last["receives_sgb2"] or last["receives_sgb12"],
+        )
     if jobs := ev.get("EmploymentTaken"):
-        facts["employment"] = [EmploymentSpell(since=d(j["since"]), hours_per_week=j["hours_per_week"],
-                                               social_insurance=j["social_insurance"]) for j in jobs]
+        facts["employment"] = [
+            EmploymentSpell(
+                since=d(j["since"]), hours_per_week=j["hours_per_week"], social_insurance=j["social_insurance"]
+            )
+            for j in jobs
+        ]
     if school := ev.get("SchoolAttendanceEvidenced"):
-        facts["children_attend_school"] = Flag(value=all(s["attending"] for s in school),
-                                               since=d(max(s["evidenced_on"] for s in school)))
+        facts["children_attend_school"] = Flag(
+            value=all(s["attending"] for s in school), since=d(max(s["evidenced_on"] for s in school))
+        )
     training = ev.get("TrainingContractConcluded")
     ended = max((x["terminated_on"] for x in ev.get("TrainingTerminated", [])), default=None)
     if training and (ended is None or ended < training[-1]["starts_on"]):
         # A training that was terminated is no training any more (§ 60c Abs. 5).
         t = training[-1]
-        facts["training"] = Training(contract_on=d(t["starts_on"]), starts_on=d(t["starts_on"]), qualified=t["qualified"],
-                                     kammer_registered=t["chamber_registered"])
-    applications = [Application(norm=a["norm"], filed_on=d(a["applied_on"])) for a in ev.get("ResidencePermitApplied", [])]
-    applications += [Application(norm=a["basis"], filed_on=d(a["applied_on"])) for a in ev.get("NaturalisationApplied", [])]
+        facts["training"] = Training(
+            contract_on=d(t["starts_on"]),
+            starts_on=d(t["starts_on"]),
+            qualified=t["qualified"],
+            kammer_registered=t["chamber_registered"],
+        )
+    applications = [
+        Application(norm=a["norm"], filed_on=d(a["applied_on"])) for a in ev.get("ResidencePermitApplied", [])
+    ]
+    applications += [
+        Application(norm=a["basis"], filed_on=d(a["applied_on"])) for a in ev.get("NaturalisationApplied", [])
+    ]
     if applications:
         facts["applications"] = applications
     if ev.get("HealthExemptionClaimed"):
@@ -90,13 +109,27 @@ def derive_facts(entries: list[TimelineEntry]) -> CaseFacts:
 
 def _statuses(ev: dict[str, list[dict[str, Any]]]) -> list[StatusInterval]:
     d = date.fromisoformat
-    statuses = [StatusInterval(kind=StatusKind(f"duldung_{x['subtype']}"), valid_from=d(x["valid_from"]),
-                               valid_until=d(x["valid_until"])) for x in ev.get("ToleratedStayIssued", [])]
-    statuses += [StatusInterval(kind=StatusKind.AUFENTHALTSERLAUBNIS, valid_from=d(x["valid_from"]),
-                                valid_until=d(x["valid_until"]), norm=x["norm"])
-                 for x in ev.get("ResidencePermitGranted", [])]
-    statuses += [StatusInterval(kind=StatusKind.FIKTION, valid_from=d(x["issued_on"]), valid_until=d(x["valid_until"]))
-                 for x in ev.get("FictionCertificateIssued", [])]
-    statuses += [StatusInterval(kind=StatusKind.NIEDERLASSUNGSERLAUBNIS, valid_from=d(x["granted_on"]), norm=x["norm"])
-                 for x in ev.get("SettlementPermitGranted", [])]
+    statuses = [
+        StatusInterval(
+            kind=StatusKind(f"duldung_{x['subtype']}"), valid_from=d(x["valid_from"]), valid_until=d(x["valid_until"])
+        )
+        for x in ev.get("ToleratedStayIssued", [])
+    ]
+    statuses += [
+        StatusInterval(
+            kind=StatusKind.AUFENTHALTSERLAUBNIS,
+            valid_from=d(x["valid_from"]),
+            valid_until=d(x["valid_until"]),
+            norm=x["norm"],
+        )
+        for x in ev.get("ResidencePermitGranted", [])
+    ]
+    statuses += [
+        StatusInterval(kind=StatusKind.FIKTION, valid_from=d(x["issued_on"]), valid_until=d(x["valid_until"]))
+        for x in ev.get("FictionCertificateIssued", [])
+    ]
+    statuses += [
+        StatusInterval(kind=StatusKind.NIEDERLASSUNGSERLAUBNIS, valid_from=d(x["granted_on"]), norm=x["norm"])
+        for x in ev.get("SettlementPermitGranted", [])
+    ]
     return sorted(statuses, key=lambda s: s.valid_from)

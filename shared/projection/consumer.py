@@ -180,8 +180,13 @@ class Projector:
             fetcher.close()
         released = self.store.release(records)
         self.stats.released += released
-        log.info("projector %s: released %d of %d withheld events a consent now covers (%.2fs)",
-                 self.service.value, released, len(pointers), time.monotonic() - started)
+        log.info(
+            "projector %s: released %d of %d withheld events a consent now covers (%.2fs)",
+            self.service.value,
+            released,
+            len(pointers),
+            time.monotonic() - started,
+        )
 
     def apply(self, records: list[ConsumedRecord]) -> None:
         """Apply one polled batch, or re-seek if the stored offsets moved."""
@@ -201,7 +206,11 @@ class Projector:
             if r.poison_reason:
                 log.warning(
                     "projector %s: parked record %s/%d@%d as dead letter: %s",
-                    self.service.value, r.topic, r.partition, r.offset, r.poison_reason,
+                    self.service.value,
+                    r.topic,
+                    r.partition,
+                    r.offset,
+                    r.poison_reason,
                 )
         self.stats.batches += 1
         self.stats.records += len(records)

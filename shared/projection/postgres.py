@@ -12,7 +12,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from shared.consent import ConsentState, Consents
+from shared.consent import Consents, ConsentState
 from shared.faults import fault_point
 from shared.projection.store import (
     CaseHistoryStore,
@@ -29,8 +29,16 @@ from shared.projection.store import (
 from shared.projection.summary import CaseSummary
 from shared.settings import Service
 
-TABLES = ("case_timeline", "case_summary", "processed_events", "projection_offsets", "dead_letters",
-          "withheld_events", "case_consents", "projection_meta")
+TABLES = (
+    "case_timeline",
+    "case_summary",
+    "processed_events",
+    "projection_offsets",
+    "dead_letters",
+    "withheld_events",
+    "case_consents",
+    "projection_meta",
+)
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS {case_timeline} (
@@ -107,8 +115,10 @@ CREATE TABLE IF NOT EXISTS {projection_meta} (key text PRIMARY KEY, value text N
 """
 
 INDEXES = ("case_timeline_by_case", "case_summary_recent", "withheld_by_case", "withheld_releasable")
-ENTRY_COLUMNS = ("event_id, source, sequence, type, recorded_at, valid_on, data, basis, category, "
-                 "topic, kafka_partition, kafka_offset")
+ENTRY_COLUMNS = (
+    "event_id, source, sequence, type, recorded_at, valid_on, data, basis, category, "
+    "topic, kafka_partition, kafka_offset"
+)
 
 
 def _text(value: str) -> str:
@@ -120,9 +130,18 @@ def _text(value: str) -> str:
 
 def _entry(r: dict[str, Any]) -> TimelineEntry:
     return TimelineEntry(
-        event_id=r["event_id"], source=Service(r["source"]), sequence=r["sequence"], type=r["type"],
-        recorded_at=r["recorded_at"], valid_on=r["valid_on"], data=r["data"], basis=r["basis"],
-        category=r["category"], topic=r["topic"], partition=r["kafka_partition"], offset=r["kafka_offset"],
+        event_id=r["event_id"],
+        source=Service(r["source"]),
+        sequence=r["sequence"],
+        type=r["type"],
+        recorded_at=r["recorded_at"],
+        valid_on=r["valid_on"],
+        data=r["data"],
+        basis=r["basis"],
+        category=r["category"],
+        topic=r["topic"],
+        partition=r["kafka_partition"],
+        offset=r["kafka_offset"],
     )
 
 
@@ -165,7 +184,9 @@ class _PgTransaction(ViewTransaction):
         if not case_ids:
             return {}
         self.cur.execute(
-            sql.SQL("SELECT case_id, consent_id, state FROM {} WHERE case_id = ANY(%s)").format(self.t("case_consents")),
+            sql.SQL("SELECT case_id, consent_id, state FROM {} WHERE case_id = ANY(%s)").format(
+                self.t("case_consents")
+            ),
             (sorted(case_ids),),
         )
         result: dict[UUID, Consents] = {}
@@ -191,22 +212,40 @@ class _PgTransaction(ViewTransaction):
                 "topic, kafka_partition, kafka_offset, case_id) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
             ).format(self.t("case_timeline")),
-            [(e.event_id, e.source.value, e.sequence, e.type, e.recorded_at, e.valid_on, Jsonb(e.data), e.basis,
-              e.category, e.topic, e.partition, e.offset, case_id) for e in entries],
+            [
+                (
+                    e.event_id,
+                    e.source.value,
+                    e.sequence,
+                    e.type,
+                    e.recorded_at,
+                    e.valid_on,
+                    Jsonb(e.data),
+                    e.basis,
+                    e.category,
+                    e.topic,
+                    e.partition,
+                    e.offset,
+                    case_id,
+                )
+                for e in entries
+            ],
         )
 
     def delete_entries(self, pairs: list[Pair]) -> None:
         if pairs:
             self.cur.execute(
-                sql.SQL("DELETE FROM {} WHERE (source, sequence) IN (SELECT * FROM unnest(%s::text[], %s::bigint[]))")
-                .format(self.t("case_timeline")),
+                sql.SQL(
+                    "DELETE FROM {} WHERE (source, sequence) IN (SELECT * FROM unnest(%s::text[], %s::bigint[]))"
+                ).format(self.t("case_timeline")),
                 ([p[0] for p in pairs], [p[1] for p in pairs]),
             )
 
     def entries(self, case_id: UUID) -> list[TimelineEntry]:
         self.cur.execute(
-            sql.SQL(f"SELECT {ENTRY_COLUMNS} FROM {{}} WHERE case_id = %s ORDER BY recorded_at, source, sequence")
-            .format(self.t("case_timeline")),
+            sql.SQL(
+                f"SELECT {ENTRY_COLUMNS} FROM {{}} WHERE case_id = %s ORDER BY recorded_at, source, sequence"
+            ).format(self.t("case_timeline")),
             (case_id,),
         )
         return [_entry(r) for r in self.cur.fetchall()]
@@ -224,35 +263,50 @@ class _PgTransaction(ViewTransaction):
     def delete_withheld(self, pairs: list[Pair]) -> None:
         if pairs:
             self.cur.execute(
-                sql.SQL("DELETE FROM {} WHERE (source, sequence) IN (SELECT * FROM unnest(%s::text[], %s::bigint[]))")
-                .format(self.t("withheld_events")),
+                sql.SQL(
+                    "DELETE FROM {} WHERE (source, sequence) IN (SELECT * FROM unnest(%s::text[], %s::bigint[]))"
+                ).format(self.t("withheld_events")),
                 ([p[0] for p in pairs], [p[1] for p in pairs]),
             )
 
     def mark_releasable(self, pairs: list[Pair]) -> None:
         if pairs:
             self.cur.execute(
-                sql.SQL("UPDATE {} SET releasable = true "
-                        "WHERE (source, sequence) IN (SELECT * FROM unnest(%s::text[], %s::bigint[]))")
-                .format(self.t("withheld_events")),
+                sql.SQL(
+                    "UPDATE {} SET releasable = true "
+                    "WHERE (source, sequence) IN (SELECT * FROM unnest(%s::text[], %s::bigint[]))"
+                ).format(self.t("withheld_events")),
                 ([p[0] for p in pairs], [p[1] for p in pairs]),
             )
 
     def withheld(self, case_id: UUID) -> list[Withheld]:
         self.cur.execute(
-            sql.SQL("SELECT source, sequence, case_id, category, topic, kafka_partition, kafka_offset FROM {} "
-                    "WHERE case_id = %s ORDER BY source, sequence").format(self.t("withheld_events")),
+            sql.SQL(
+                "SELECT source, sequence, case_id, category, topic, kafka_partition, kafka_offset FROM {} "
+                "WHERE case_id = %s ORDER BY source, sequence"
+            ).format(self.t("withheld_events")),
             (case_id,),
         )
-        return [Withheld(r["source"], r["sequence"], r["case_id"], r["category"], r["topic"], r["kafka_partition"],
-                         r["kafka_offset"]) for r in self.cur.fetchall()]
+        return [
+            Withheld(
+                r["source"],
+                r["sequence"],
+                r["case_id"],
+                r["category"],
+                r["topic"],
+                r["kafka_partition"],
+                r["kafka_offset"],
+            )
+            for r in self.cur.fetchall()
+        ]
 
     def summaries(self, case_ids: set[UUID]) -> dict[UUID, CaseSummary]:
         if not case_ids:
             return {}
         self.cur.execute(
-            sql.SQL("SELECT case_id, summary FROM {} WHERE case_id = ANY(%s) ORDER BY case_id FOR UPDATE")
-            .format(self.t("case_summary")),
+            sql.SQL("SELECT case_id, summary FROM {} WHERE case_id = ANY(%s) ORDER BY case_id FOR UPDATE").format(
+                self.t("case_summary")
+            ),
             (sorted(case_ids),),
         )
         return {r["case_id"]: CaseSummary.model_validate(r["summary"]) for r in self.cur.fetchall()}
@@ -278,33 +332,51 @@ class _PgTransaction(ViewTransaction):
                 "INSERT INTO {} (topic, kafka_partition, kafka_offset, message_key, headers, message_value, reason) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
             ).format(self.t("dead_letters")),
-            [(r.topic, r.partition, r.offset, r.key,
-              Jsonb({_text(k): _text(bytes(v).decode("utf-8", "replace")) for k, v in r.headers}),
-              r.value, _text(r.poison_reason or "unknown")) for r in records],
+            [
+                (
+                    r.topic,
+                    r.partition,
+                    r.offset,
+                    r.key,
+                    Jsonb({_text(k): _text(bytes(v).decode("utf-8", "replace")) for k, v in r.headers}),
+                    r.value,
+                    _text(r.poison_reason or "unknown"),
+                )
+                for r in records
+            ],
         )
 
     def parked(self, ids: Sequence[int] | None) -> list[ParkedRecord]:
         where = sql.SQL("id = ANY(%s)") if ids is not None else sql.SQL("replayed_at IS NULL")
         self.cur.execute(
-            sql.SQL("SELECT id, topic, kafka_partition, kafka_offset, message_key, headers, message_value, reason, "
-                    "replayed_at FROM {} WHERE {} ORDER BY id FOR UPDATE").format(self.t("dead_letters"), where),
+            sql.SQL(
+                "SELECT id, topic, kafka_partition, kafka_offset, message_key, headers, message_value, reason, "
+                "replayed_at FROM {} WHERE {} ORDER BY id FOR UPDATE"
+            ).format(self.t("dead_letters"), where),
             (list(ids),) if ids is not None else (),
         )
         return [
             ParkedRecord(
                 r["id"],
-                ConsumedRecord(r["topic"], r["kafka_partition"], r["kafka_offset"], key=r["message_key"],
-                               value=r["message_value"],
-                               headers=[(k, str(v).encode()) for k, v in (r["headers"] or {}).items()]),
-                r["reason"], r["replayed_at"],
+                ConsumedRecord(
+                    r["topic"],
+                    r["kafka_partition"],
+                    r["kafka_offset"],
+                    key=r["message_key"],
+                    value=r["message_value"],
+                    headers=[(k, str(v).encode()) for k, v in (r["headers"] or {}).items()],
+                ),
+                r["reason"],
+                r["replayed_at"],
             )
             for r in self.cur.fetchall()
         ]
 
     def resolve_parked(self, dead_letter_id: int, *, replayed: bool, reason: str) -> None:
         self.cur.execute(
-            sql.SQL("UPDATE {} SET reason = %s, replayed_at = CASE WHEN %s THEN now() ELSE replayed_at END "
-                    "WHERE id = %s").format(self.t("dead_letters")),
+            sql.SQL(
+                "UPDATE {} SET reason = %s, replayed_at = CASE WHEN %s THEN now() ELSE replayed_at END WHERE id = %s"
+            ).format(self.t("dead_letters")),
             (reason, replayed, dead_letter_id),
         )
 
@@ -332,8 +404,9 @@ class _PgTransaction(ViewTransaction):
 
     def set_meta(self, key: str, value: str) -> None:
         self.cur.execute(
-            sql.SQL("INSERT INTO {} (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
-            .format(self.t("projection_meta")),
+            sql.SQL(
+                "INSERT INTO {} (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+            ).format(self.t("projection_meta")),
             (key, value),
         )
 
@@ -341,8 +414,9 @@ class _PgTransaction(ViewTransaction):
 class PostgresCaseHistoryStore(CaseHistoryStore):
     """Projection tables, optionally under a prefix (a rebuild writes ``rebuild_*``)."""
 
-    def __init__(self, pool: ConnectionPool[Connection[Any]], schema: str, prefix: str = "",
-                 service: Service | None = None) -> None:
+    def __init__(
+        self, pool: ConnectionPool[Connection[Any]], schema: str, prefix: str = "", service: Service | None = None
+    ) -> None:
         super().__init__(service or Service(schema))
         self.pool = pool
         self.schema = schema
@@ -375,51 +449,75 @@ class PostgresCaseHistoryStore(CaseHistoryStore):
             return cur.fetchall()
 
     def load_offsets(self) -> dict[TopicPartition, int]:
-        rows = self._query(sql.SQL("SELECT topic, kafka_partition, next_offset FROM {}").format(self.t("projection_offsets")))
+        rows = self._query(
+            sql.SQL("SELECT topic, kafka_partition, next_offset FROM {}").format(self.t("projection_offsets"))
+        )
         return {(r["topic"], r["kafka_partition"]): r["next_offset"] for r in rows}
 
     def summary(self, case_id: UUID) -> CaseSummary | None:
-        rows = self._query(sql.SQL("SELECT summary FROM {} WHERE case_id = %s").format(self.t("case_summary")), (case_id,))
+        rows = self._query(
+            sql.SQL("SELECT summary FROM {} WHERE case_id = %s").format(self.t("case_summary")), (case_id,)
+        )
         return CaseSummary.model_validate(rows[0]["summary"]) if rows else None
 
     def timeline(self, case_id: UUID) -> list[TimelineEntry]:
         rows = self._query(
-            sql.SQL(f"SELECT {ENTRY_COLUMNS} FROM {{}} WHERE case_id = %s ORDER BY recorded_at, source, sequence")
-            .format(self.t("case_timeline")),
+            sql.SQL(
+                f"SELECT {ENTRY_COLUMNS} FROM {{}} WHERE case_id = %s ORDER BY recorded_at, source, sequence"
+            ).format(self.t("case_timeline")),
             (case_id,),
         )
         return [_entry(r) for r in rows]
 
     def has_processed(self, source: Service, sequence: int) -> bool:
         rows = self._query(
-            sql.SQL("SELECT 1 FROM {} WHERE source = %s AND sequence = %s "
-                    "AND NOT EXISTS (SELECT 1 FROM {} WHERE releasable)").format(
-                self.t("processed_events"), self.t("withheld_events")),
+            sql.SQL(
+                "SELECT 1 FROM {} WHERE source = %s AND sequence = %s "
+                "AND NOT EXISTS (SELECT 1 FROM {} WHERE releasable)"
+            ).format(self.t("processed_events"), self.t("withheld_events")),
             (source.value, sequence),
         )
         return bool(rows)
 
     def cases(self, limit: int, offset: int) -> list[CaseSummary]:
         rows = self._query(
-            sql.SQL("SELECT summary FROM {} ORDER BY last_event_at DESC NULLS LAST, case_id DESC LIMIT %s OFFSET %s")
-            .format(self.t("case_summary")),
+            sql.SQL(
+                "SELECT summary FROM {} ORDER BY last_event_at DESC NULLS LAST, case_id DESC LIMIT %s OFFSET %s"
+            ).format(self.t("case_summary")),
             (limit, offset),
         )
         return [CaseSummary.model_validate(r["summary"]) for r in rows]
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         rows = self._query(
-            sql.SQL("SELECT id, topic, kafka_partition, kafka_offset, reason, parked_at, replayed_at FROM {} "
-                    "ORDER BY id DESC LIMIT %s").format(self.t("dead_letters")),
+            sql.SQL(
+                "SELECT id, topic, kafka_partition, kafka_offset, reason, parked_at, replayed_at FROM {} "
+                "ORDER BY id DESC LIMIT %s"
+            ).format(self.t("dead_letters")),
             (limit,),
         )
-        return [DeadLetter(r["id"], r["topic"], r["kafka_partition"], r["kafka_offset"], r["reason"], r["parked_at"],
-                           r["replayed_at"]) for r in rows]
+        return [
+            DeadLetter(
+                r["id"],
+                r["topic"],
+                r["kafka_partition"],
+                r["kafka_offset"],
+                r["reason"],
+                r["parked_at"],
+                r["replayed_at"],
+            )
+            for r in rows
+        ]
 
     def counts(self) -> dict[str, int]:
         result: dict[str, int] = {}
-        for key, table in (("timeline", "case_timeline"), ("cases", "case_summary"), ("processed", "processed_events"),
-                           ("withheld", "withheld_events"), ("dead_letters", "dead_letters")):
+        for key, table in (
+            ("timeline", "case_timeline"),
+            ("cases", "case_summary"),
+            ("processed", "processed_events"),
+            ("withheld", "withheld_events"),
+            ("dead_letters", "dead_letters"),
+        ):
             result[key] = int(self._query(sql.SQL("SELECT count(*) AS n FROM {}").format(self.t(table)))[0]["n"])
         return result
 
@@ -435,19 +533,31 @@ class PostgresCaseHistoryStore(CaseHistoryStore):
                 conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(live.t(name)))
             for name in TABLES:
                 conn.execute(sql.SQL("DROP TABLE {} CASCADE").format(live.t(name)))
-                conn.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(self.t(name), sql.Identifier(live.prefix + name)))
-            for kind, view, column in (("INDEX", "pg_indexes", "indexname"), ("SEQUENCE", "pg_sequences", "sequencename")):
+                conn.execute(
+                    sql.SQL("ALTER TABLE {} RENAME TO {}").format(self.t(name), sql.Identifier(live.prefix + name))
+                )
+            for kind, view, column in (
+                ("INDEX", "pg_indexes", "indexname"),
+                ("SEQUENCE", "pg_sequences", "sequencename"),
+            ):
                 names = conn.execute(
                     sql.SQL("SELECT {} FROM {} WHERE schemaname = %s AND {} LIKE %s").format(
-                        sql.Identifier(column), sql.Identifier(view), sql.Identifier(column)),
+                        sql.Identifier(column), sql.Identifier(view), sql.Identifier(column)
+                    ),
                     (self.schema, like),
                 ).fetchall()
                 for (name,) in names:
-                    conn.execute(sql.SQL(f"ALTER {kind} {{}} RENAME TO {{}}").format(
-                        sql.Identifier(self.schema, name), sql.Identifier(live.prefix + name[len(self.prefix):])))
+                    conn.execute(
+                        sql.SQL(f"ALTER {kind} {{}} RENAME TO {{}}").format(
+                            sql.Identifier(self.schema, name), sql.Identifier(live.prefix + name[len(self.prefix) :])
+                        )
+                    )
 
 
-def make_pool(conninfo: str, *, min_size: int = 1, max_size: int = 5, name: str = "kim") -> ConnectionPool[Connection[Any]]:
+def make_pool(
+    conninfo: str, *, min_size: int = 1, max_size: int = 5, name: str = "kim"
+) -> ConnectionPool[Connection[Any]]:
     """A connection pool that opens lazily (nothing connects at import time)."""
-    return ConnectionPool(conninfo, min_size=min_size, max_size=max_size, open=False, name=name,
-                          kwargs={"autocommit": True}, timeout=10)
+    return ConnectionPool(
+        conninfo, min_size=min_size, max_size=max_size, open=False, name=name, kwargs={"autocommit": True}, timeout=10
+    )

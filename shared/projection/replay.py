@@ -38,8 +38,14 @@ def replay_dead_letters(
     """
     results, releasable = store.replay_dead_letters(ids, today)
     for result in results:
-        log.info("dead letter %d of %s: %s%s%s", result.id, store.service.value, result.outcome.value,
-                 f" ({result.event})" if result.event else "", f": {result.reason}" if not result.outcome.resolved else "")
+        log.info(
+            "dead letter %d of %s: %s%s%s",
+            result.id,
+            store.service.value,
+            result.outcome.value,
+            f" ({result.event})" if result.event else "",
+            f": {result.reason}" if not result.outcome.resolved else "",
+        )
     if releasable and fetcher_factory is not None:
         fetcher = fetcher_factory()
         try:
@@ -47,6 +53,7 @@ def replay_dead_letters(
         finally:
             fetcher.close()
         released = store.release(records, today)
-        log.info("dead-letter replay of %s released %d of %d withheld events", store.service.value, released,
-                 len(releasable))
+        log.info(
+            "dead-letter replay of %s released %d of %d withheld events", store.service.value, released, len(releasable)
+        )
     return results

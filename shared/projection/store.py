@@ -30,8 +30,8 @@ from typing import Any
 from uuid import UUID
 
 from shared.consent import (
-    ConsentState,
     Consents,
+    ConsentState,
     apply_consent_event,
     covering_consent,
     is_consent_event,
@@ -93,8 +93,16 @@ class TimelineEntry:
 
     def envelope(self, case_id: UUID) -> Envelope:
         model = EVENTS_BY_WIRE_TYPE[self.type]
-        return Envelope(self.event_id, self.source, self.type, case_id, self.recorded_at, self.sequence, "",
-                        model.model_validate(self.data))
+        return Envelope(
+            self.event_id,
+            self.source,
+            self.type,
+            case_id,
+            self.recorded_at,
+            self.sequence,
+            "",
+            model.model_validate(self.data),
+        )
 
 
 @dataclass(frozen=True)
@@ -156,8 +164,12 @@ class ReplayOutcome(StrEnum):
     @property
     def resolved(self) -> bool:
         """Whether the dead letter is settled (``replayed_at`` set)."""
-        return self in (ReplayOutcome.APPLIED, ReplayOutcome.NOT_HELD, ReplayOutcome.ALREADY_PROCESSED,
-                        ReplayOutcome.ALREADY_REPLAYED)
+        return self in (
+            ReplayOutcome.APPLIED,
+            ReplayOutcome.NOT_HELD,
+            ReplayOutcome.ALREADY_PROCESSED,
+            ReplayOutcome.ALREADY_REPLAYED,
+        )
 
 
 @dataclass(frozen=True)
@@ -191,9 +203,18 @@ def next_offsets(records: Sequence[ConsumedRecord]) -> dict[TopicPartition, int]
 
 def entry_for(record: ConsumedRecord, env: Envelope, basis: str, category: str | None) -> TimelineEntry:
     return TimelineEntry(
-        event_id=env.id, source=env.source, sequence=env.sequence, type=env.type, recorded_at=env.time,
-        valid_on=env.event.valid_on(), data=env.event.model_dump(mode="json"), basis=basis, category=category,
-        topic=record.topic, partition=record.partition, offset=record.offset,
+        event_id=env.id,
+        source=env.source,
+        sequence=env.sequence,
+        type=env.type,
+        recorded_at=env.time,
+        valid_on=env.event.valid_on(),
+        data=env.event.model_dump(mode="json"),
+        basis=basis,
+        category=category,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
     )
 
 
@@ -330,7 +351,9 @@ class CaseHistoryStore(ABC):
         return (f"consent:{consent_id}", category) if consent_id else ("withhold", category)
 
     def apply_batch(
-        self, records: Sequence[ConsumedRecord], expected: Mapping[TopicPartition, int | None],
+        self,
+        records: Sequence[ConsumedRecord],
+        expected: Mapping[TopicPartition, int | None],
         today: date | None = None,
     ) -> BatchOutcome:
         """Apply records and offsets atomically. Raise OffsetFencingError, writing nothing,
@@ -357,11 +380,24 @@ class CaseHistoryStore(ABC):
                 decision = self.decide(env, case_consents, today)
                 if decision is None:
                     continue
-                if is_consent_event(env.event) and decision[0] != "withhold" and apply_consent_event(case_consents, env.event):
+                if (
+                    is_consent_event(env.event)
+                    and decision[0] != "withhold"
+                    and apply_consent_event(case_consents, env.event)
+                ):
                     changed.add(env.case_id)
                 if decision[0] == "withhold":
-                    pointers.append(Withheld(env.source.value, env.sequence, env.case_id, decision[1],
-                                             record.topic, record.partition, record.offset))
+                    pointers.append(
+                        Withheld(
+                            env.source.value,
+                            env.sequence,
+                            env.case_id,
+                            decision[1],
+                            record.topic,
+                            record.partition,
+                            record.offset,
+                        )
+                    )
                 else:
                     entries.setdefault(env.case_id, []).append(entry_for(record, env, *decision))
             for case_id, case_entries in entries.items():
@@ -426,7 +462,9 @@ class CaseHistoryStore(ABC):
         return outcome
 
     def replay_dead_letters(
-        self, ids: Sequence[int] | None = None, today: date | None = None,
+        self,
+        ids: Sequence[int] | None = None,
+        today: date | None = None,
     ) -> tuple[list[ReplayResult], list[Withheld]]:
         """Decode parked records again; apply those that are now valid like released records.
 
@@ -457,8 +495,9 @@ class CaseHistoryStore(ABC):
             results.append(result)
         return results, releasable
 
-    def _replay_one(self, tx: ViewTransaction, dead_letter_id: int, today: date,
-                    releasable: list[Withheld]) -> ReplayResult:
+    def _replay_one(
+        self, tx: ViewTransaction, dead_letter_id: int, today: date, releasable: list[Withheld]
+    ) -> ReplayResult:
         found = tx.parked([dead_letter_id])
         if not found:
             return ReplayResult(dead_letter_id, ReplayOutcome.NOT_FOUND)
@@ -506,12 +545,16 @@ class CaseHistoryStore(ABC):
         result: list[Withheld] = []
         with self.transaction() as tx:
             for case_id, consents in tx.cases_with_consents().items():
-                result += [p for p in tx.withheld(case_id)
-                           if covering_consent(consents, self.recipient, _category(p.category), today)]
+                result += [
+                    p
+                    for p in tx.withheld(case_id)
+                    if covering_consent(consents, self.recipient, _category(p.category), today)
+                ]
         return result
 
-    def _reevaluate(self, tx: ViewTransaction, case_id: UUID, consents: Consents, today: date,
-                    outcome: BatchOutcome) -> None:
+    def _reevaluate(
+        self, tx: ViewTransaction, case_id: UUID, consents: Consents, today: date, outcome: BatchOutcome
+    ) -> None:
         # Held only because of a consent that no longer covers it: back to withheld.
         demoted: list[TimelineEntry] = []
         for entry in tx.entries(case_id):
@@ -521,11 +564,16 @@ class CaseHistoryStore(ABC):
                 demoted.append(entry)
         if demoted:
             tx.delete_entries([e.pair for e in demoted])
-            tx.insert_withheld([Withheld(e.source.value, e.sequence, case_id, e.category, e.topic, e.partition,
-                                         e.offset) for e in demoted])
+            tx.insert_withheld(
+                [
+                    Withheld(e.source.value, e.sequence, case_id, e.category, e.topic, e.partition, e.offset)
+                    for e in demoted
+                ]
+            )
             outcome.removed += len(demoted)
-        releasable = [p for p in tx.withheld(case_id)
-                      if covering_consent(consents, self.recipient, _category(p.category), today)]
+        releasable = [
+            p for p in tx.withheld(case_id) if covering_consent(consents, self.recipient, _category(p.category), today)
+        ]
         tx.mark_releasable([p.pair for p in releasable])
         outcome.releasable += releasable
 
@@ -629,8 +677,16 @@ class _MemoryTransaction(ViewTransaction):
         known = {(d.topic, d.partition, d.offset) for d in self.s.dead}
         for r in records:
             if (r.topic, r.partition, r.offset) not in known:
-                self.s.dead.append(DeadLetter(len(self.s.dead) + 1, r.topic, r.partition, r.offset,
-                                              r.poison_reason or "", datetime.now().astimezone()))
+                self.s.dead.append(
+                    DeadLetter(
+                        len(self.s.dead) + 1,
+                        r.topic,
+                        r.partition,
+                        r.offset,
+                        r.poison_reason or "",
+                        datetime.now().astimezone(),
+                    )
+                )
                 self.s.dead_raw[len(self.s.dead)] = replace(r, envelope=None)
 
     def parked(self, ids: Sequence[int] | None) -> list[ParkedRecord]:
@@ -640,8 +696,9 @@ class _MemoryTransaction(ViewTransaction):
     def resolve_parked(self, dead_letter_id: int, *, replayed: bool, reason: str) -> None:
         for i, d in enumerate(self.s.dead):
             if d.id == dead_letter_id:
-                self.s.dead[i] = replace(d, reason=reason,
-                                         replayed_at=datetime.now().astimezone() if replayed else d.replayed_at)
+                self.s.dead[i] = replace(
+                    d, reason=reason, replayed_at=datetime.now().astimezone() if replayed else d.replayed_at
+                )
 
     def set_offsets(self, offsets: Mapping[TopicPartition, int]) -> None:
         self.s.offsets.update(offsets)
@@ -692,8 +749,11 @@ class InMemoryCaseHistoryStore(CaseHistoryStore):
 
     def cases(self, limit: int, offset: int) -> list[CaseSummary]:
         with self._lock:
-            ordered = sorted(self._state.summaries.values(),
-                             key=lambda s: (s.last_event_at or datetime.min.astimezone(), s.case_id), reverse=True)
+            ordered = sorted(
+                self._state.summaries.values(),
+                key=lambda s: (s.last_event_at or datetime.min.astimezone(), s.case_id),
+                reverse=True,
+            )
         return ordered[offset : offset + limit]
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
@@ -702,9 +762,13 @@ class InMemoryCaseHistoryStore(CaseHistoryStore):
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            return {"timeline": len(self._state.entries), "cases": len(self._state.summaries),
-                    "processed": len(self._state.processed), "withheld": len(self._state.withheld),
-                    "dead_letters": len(self._state.dead)}
+            return {
+                "timeline": len(self._state.entries),
+                "cases": len(self._state.summaries),
+                "processed": len(self._state.processed),
+                "withheld": len(self._state.withheld),
+                "dead_letters": len(self._state.dead),
+            }
 
     def consents_of(self, case_id: UUID) -> Consents:
         with self._lock:
@@ -712,7 +776,18 @@ class InMemoryCaseHistoryStore(CaseHistoryStore):
 
 
 __all__ = [
-    "BatchOutcome", "CaseHistoryStore", "ConsentState", "ConsumedRecord", "DeadLetter", "InMemoryCaseHistoryStore",
-    "OffsetFencingError", "ParkedRecord", "ReplayOutcome", "ReplayResult", "TimelineEntry", "Withheld", "order_key",
+    "BatchOutcome",
+    "CaseHistoryStore",
+    "ConsentState",
+    "ConsumedRecord",
+    "DeadLetter",
+    "InMemoryCaseHistoryStore",
+    "OffsetFencingError",
+    "ParkedRecord",
+    "ReplayOutcome",
+    "ReplayResult",
+    "TimelineEntry",
+    "Withheld",
+    "order_key",
     "replace",
 ]

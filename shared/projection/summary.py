@@ -96,7 +96,9 @@ def _apply(event: IntegrationEvent, summary: CaseSummary, envelope: Envelope) ->
 
 @_apply.register
 def _(event: ev.PersonRegistered, summary: CaseSummary, envelope: Envelope) -> None:
-    summary.put("person", envelope, {"person_id": str(event.person_id), "registered_on": event.registered_on.isoformat()})
+    summary.put(
+        "person", envelope, {"person_id": str(event.person_id), "registered_on": event.registered_on.isoformat()}
+    )
 
 
 @_apply.register
@@ -111,8 +113,11 @@ def _(event: ev.CaseOpened, summary: CaseSummary, envelope: Envelope) -> None:
 @_apply.register
 def _(event: ev.CaseClosed, summary: CaseSummary, envelope: Envelope) -> None:
     opened = summary.get("case") or {}
-    summary.put("case", envelope, {**opened, "status": "closed", "closed_on": event.closed_on.isoformat(),
-                                   "close_reason": event.reason})
+    summary.put(
+        "case",
+        envelope,
+        {**opened, "status": "closed", "closed_on": event.closed_on.isoformat(), "close_reason": event.reason},
+    )
 
 
 @_apply.register

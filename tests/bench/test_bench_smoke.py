@@ -22,9 +22,17 @@ from shared.settings import REPO_ROOT, InfraSettings
 pytestmark = pytest.mark.pipeline
 
 RATES = (
-    "append.http", "append.save", "append.raw_insert", "append.batch_save", "append.raw_executemany",
-    "relay.relay", "relay.raw_producer",
-    "projection.projector", "projection.raw_consumer", "projection.rebuild", "projection.select_decode",
+    "append.http",
+    "append.save",
+    "append.raw_insert",
+    "append.batch_save",
+    "append.raw_executemany",
+    "relay.relay",
+    "relay.raw_producer",
+    "projection.projector",
+    "projection.raw_consumer",
+    "projection.rebuild",
+    "projection.select_decode",
 )
 LATENCIES = ("latency.e2e_db", "latency.e2e_api", "latency.command", "latency.pg_commit", "latency.kafka")
 GROWTH = ("relay", "raw_producer", "projector", "raw_consumer", "rebuild", "select_decode")
@@ -39,7 +47,12 @@ def test_smoke_run_reports_every_figure_and_ratio(infra_env: dict[str, str], tmp
     # Its own database and topic prefix (set by the benchmark), so the session's stack is untouched.
     result = subprocess.run(
         [sys.executable, "-m", "bench", "--smoke", "--results-dir", str(tmp_path), "--no-docs"],
-        cwd=REPO_ROOT, env=infra_env, capture_output=True, text=True, timeout=240, check=False,
+        cwd=REPO_ROOT,
+        env=infra_env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     files = sorted(p.name for p in tmp_path.iterdir())
@@ -79,7 +92,9 @@ def test_smoke_run_reports_every_figure_and_ratio(infra_env: dict[str, str], tmp
     infra = InfraSettings()
     admin = f"host={infra.state_dir / 'postgres' / 'run'} port={infra.pg_port} dbname=postgres user=postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
-        left = conn.execute("SELECT datname FROM pg_database WHERE datname = %s", (f"kim_bench_{run_id[1]}",)).fetchall()
+        left = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname = %s", (f"kim_bench_{run_id[1]}",)
+        ).fetchall()
     assert left == []
     kafka = make_admin(infra.kafka_bootstrap)
     try:

@@ -47,12 +47,18 @@ class LogWatch:
 def wait_up(stack: Stack, service: Service, kind: ProcessKind, watch: LogWatch, timeout: float = RECOVERY_S) -> int:
     """Wait until a (re)started process is alive and working; return its pid."""
     if kind is ProcessKind.API:
+
         def answering() -> bool:
             return httpx.get(f"{stack.url(service)}/healthz", timeout=2).status_code == 200
+
         eventually(answering, timeout, 0.1, what=f"{service.value} api answering")
     else:
-        eventually(lambda: f"{service.value} {kind.value} started" in watch.new(), timeout, 0.1,
-                   what=f"{service.value} {kind.value} started")
+        eventually(
+            lambda: f"{service.value} {kind.value} started" in watch.new(),
+            timeout,
+            0.1,
+            what=f"{service.value} {kind.value} started",
+        )
     pid = stack.pid(service, kind)
     assert pid is not None, f"{service.value} {kind.value} died while starting:\n{watch.new()[-3000:]}"
     return pid
@@ -101,8 +107,12 @@ def kill_kafka(stack: Stack) -> None:
     os.kill(pid, signal.SIGKILL)
     # The thread-group leader turns zombie before the JVM's other threads have exited
     # and closed its sockets: wait for the process to be reaped and the port to close.
-    eventually(lambda: not Path(f"/proc/{pid}").exists() and not _port_open(stack.infra_settings.kafka_port),
-               30, 0.05, what="broker gone")
+    eventually(
+        lambda: not Path(f"/proc/{pid}").exists() and not _port_open(stack.infra_settings.kafka_port),
+        30,
+        0.05,
+        what="broker gone",
+    )
 
 
 def start_kafka(stack: Stack, timeout: float = 180.0) -> None:

@@ -42,8 +42,11 @@ EVENT_TABLES = {
 }
 """Where each service's application stores its events (schema.table)."""
 
-_I, _F, _K = "services.intake.domain:Case.", "services.foreign_office.domain:ResidenceFile.", \
-    "services.kobiz.domain:CounsellingFile."
+_I, _F, _K = (
+    "services.intake.domain:Case.",
+    "services.foreign_office.domain:ResidenceFile.",
+    "services.kobiz.domain:CounsellingFile.",
+)
 PUBLISHED: dict[str, str] = {
     # intake
     _I + "PersonRegistered": "de.nrw.kim.intake.PersonRegistered.v1",
@@ -169,9 +172,19 @@ class Report:
     dead_letters_unexpected: int = 0
     examples: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
-    FAILURES = ("lost", "relay_skipped", "leaked", "projection_skipped", "misplaced", "phantom",
-                "duplicate_effects", "duplicate_commands", "order_violations", "dead_letters_missing",
-                "dead_letters_unexpected")
+    FAILURES = (
+        "lost",
+        "relay_skipped",
+        "leaked",
+        "projection_skipped",
+        "misplaced",
+        "phantom",
+        "duplicate_effects",
+        "duplicate_commands",
+        "order_violations",
+        "dead_letters_missing",
+        "dead_letters_unexpected",
+    )
 
     @property
     def ok(self) -> bool:
@@ -247,12 +260,20 @@ class Checker:
         """Every record on the service topics (read incrementally to the current end)."""
         if self._consumer is None:
             self._consumer = KafkaConsumer(
-                bootstrap_servers=self.infra.kafka_bootstrap, group_id=None, client_id="kim-fault-checker",
-                enable_auto_commit=False, auto_offset_reset="earliest", isolation_level="read_uncommitted",
-                request_timeout_ms=10000, reconnect_backoff_max_ms=1000,
+                bootstrap_servers=self.infra.kafka_bootstrap,
+                group_id=None,
+                client_id="kim-fault-checker",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                isolation_level="read_uncommitted",
+                request_timeout_ms=10000,
+                reconnect_backoff_max_ms=1000,
             )
-            partitions = [TopicPartition(t, p) for t in self.topics.values()
-                          for p in sorted(self._consumer.partitions_for_topic(t) or [])]
+            partitions = [
+                TopicPartition(t, p)
+                for t in self.topics.values()
+                for p in sorted(self._consumer.partitions_for_topic(t) or [])
+            ]
             assert partitions, "no partitions of the service topics"
             self._consumer.assign(partitions)
             self._consumer.seek_to_beginning(*partitions)
@@ -267,9 +288,15 @@ class Checker:
             for batch in consumer.poll(timeout_ms=500).values():
                 for r in batch:
                     self._records[(r.topic, r.partition, r.offset)] = OnKafka(
-                        r.topic, r.partition, r.offset, r.key, r.value,
-                        _header(r.headers, "ce_id"), _header(r.headers, "ce_type"),
-                        _header(r.headers, "ce_sequence"), _header(r.headers, "ce_subject"),
+                        r.topic,
+                        r.partition,
+                        r.offset,
+                        r.key,
+                        r.value,
+                        _header(r.headers, "ce_id"),
+                        _header(r.headers, "ce_type"),
+                        _header(r.headers, "ce_sequence"),
+                        _header(r.headers, "ce_subject"),
                         _header(r.headers, "ce_source"),
                     )
         return dict(self._records)
@@ -279,11 +306,16 @@ class Checker:
             return {
                 "processed": {(s, q) for s, q in conn.execute("SELECT source, sequence FROM processed_events")},
                 "timeline": conn.execute(
-                    "SELECT source, sequence, event_id, case_id, type, recorded_at FROM case_timeline").fetchall(),
+                    "SELECT source, sequence, event_id, case_id, type, recorded_at FROM case_timeline"
+                ).fetchall(),
                 "withheld": conn.execute("SELECT source, sequence, case_id FROM withheld_events").fetchall(),
                 "summaries": dict(conn.execute("SELECT case_id, event_count FROM case_summary").fetchall()),
-                "dead": {(t, p, o): replayed for t, p, o, replayed in conn.execute(
-                    "SELECT topic, kafka_partition, kafka_offset, replayed_at FROM dead_letters")},
+                "dead": {
+                    (t, p, o): replayed
+                    for t, p, o, replayed in conn.execute(
+                        "SELECT topic, kafka_partition, kafka_offset, replayed_at FROM dead_letters"
+                    )
+                },
             }
 
     def close(self) -> None:
@@ -306,8 +338,13 @@ class Checker:
         self._check_dead_letters(report, views)
         return report
 
-    def _check_commands(self, report: Report, commands: list[Any], events: dict[tuple[Service, int], Stored],
-                        refs: dict[Service, Counter[str]]) -> None:
+    def _check_commands(
+        self,
+        report: Report,
+        commands: list[Any],
+        events: dict[tuple[Service, int], Stored],
+        refs: dict[Service, Counter[str]],
+    ) -> None:
         versions = {(e.service, e.aggregate_id, e.version) for e in events.values()}
         for c in commands:
             if not c.acknowledged:
@@ -334,8 +371,9 @@ class Checker:
                 if n > 1:
                     report.fail("duplicate_commands", f"{service.value} {ref} stored {n} times", n - 1)
 
-    def _check_relays(self, report: Report, events: dict[tuple[Service, int], Stored],
-                      records: dict[tuple[str, int, int], OnKafka]) -> dict[tuple[str, int], OnKafka]:
+    def _check_relays(
+        self, report: Report, events: dict[tuple[Service, int], Stored], records: dict[tuple[str, int, int], OnKafka]
+    ) -> dict[tuple[str, int], OnKafka]:
         """Every stored event that must be published is on its topic; returns (source, sequence) -> record."""
         report.kafka_records = len(records)
         by_sequence: dict[tuple[Service, int], list[OnKafka]] = defaultdict(list)
@@ -366,16 +404,24 @@ class Checker:
                 continue
             want_id = expected_event_id(service, e.aggregate_id, e.version)
             for r in copies:
-                if (r.ce_id, r.ce_subject, r.ce_type) != (want_id, str(e.aggregate_id), PUBLISHED[e.topic]) \
-                        or r.key != str(e.aggregate_id).encode():
+                if (r.ce_id, r.ce_subject, r.ce_type) != (
+                    want_id,
+                    str(e.aggregate_id),
+                    PUBLISHED[e.topic],
+                ) or r.key != str(e.aggregate_id).encode():
                     report.fail("leaked", f"{service.value}:{nid} published as {r.ce_type} {r.ce_id} {r.ce_subject}")
             published[(service.value, nid)] = copies[0]
         for (service, nid), copies in by_sequence.items():
             report.fail("leaked", f"{service.value}:{nid} on Kafka but not in the event store", len(copies))
         return published
 
-    def _check_projections(self, report: Report, events: dict[tuple[Service, int], Stored],
-                           published: dict[tuple[str, int], OnKafka], views: dict[Service, dict[str, Any]]) -> None:
+    def _check_projections(
+        self,
+        report: Report,
+        events: dict[tuple[Service, int], Stored],
+        published: dict[tuple[str, int], OnKafka],
+        views: dict[Service, dict[str, Any]],
+    ) -> None:
         stored_by_pair = {(s.value, n): e for (s, n), e in events.items()}
         for service, view in views.items():
             recipient = Recipient(service.value)
@@ -387,10 +433,19 @@ class Checker:
                     continue
                 placement = _placement(recipient, record)
                 held, withheld = pair in timeline_pairs, pair in withheld_pairs
-                if placement == "timeline" and not held or placement == "timeline_or_withheld" and not (
-                        held or withheld) or placement == "nothing" and (held or withheld):
-                    report.fail("misplaced", f"{service.value} {pair[0]}:{pair[1]} {record.ce_type} should be "
-                                             f"{placement}; held={held} withheld={withheld}")
+                if (
+                    placement == "timeline"
+                    and not held
+                    or placement == "timeline_or_withheld"
+                    and not (held or withheld)
+                    or placement == "nothing"
+                    and (held or withheld)
+                ):
+                    report.fail(
+                        "misplaced",
+                        f"{service.value} {pair[0]}:{pair[1]} {record.ce_type} should be "
+                        f"{placement}; held={held} withheld={withheld}",
+                    )
                 if held and withheld:
                     report.fail("duplicate_effects", f"{service.value} {pair[0]}:{pair[1]} held and withheld")
             # Nothing in the view that is not a stored, published event; no event twice.
@@ -398,9 +453,13 @@ class Checker:
             per_case: dict[UUID, list[tuple[datetime, str, int]]] = defaultdict(list)
             for source, sequence, event_id, case_id, wire_type, recorded_at in view["timeline"]:
                 stored = stored_by_pair.get((source, sequence))
-                if stored is None or not must_publish(stored.topic) or stored.aggregate_id != case_id \
-                        or str(event_id) != expected_event_id(Service(source), stored.aggregate_id, stored.version) \
-                        or wire_type != PUBLISHED[stored.topic]:
+                if (
+                    stored is None
+                    or not must_publish(stored.topic)
+                    or stored.aggregate_id != case_id
+                    or str(event_id) != expected_event_id(Service(source), stored.aggregate_id, stored.version)
+                    or wire_type != PUBLISHED[stored.topic]
+                ):
                     report.fail("phantom", f"{service.value} holds {source}:{sequence} ({wire_type}, {event_id})")
                 event_ids[str(event_id)] += 1
                 per_case[case_id].append((recorded_at, source, sequence))
@@ -412,15 +471,20 @@ class Checker:
                     report.fail("duplicate_effects", f"{service.value} holds event {event_id} {n} times", n - 1)
             for case_id, rows in per_case.items():
                 if view["summaries"].get(case_id) != len(rows):
-                    report.fail("duplicate_effects", f"{service.value} case {case_id}: summary counts "
-                                                     f"{view['summaries'].get(case_id)}, timeline {len(rows)}")
+                    report.fail(
+                        "duplicate_effects",
+                        f"{service.value} case {case_id}: summary counts "
+                        f"{view['summaries'].get(case_id)}, timeline {len(rows)}",
+                    )
                 # Case order (recorded time, source, sequence) agrees with every source's own order.
                 last: dict[str, tuple[int, int]] = {}
                 for _, source, sequence in sorted(rows):
                     version = stored_by_pair[(source, sequence)].version if (source, sequence) in stored_by_pair else 0
                     if source in last and (sequence <= last[source][0] or version <= last[source][1]):
-                        report.fail("order_violations", f"{service.value} case {case_id}: {source}:{sequence} "
-                                                        f"after {source}:{last[source][0]}")
+                        report.fail(
+                            "order_violations",
+                            f"{service.value} case {case_id}: {source}:{sequence} after {source}:{last[source][0]}",
+                        )
                     last[source] = (sequence, version)
             for case_id in set(view["summaries"]) - set(per_case):
                 report.fail("duplicate_effects", f"{service.value} has a summary of {case_id} without events")

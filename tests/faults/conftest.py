@@ -77,13 +77,20 @@ def cases(stack: Stack) -> list[str]:
 
 
 @pytest.fixture
-def make_load(live_stack: Stack, ledger: Ledger, cases: list[str], seed: int,
-              request: pytest.FixtureRequest) -> Iterator[Callable[..., Load]]:
+def make_load(
+    live_stack: Stack, ledger: Ledger, cases: list[str], seed: int, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Load]]:
     loads: list[Load] = []
 
     def make(rate_per_service: float = 5.0) -> Load:
-        load = Load(live_stack, ledger, cases, rate_per_service=rate_per_service, seed=seed + len(loads),
-                    label=request.node.name)
+        load = Load(
+            live_stack,
+            ledger,
+            cases,
+            rate_per_service=rate_per_service,
+            seed=seed + len(loads),
+            label=request.node.name,
+        )
         loads.append(load)
         return load
 

@@ -95,8 +95,12 @@ def consent_body() -> dict[str, Any]:
     return {
         "consent_id": str(uuid4()),
         "scopes": [{"recipient": r, "categories": ALL_CATEGORIES} for r in ("intake", "foreign_office", "kobiz")],
-        "purpose": "prepare_application_25b", "valid_from": "2026-01-06", "valid_until": "2027-12-31",
-        "form_version": "KIM-EW-2025-1", "language": "ar", "interpreter_used": True,
+        "purpose": "prepare_application_25b",
+        "valid_from": "2026-01-06",
+        "valid_until": "2027-12-31",
+        "form_version": "KIM-EW-2025-1",
+        "language": "ar",
+        "interpreter_used": True,
     }
 
 
@@ -138,8 +142,16 @@ def send(client: httpx.Client, sent: Sent, give_up: threading.Event, max_backoff
 class Load:
     """Background workers issuing valid commands at a steady rate; use as a context manager."""
 
-    def __init__(self, stack: Stack, ledger: Ledger, cases: list[str], *, rate_per_service: float = 5.0,
-                 seed: int | None = None, label: str = "load") -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        ledger: Ledger,
+        cases: list[str],
+        *,
+        rate_per_service: float = 5.0,
+        seed: int | None = None,
+        label: str = "load",
+    ) -> None:
         self.stack = stack
         self.ledger = ledger
         self.department_cases = list(cases)
@@ -195,8 +207,12 @@ class Load:
     def wait_acknowledged(self, more: int, service: Service | None = None, timeout: float = 60.0) -> None:
         """Wait until ``more`` further commands (of ``service``) were acknowledged: a moment in the load."""
         target = self.acknowledged(service) + more
-        eventually(lambda: self.acknowledged(service) >= target, timeout, 0.02,
-                   what=f"{more} more acknowledged commands{f' of {service.value}' if service else ''}")
+        eventually(
+            lambda: self.acknowledged(service) >= target,
+            timeout,
+            0.02,
+            what=f"{more} more acknowledged commands{f' of {service.value}' if service else ''}",
+        )
 
     def summary(self) -> dict[str, int]:
         mine = self.sent()
@@ -213,10 +229,12 @@ class Load:
     def line(self) -> str:
         s = self.summary()
         duration = (self.stopped or time.monotonic()) - self.started
-        return (f"[load] {self.label}: {s['acknowledged']} acknowledged in {duration:.0f}s "
-                f"({s['acknowledged'] / max(duration, 1):.1f}/s), {s['by_retry']} only after retries "
-                f"({s['found_stored_on_retry']} found already stored), {s['not_acknowledged']} never acknowledged, "
-                f"{s['rejected']} rejected, {s['failed_attempts']} failed attempts")
+        return (
+            f"[load] {self.label}: {s['acknowledged']} acknowledged in {duration:.0f}s "
+            f"({s['acknowledged'] / max(duration, 1):.1f}/s), {s['by_retry']} only after retries "
+            f"({s['found_stored_on_retry']} found already stored), {s['not_acknowledged']} never acknowledged, "
+            f"{s['rejected']} rejected, {s['failed_attempts']} failed attempts"
+        )
 
     def rejected(self) -> list[str]:
         return [f"{s.service.value} {s.name} {s.rejected}" for s in self.sent() if s.rejected]
@@ -254,8 +272,17 @@ class Load:
 
     def _new_case(self) -> list[Sent]:
         key = self._key()
-        return [Sent(Service.INTAKE, "register_person", "/intake/cases",
-                     person(family_name="Lastprobe", given_names="Ada"), key, None, creates_case=True)]
+        return [
+            Sent(
+                Service.INTAKE,
+                "register_person",
+                "/intake/cases",
+                person(family_name="Lastprobe", given_names="Ada"),
+                key,
+                None,
+                creates_case=True,
+            )
+        ]
 
     def _work(self, service: Service) -> None:
         interval = 1.0 / self.rate
@@ -281,8 +308,9 @@ class Load:
             ("grant_consent", "consents", consent_body()),
             ("open_case", "opening", {"opened_on": "2026-01-06", "case_manager_id": "cm-fault-1"}),
         ):
-            sent = self._record(Sent(Service.INTAKE, name, f"/intake/cases/{case_id}/{path}", body, self._key(),
-                                     case_id))
+            sent = self._record(
+                Sent(Service.INTAKE, name, f"/intake/cases/{case_id}/{path}", body, self._key(), case_id)
+            )
             send(client, sent, self._give_up)
             if not sent.acknowledged:
                 return

@@ -34,7 +34,10 @@ IN_FLIGHT_GRACE_S = 1.0
 
 @pytest.mark.timeout(240 + 90 * rounds_of("broker_kill"))
 def test_broker_sigkilled_and_restarted_during_production(
-    live_stack: Stack, make_load: Callable[..., Load], verify: Callable[..., Report], seed: int,
+    live_stack: Stack,
+    make_load: Callable[..., Load],
+    verify: Callable[..., Report],
+    seed: int,
 ) -> None:
     rounds = rounds_of("broker_kill")
     stack = live_stack
@@ -55,13 +58,18 @@ def test_broker_sigkilled_and_restarted_during_production(
             downtime.append((back - killed, time.monotonic() - back))
         load.wait_acknowledged(5)
     report = verify(load, timeout=180)
-    note(f"[faults] broker SIGKILL: {rounds} kills; (broker back after, services healthy again after) = "
-         f"{[(round(a, 1), round(b, 1)) for a, b in downtime]} s; Kafka duplicates so far {report.kafka_duplicates}")
+    note(
+        f"[faults] broker SIGKILL: {rounds} kills; (broker back after, services healthy again after) = "
+        f"{[(round(a, 1), round(b, 1)) for a, b in downtime]} s; Kafka duplicates so far {report.kafka_duplicates}"
+    )
 
 
 @pytest.mark.timeout(240 + 60 * rounds_of("broker_pause"))
 def test_broker_paused_longer_than_the_delivery_timeout_the_relay_holds_its_position_and_recovers(
-    live_stack: Stack, make_load: Callable[..., Load], verify: Callable[..., Report], seed: int,
+    live_stack: Stack,
+    make_load: Callable[..., Load],
+    verify: Callable[..., Report],
+    seed: int,
 ) -> None:
     rounds = rounds_of("broker_pause")
     stack = live_stack
@@ -76,8 +84,12 @@ def test_broker_paused_longer_than_the_delivery_timeout_the_relay_holds_its_posi
                 relay_pid = chaos.restart(stack, service, ProcessKind.RELAY, env)
                 load.wait_acknowledged(3, service)
                 stored = max_notification_id(stack, service)
-                eventually(lambda s=service, end=stored: relay_position(stack, s) >= end, 60, 0.1,
-                           what=f"{service.value} relay caught up before the pause")
+                eventually(
+                    lambda s=service, end=stored: relay_position(stack, s) >= end,
+                    60,
+                    0.1,
+                    what=f"{service.value} relay caught up before the pause",
+                )
                 broker = chaos.kafka_pid(stack)
                 os.kill(broker, signal.SIGSTOP)
                 try:
@@ -94,15 +106,21 @@ def test_broker_paused_longer_than_the_delivery_timeout_the_relay_holds_its_posi
                 assert len(set(settled)) == 1, f"the relay advanced while the broker was paused: {positions}"
                 assert positions[-1][2] > settled[0], "no command was stored while the broker was paused"
                 # It recovers by itself: same process, producer re-created, caught up.
-                eventually(lambda s=service, end=positions[-1][2]: relay_position(stack, s) >= end, chaos.RECOVERY_S, 0.1,
-                           what=f"{service.value} relay caught up after the pause")
+                eventually(
+                    lambda s=service, end=positions[-1][2]: relay_position(stack, s) >= end,
+                    chaos.RECOVERY_S,
+                    0.1,
+                    what=f"{service.value} relay caught up after the pause",
+                )
                 caught_up = time.monotonic() - resumed
                 assert stack.pid(service, ProcessKind.RELAY) == relay_pid, "the relay had to be restarted"
                 log = watch.new()
                 assert "delivery failed" in log, f"the relay never noticed the paused broker:\n{log[-3000:]}"
-                held.append(f"{service.value} held {settled[0]} for {PAUSE_S - IN_FLIGHT_GRACE_S:.1f}s while "
-                            f"{stored_meanwhile} events were stored, {log.count('delivery failed')} failed "
-                            f"deliveries, caught up {caught_up:.1f}s after SIGCONT")
+                held.append(
+                    f"{service.value} held {settled[0]} for {PAUSE_S - IN_FLIGHT_GRACE_S:.1f}s while "
+                    f"{stored_meanwhile} events were stored, {log.count('delivery failed')} failed "
+                    f"deliveries, caught up {caught_up:.1f}s after SIGCONT"
+                )
             finally:
                 chaos.restart(stack, service, ProcessKind.RELAY)  # back to the normal settings
             chaos.wait_all_healthy(stack)

@@ -56,9 +56,13 @@ INVALID_BODY = {
 def ce_headers(service: Service, case_id: str, wire_type: str) -> list[tuple[str, bytes]]:
     """CloudEvents binary-mode headers as a foreign producer would write them."""
     return [
-        ("ce_specversion", b"1.0"), ("ce_id", str(uuid4()).encode()), ("ce_source", f"/kim/{service.slug}".encode()),
-        ("ce_type", wire_type.encode()), ("ce_subject", case_id.encode()),
-        ("ce_time", datetime.now(UTC).isoformat().encode()), ("content-type", b"application/json"),
+        ("ce_specversion", b"1.0"),
+        ("ce_id", str(uuid4()).encode()),
+        ("ce_source", f"/kim/{service.slug}".encode()),
+        ("ce_type", wire_type.encode()),
+        ("ce_subject", case_id.encode()),
+        ("ce_time", datetime.now(UTC).isoformat().encode()),
+        ("content-type", b"application/json"),
         ("ce_sequence", b"999999999"),
     ]
 
@@ -69,10 +73,14 @@ def poison_records(service: Service, case_id: str) -> dict[str, tuple[list[tuple
     wire_type, body = INVALID_BODY[service]
     return {
         "malformed": ([("ce_type", b"\xff\xfe"), ("junk", b"\x00")], b"\x00\xff{ not json"),
-        "unknown type": (ce_headers(service, case_id, prefix + "NoSuchThingHappened.v1"),
-                         json.dumps({"case_id": case_id}).encode()),
-        "unknown version": (ce_headers(service, case_id, prefix + VALID_EVENT_NAME[service] + ".v99"),
-                            json.dumps({"case_id": case_id}).encode()),
+        "unknown type": (
+            ce_headers(service, case_id, prefix + "NoSuchThingHappened.v1"),
+            json.dumps({"case_id": case_id}).encode(),
+        ),
+        "unknown version": (
+            ce_headers(service, case_id, prefix + VALID_EVENT_NAME[service] + ".v99"),
+            json.dumps({"case_id": case_id}).encode(),
+        ),
         "invalid body": (ce_headers(service, case_id, wire_type), json.dumps({"case_id": case_id, **body}).encode()),
     }
 
@@ -90,10 +98,13 @@ class Poisoner:
     def __init__(self, stack: Stack, checker: Checker) -> None:
         self.stack = stack
         self.checker = checker
-        self.producer = KafkaProducer(bootstrap_servers=stack.infra_settings.kafka_bootstrap, acks="all",
-                                      client_id="kim-fault-poisoner")
+        self.producer = KafkaProducer(
+            bootstrap_servers=stack.infra_settings.kafka_bootstrap, acks="all", client_id="kim-fault-poisoner"
+        )
 
-    def produce(self, service: Service, key: str, headers: list[tuple[str, bytes]], value: bytes) -> tuple[str, int, int]:
+    def produce(
+        self, service: Service, key: str, headers: list[tuple[str, bytes]], value: bytes
+    ) -> tuple[str, int, int]:
         meta = self.producer.send(self.stack.topic(service), key=key.encode(), value=value, headers=headers).get(30)
         position = (meta.topic, meta.partition, meta.offset)
         self.checker.injected.add(position)
@@ -106,8 +117,9 @@ class Poisoner:
 def command(stack: Stack, ledger: Ledger, service: Service, case_id: str) -> Sent:
     """Issue a valid command through the API (acknowledged, with its position)."""
     name, path = VALID_COMMAND[service]
-    sent = Sent(service, name, f"/{service.slug}/cases/{case_id}/{path}", SAMPLES[name], f"poison-{uuid4().hex}",
-                case_id)
+    sent = Sent(
+        service, name, f"/{service.slug}/cases/{case_id}/{path}", SAMPLES[name], f"poison-{uuid4().hex}", case_id
+    )
     ledger.add(sent)
     with httpx.Client(base_url=stack.url(service), timeout=30) as client:
         send(client, sent, threading.Event())
@@ -117,8 +129,9 @@ def command(stack: Stack, ledger: Ledger, service: Service, case_id: str) -> Sen
 
 def dead_letters(stack: Stack, service: Service) -> dict[tuple[str, int, int], dict[str, Any]]:
     """What the service's API shows an operator."""
-    response = httpx.get(f"{stack.url(service)}/{service.slug}/projection/dead-letters", params={"limit": 500},
-                         timeout=10)
+    response = httpx.get(
+        f"{stack.url(service)}/{service.slug}/projection/dead-letters", params={"limit": 500}, timeout=10
+    )
     assert response.status_code == 200, response.text
     return {(d["topic"], d["partition"], d["offset"]): d for d in response.json()}
 
@@ -131,8 +144,10 @@ def kafka_position(stack: Stack, holder: Service, token: str) -> tuple[int, int]
     """Where a consumed event sat on Kafka, from a projection that holds it."""
     source, _, number = token.partition(":")
     with stack.pg(holder) as conn:
-        row = conn.execute("SELECT kafka_partition, kafka_offset FROM case_timeline WHERE source = %s AND sequence = %s",
-                           (source, int(number))).fetchone()
+        row = conn.execute(
+            "SELECT kafka_partition, kafka_offset FROM case_timeline WHERE source = %s AND sequence = %s",
+            (source, int(number)),
+        ).fetchone()
     assert row is not None, f"{holder.value} does not hold {token}"
     return row[0], row[1]
 
@@ -142,13 +157,25 @@ def replay(stack: Stack, service: Service, *ids: int) -> subprocess.CompletedPro
     argv = [sys.executable, "-m", "services.cli", "dead-letters", "replay", service.value]
     for i in ids:
         argv += ["--id", str(i)]
-    return subprocess.run(argv, env={**stack.env, "COLUMNS": "200"}, cwd=REPO_ROOT, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        argv,
+        env={**stack.env, "COLUMNS": "200"},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_poison_is_parked_logged_and_does_not_block_its_partition_and_an_operator_can_replay_it(
-    live_stack: Stack, make_load: Callable[..., Load], verify: Callable[..., Report], checker: Checker,
-    ledger: Ledger, cases: list[str], seed: int,
+    live_stack: Stack,
+    make_load: Callable[..., Load],
+    verify: Callable[..., Report],
+    checker: Checker,
+    ledger: Ledger,
+    cases: list[str],
+    seed: int,
 ) -> None:
     rounds = rounds_of("poison")
     stack = live_stack
@@ -161,19 +188,29 @@ def test_poison_is_parked_logged_and_does_not_block_its_partition_and_an_operato
             # --- 1. poison does not block: later valid events of the same case (same partition) arrive ---
             for _ in range(rounds):
                 service, case_id = rng.choice(list(Service)), rng.choice(cases)
-                produced = {kind: poisoner.produce(service, case_id, headers, value)
-                            for kind, (headers, value) in poison_records(service, case_id).items()}
+                produced = {
+                    kind: poisoner.produce(service, case_id, headers, value)
+                    for kind, (headers, value) in poison_records(service, case_id).items()
+                }
                 unknown_type = produced["unknown type"]
                 later = command(stack, ledger, service, case_id)
                 for viewer in Service:  # every projector consumed the later event ...
-                    eventually(lambda v=viewer, c=case_id, t=later.token: stack.history(v, c, after=t, wait=5), chaos.RECOVERY_S,
-                               0.2, what=f"{viewer.value} consumed {later.token} behind the poison")
+                    eventually(
+                        lambda v=viewer, c=case_id, t=later.token: stack.history(v, c, after=t, wait=5),
+                        chaos.RECOVERY_S,
+                        0.2,
+                        what=f"{viewer.value} consumed {later.token} behind the poison",
+                    )
                 partition, offset = kafka_position(stack, service, later.token)
                 assert {p for _, p, _ in produced.values()} == {partition}, "poison not on the case's partition"
                 assert all(o < offset for _, _, o in produced.values())
                 for viewer in Service:  # ... parked every poison record, visible to an operator, and logged it
-                    shown = eventually(lambda v=viewer, ps=produced: _all_in(dead_letters(stack, v), ps.values()), 30, 0.2,
-                                       what=f"{viewer.value} shows the dead letters")
+                    shown = eventually(
+                        lambda v=viewer, ps=produced: _all_in(dead_letters(stack, v), ps.values()),
+                        30,
+                        0.2,
+                        what=f"{viewer.value} shows the dead letters",
+                    )
                     log = projector_log(stack, viewer)
                     for kind, (topic, p, o) in produced.items():
                         assert f"parked record {topic}/{p}@{o} as dead letter" in log, (viewer, kind)
@@ -197,8 +234,12 @@ def test_poison_is_parked_logged_and_does_not_block_its_partition_and_an_operato
                 copy = poisoner.produce(service, case_id, genuine.headers, json.dumps(mangled).encode())
                 outcomes = []
                 for viewer in Service:
-                    eventually(lambda v=viewer: copy in dead_letters(stack, v), chaos.RECOVERY_S, 0.2,
-                               what=f"{viewer.value} parked the mangled copy")
+                    eventually(
+                        lambda v=viewer: copy in dead_letters(stack, v),
+                        chaos.RECOVERY_S,
+                        0.2,
+                        what=f"{viewer.value} parked the mangled copy",
+                    )
                     assert "invalid" in dead_letters(stack, viewer)[copy]["reason"]
                     assert unknown_type is not None
                     fixed_id = fix_stored_value(stack, viewer, copy, genuine.value)
@@ -220,9 +261,11 @@ def test_poison_is_parked_logged_and_does_not_block_its_partition_and_an_operato
         report = verify(load)
     finally:
         poisoner.close()
-    note(f"[faults] poison: records parked and logged by each of the 3 projectors, none blocking: {parked}; "
-         f"replayed {sent.token} from its corrected dead letter ({'; '.join(outcomes)}); "
-         f"the unknown type stayed parked; Kafka duplicates so far {report.kafka_duplicates}")
+    note(
+        f"[faults] poison: records parked and logged by each of the 3 projectors, none blocking: {parked}; "
+        f"replayed {sent.token} from its corrected dead letter ({'; '.join(outcomes)}); "
+        f"the unknown type stayed parked; Kafka duplicates so far {report.kafka_duplicates}"
+    )
 
 
 def _all_in(shown: dict[tuple[str, int, int], Any], positions: Any) -> dict[tuple[str, int, int], Any] | None:
@@ -238,9 +281,13 @@ def genuine_message(service: Service, token: str | None) -> Any:
         (notification,) = app.recorder.select_notifications(start=number, limit=1)
         assert notification.id == number
         domain_event = app.mapper.to_domain_event(notification)
-        return encode(app.translate(domain_event), aggregate_id=notification.originator_id,
-                      aggregate_version=notification.originator_version, recorded_at=domain_event.timestamp,
-                      notification_id=notification.id)
+        return encode(
+            app.translate(domain_event),
+            aggregate_id=notification.originator_id,
+            aggregate_version=notification.originator_version,
+            recorded_at=domain_event.timestamp,
+            notification_id=notification.id,
+        )
     finally:
         app.close()
 
@@ -250,15 +297,18 @@ def fix_stored_value(stack: Stack, service: Service, position: tuple[str, int, i
     with stack.pg(service) as conn:
         row = conn.execute(
             "UPDATE dead_letters SET message_value = %s WHERE topic = %s AND kafka_partition = %s AND kafka_offset = %s "
-            "RETURNING id", (value, *position)).fetchone()
+            "RETURNING id",
+            (value, *position),
+        ).fetchone()
     assert row is not None
     return int(row[0])
 
 
 def dead_letter_id(stack: Stack, service: Service, position: tuple[str, int, int]) -> int:
     with stack.pg(service) as conn:
-        row = conn.execute("SELECT id FROM dead_letters WHERE topic = %s AND kafka_partition = %s AND kafka_offset = %s",
-                           position).fetchone()
+        row = conn.execute(
+            "SELECT id FROM dead_letters WHERE topic = %s AND kafka_partition = %s AND kafka_offset = %s", position
+        ).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -266,4 +316,3 @@ def dead_letter_id(stack: Stack, service: Service, position: tuple[str, int, int
 def dead_letter_rows(stack: Stack, service: Service) -> dict[int, tuple[Any, str]]:
     with stack.pg(service) as conn:
         return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, replayed_at, reason FROM dead_letters")}
-

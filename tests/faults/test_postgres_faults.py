@@ -37,7 +37,10 @@ ANSWER_BOUND_S = LOCK_TIMEOUT_MS / 1000 + 3
 
 @pytest.mark.timeout(240 + 60 * rounds_of("postgres_stop"))
 def test_postgres_stopped_immediately_during_writes_acknowledged_commands_survive_retries_are_safe(
-    live_stack: Stack, make_load: Callable[..., Load], verify: Callable[..., Report], seed: int,
+    live_stack: Stack,
+    make_load: Callable[..., Load],
+    verify: Callable[..., Report],
+    seed: int,
 ) -> None:
     rounds = rounds_of("postgres_stop")
     stack = live_stack
@@ -60,16 +63,22 @@ def test_postgres_stopped_immediately_during_writes_acknowledged_commands_surviv
     summary = load.summary()
     report = verify(load)
     assert summary["by_retry"] > 0, "no command was in flight during the outages: nothing was tested"
-    note(f"[faults] postgres stop -m immediate: {rounds} outages; (database back after, services healthy again "
-         f"after) = {[(round(a, 1), round(b, 1)) for a, b in outages]} s; {summary['by_retry']} commands acknowledged only after retries with the same "
-         f"Idempotency-Key ({summary['found_stored_on_retry']} of them had been stored before the outage cut the "
-         f"answer off), {summary['rejected']} failed wrongly, duplicate commands {report.duplicate_commands}")
+    note(
+        f"[faults] postgres stop -m immediate: {rounds} outages; (database back after, services healthy again "
+        f"after) = {[(round(a, 1), round(b, 1)) for a, b in outages]} s; {summary['by_retry']} commands acknowledged only after retries with the same "
+        f"Idempotency-Key ({summary['found_stored_on_retry']} of them had been stored before the outage cut the "
+        f"answer off), {summary['rejected']} failed wrongly, duplicate commands {report.duplicate_commands}"
+    )
 
 
 @pytest.mark.timeout(240 + 40 * rounds_of("lock"))
 def test_a_long_transaction_holding_the_events_lock_gets_a_retryable_503_in_bounded_time(
-    live_stack: Stack, make_load: Callable[..., Load], verify: Callable[..., Report], ledger: Ledger,
-    cases: list[str], ) -> None:
+    live_stack: Stack,
+    make_load: Callable[..., Load],
+    verify: Callable[..., Report],
+    ledger: Ledger,
+    cases: list[str],
+) -> None:
     rounds = rounds_of("lock")
     stack = live_stack
     env = {"KIM_INTAKE_PG_LOCK_TIMEOUT_MS": str(LOCK_TIMEOUT_MS)}
@@ -79,8 +88,14 @@ def test_a_long_transaction_holding_the_events_lock_gets_a_retryable_503_in_boun
         with make_load() as load, httpx.Client(base_url=stack.url(Service.INTAKE), timeout=30) as client:
             for i in range(rounds):
                 load.wait_acknowledged(3, Service.INTAKE)
-                probe = Sent(Service.INTAKE, "receive_referral", f"/intake/cases/{cases[i % len(cases)]}/referrals",
-                             SAMPLES["receive_referral"], f"lock-probe-{load.run_id}-{i}", cases[i % len(cases)])
+                probe = Sent(
+                    Service.INTAKE,
+                    "receive_referral",
+                    f"/intake/cases/{cases[i % len(cases)]}/referrals",
+                    SAMPLES["receive_referral"],
+                    f"lock-probe-{load.run_id}-{i}",
+                    cases[i % len(cases)],
+                )
                 ledger.add(probe)
                 with psycopg.connect(get_settings(Service.INTAKE).pg_conninfo()) as holder:
                     holder.execute("LOCK TABLE intake.intake_events IN EXCLUSIVE MODE")
@@ -102,16 +117,20 @@ def test_a_long_transaction_holding_the_events_lock_gets_a_retryable_503_in_boun
                 assert probe.acknowledged and not probe.duplicate, probe
                 after = time.monotonic() - released
                 eventually(lambda: _lock_waiters(stack) == 0, 30, 0.1, what="no session waiting on a lock")
-                answers.append(f"503 after {answered:.2f}s (Retry-After {response.headers['Retry-After']}), "
-                               f"{waiting} sessions waiting while held; retry stored {after:.2f}s after release")
+                answers.append(
+                    f"503 after {answered:.2f}s (Retry-After {response.headers['Retry-After']}), "
+                    f"{waiting} sessions waiting while held; retry stored {after:.2f}s after release"
+                )
         summary = load.summary()
         verify(load)
     finally:
         chaos.restart(stack, Service.INTAKE, ProcessKind.API)
     for line in answers:
         note(f"[faults] events table locked {HOLD_S:.0f}s (lock timeout {LOCK_TIMEOUT_MS} ms): {line}")
-    note(f"[faults] lock: the load's intake commands got {summary['failed_attempts']} 503s/errors and were all "
-         f"acknowledged after the release ({summary['not_acknowledged']} never acknowledged)")
+    note(
+        f"[faults] lock: the load's intake commands got {summary['failed_attempts']} 503s/errors and were all "
+        f"acknowledged after the release ({summary['not_acknowledged']} never acknowledged)"
+    )
 
 
 def _lock_waiters(stack: Stack) -> int:

@@ -27,7 +27,10 @@ pytestmark = [pytest.mark.faults, pytest.mark.timeout(240 + 30 * rounds_of("sigk
 
 @pytest.mark.parametrize("kind", list(ProcessKind), ids=lambda k: k.value)
 def test_sigkill_at_random_moments_loses_and_doubles_nothing(
-    kind: ProcessKind, live_stack: Stack, make_load: Callable[..., Load], verify: Callable[..., Report],
+    kind: ProcessKind,
+    live_stack: Stack,
+    make_load: Callable[..., Load],
+    verify: Callable[..., Report],
     seed: int,
 ) -> None:
     rounds = rounds_of("sigkill")
@@ -43,5 +46,7 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(
             victims[service.value] += 1
         load.wait_acknowledged(5)
     report = verify(load)
-    note(f"[faults] SIGKILL {kind.value}: {sum(victims.values())} kills {dict(victims)}; "
-         f"Kafka duplicates so far {report.kafka_duplicates}")
+    note(
+        f"[faults] SIGKILL {kind.value}: {sum(victims.values())} kills {dict(victims)}; "
+        f"Kafka duplicates so far {report.kafka_duplicates}"
+    )

@@ -44,8 +44,10 @@ def assignment(stack: Stack, service: Service) -> list[int]:
         admin.close()
     if info.get("group_state") != "Stable":
         return []
-    return sorted(sum(len(t["partitions"]) for t in (m.get("member_assignment") or {}).get("assigned_partitions", []))
-                  for m in info["members"])
+    return sorted(
+        sum(len(t["partitions"]) for t in (m.get("member_assignment") or {}).get("assigned_partitions", []))
+        for m in info["members"]
+    )
 
 
 def wait_members(stack: Stack, service: Service, n: int) -> list[int]:
@@ -65,8 +67,12 @@ def second_projector(stack: Stack, service: Service, log: Path) -> Iterator[subp
     with log.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "services.cli", "serve", service.value, "projector"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            env={**stack.env, f"KIM_{service.value.upper()}_PROJECTOR_BATCH_SIZE": "20"}, cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**stack.env, f"KIM_{service.value.upper()}_PROJECTOR_BATCH_SIZE": "20"},
+            cwd=REPO_ROOT,
         )
     try:
         yield proc
@@ -81,7 +87,10 @@ def second_projector(stack: Stack, service: Service, log: Path) -> Iterator[subp
 
 
 def test_a_rebalance_in_the_middle_of_batches_loses_and_doubles_nothing(
-    live_stack: Stack, make_load: Callable[..., Load], verify: Callable[..., Report], seed: int,
+    live_stack: Stack,
+    make_load: Callable[..., Load],
+    verify: Callable[..., Report],
+    seed: int,
 ) -> None:
     rounds = rounds_of("rebalance")
     stack = live_stack
@@ -112,13 +121,17 @@ def test_a_rebalance_in_the_middle_of_batches_loses_and_doubles_nothing(
                     second.send_signal(signal.SIGTERM)
                     second.wait(60)
                     after = wait_members(stack, service, 1)
-                    steps.append(f"{service.value}: joined {joined}, first SIGKILLed -> {survivor}, "
-                                 f"restarted {rejoined}, second left -> {after}")
+                    steps.append(
+                        f"{service.value}: joined {joined}, first SIGKILLed -> {survivor}, "
+                        f"restarted {rejoined}, second left -> {after}"
+                    )
                 assert second.returncode == 0, f"the second projector did not stop cleanly ({second.returncode})"
         load.wait_acknowledged(5)
     report = verify(load)
     fenced = sum(p.read_text(errors="replace").count(FENCED) for paths in logs.values() for p in paths if p.exists())
     for step in steps:
         note(f"[faults] rebalance: {step}")
-    note(f"[faults] rebalance: {rounds} rounds, offset fencing stopped a stale batch {fenced} times; "
-         f"Kafka duplicates so far {report.kafka_duplicates}")
+    note(
+        f"[faults] rebalance: {rounds} rounds, offset fencing stopped a stale batch {fenced} times; "
+        f"Kafka duplicates so far {report.kafka_duplicates}"
+    )

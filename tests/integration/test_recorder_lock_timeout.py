@@ -31,8 +31,16 @@ def app(infra_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 
 def case() -> Any:
-    return Case(person_id=uuid4(), registered_on=date(2026, 1, 5), family_name="T", given_names="A",
-                birth_date=date(1999, 5, 1), languages=[], claimed_nationalities=[], contact=None)
+    return Case(
+        person_id=uuid4(),
+        registered_on=date(2026, 1, 5),
+        family_name="T",
+        given_names="A",
+        birth_date=date(1999, 5, 1),
+        languages=[],
+        claimed_nationalities=[],
+        contact=None,
+    )
 
 
 def test_a_write_blocked_on_the_events_lock_fails_after_one_lock_timeout(app: IntakeApplication) -> None:

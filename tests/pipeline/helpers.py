@@ -26,8 +26,15 @@ def post(stack: Stack, service: Service, path: str, body: dict[str, Any], expect
     return response.json()  # type: ignore[no-any-return]
 
 
-ALL_CATEGORIES = ["identity", "status", "case_management", "language_education", "work_income",
-                  "school_attendance", "health"]
+ALL_CATEGORIES = [
+    "identity",
+    "status",
+    "case_management",
+    "language_education",
+    "work_income",
+    "school_attendance",
+    "health",
+]
 
 
 def open_case(stack: Stack, *, share_all: bool = True, **person_overrides: Any) -> tuple[str, str]:
@@ -40,13 +47,22 @@ def open_case(stack: Stack, *, share_all: bool = True, **person_overrides: Any) 
     case_id = reg["case_id"]
     if share_all:
         grant_consent(stack, case_id)
-    opened = post(stack, Service.INTAKE, f"/intake/cases/{case_id}/opening",
-                  {"opened_on": "2026-01-06", "case_manager_id": "cm-test-1"}, 200)
+    opened = post(
+        stack,
+        Service.INTAKE,
+        f"/intake/cases/{case_id}/opening",
+        {"opened_on": "2026-01-06", "case_manager_id": "cm-test-1"},
+        200,
+    )
     return case_id, opened["position"]["token"]
 
 
-def grant_consent(stack: Stack, case_id: str, recipients: tuple[str, ...] = ("intake", "foreign_office", "kobiz"),
-                  categories: list[str] | None = None) -> str:
+def grant_consent(
+    stack: Stack,
+    case_id: str,
+    recipients: tuple[str, ...] = ("intake", "foreign_office", "kobiz"),
+    categories: list[str] | None = None,
+) -> str:
     """Record a consent releasing ``categories`` (default: all) to ``recipients``."""
     body = {
         "consent_id": str(uuid4()),
@@ -63,37 +79,60 @@ def grant_consent(stack: Stack, case_id: str, recipients: tuple[str, ...] = ("in
 
 def issue_toleration(stack: Stack, case_id: str, valid_from: str = "2026-01-01") -> str:
     body = {
-        "subtype": "60a", "ground_code": "no_travel_documents", "valid_from": valid_from,
-        "valid_until": "2026-12-31", "work_permitted": True, "residence_condition": False,
+        "subtype": "60a",
+        "ground_code": "no_travel_documents",
+        "valid_from": valid_from,
+        "valid_until": "2026-12-31",
+        "work_permitted": True,
+        "residence_condition": False,
         "remarks": "INTERN-ABH-Vermerk",
     }
-    return str(post(stack, Service.FOREIGN_OFFICE, f"/foreign-office/cases/{case_id}/tolerated-stays", body, 201)
-               ["position"]["token"])
+    return str(
+        post(stack, Service.FOREIGN_OFFICE, f"/foreign-office/cases/{case_id}/tolerated-stays", body, 201)["position"][
+            "token"
+        ]
+    )
 
 
 def clarify_identity(stack: Stack, case_id: str) -> str:
     body = {"clarified_on": "2026-02-01", "method": "passport", "document_ref": "ABH-INTERN-4711"}
-    return str(post(stack, Service.FOREIGN_OFFICE, f"/foreign-office/cases/{case_id}/identity-clarification", body, 200)
-               ["position"]["token"])
+    return str(
+        post(stack, Service.FOREIGN_OFFICE, f"/foreign-office/cases/{case_id}/identity-clarification", body, 200)[
+            "position"
+        ]["token"]
+    )
 
 
 def grant_permit(stack: Stack, case_id: str) -> str:
     body = {
-        "norm": "AufenthG_25b", "granted_on": "2026-03-01", "valid_from": "2026-03-01",
-        "valid_until": "2028-02-29", "employment_permitted": True, "conditions": "INTERN-Auflage",
-        "decided_by": "abh-sb-1", "rule_version_ids": ["AufenthG_25b@2026-01-01"],
+        "norm": "AufenthG_25b",
+        "granted_on": "2026-03-01",
+        "valid_from": "2026-03-01",
+        "valid_until": "2028-02-29",
+        "employment_permitted": True,
+        "conditions": "INTERN-Auflage",
+        "decided_by": "abh-sb-1",
+        "rule_version_ids": ["AufenthG_25b@2026-01-01"],
     }
-    return str(post(stack, Service.FOREIGN_OFFICE, f"/foreign-office/cases/{case_id}/residence-permits", body, 201)
-               ["position"]["token"])
+    return str(
+        post(stack, Service.FOREIGN_OFFICE, f"/foreign-office/cases/{case_id}/residence-permits", body, 201)[
+            "position"
+        ]["token"]
+    )
 
 
 def record_counselling(stack: Stack, case_id: str, notes: str) -> str:
     body = {
-        "held_on": "2026-02-15", "counsellor_id": "kobiz-test-3", "topic_codes": ["language_course"],
-        "pathways_discussed": ["AufenthG_25b"], "next_step_codes": ["book_a2_exam"], "notes": notes,
+        "held_on": "2026-02-15",
+        "counsellor_id": "kobiz-test-3",
+        "topic_codes": ["language_course"],
+        "pathways_discussed": ["AufenthG_25b"],
+        "next_step_codes": ["book_a2_exam"],
+        "notes": notes,
     }
-    return str(post(stack, Service.KOBIZ, f"/kobiz/cases/{case_id}/counselling-sessions", body, 201)
-               ["position"]["token"])
+    return str(
+        post(stack, Service.KOBIZ, f"/kobiz/cases/{case_id}/counselling-sessions", body, 201)["position"]["token"]
+    )
 
 
 def wait_known(stack: Stack, service: Service, case_id: str, after: str) -> dict[str, Any]:
@@ -157,7 +196,9 @@ def wait_reached(
     for token in tokens:
         eventually(
             lambda t=token: stack.history(service, case_id, after=t, wait=5),
-            max(1.0, deadline - time.monotonic()), 0.2, what=f"{service} consumed {token} of {case_id}",
+            max(1.0, deadline - time.monotonic()),
+            0.2,
+            what=f"{service} consumed {token} of {case_id}",
         )
     return stack.history(service, case_id)
 

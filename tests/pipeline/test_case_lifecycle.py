@@ -46,8 +46,13 @@ def test_all_projections_show_the_same_shared_history_and_notes_stay_in_kobiz(li
         histories[service] = wait_known(stack, service, case_id, counselling)
 
     expected_types = [
-        "PersonRegistered", "CaseOpened", "ConsentGranted",
-        "ToleratedStayIssued", "IdentityClarified", "ResidencePermitGranted", "PerspectiveCounsellingHeld",
+        "PersonRegistered",
+        "CaseOpened",
+        "ConsentGranted",
+        "ToleratedStayIssued",
+        "IdentityClarified",
+        "ResidencePermitGranted",
+        "PerspectiveCounsellingHeld",
     ]
     # The consent releases every category to every department, so all views agree.
     reference = event_keys(histories[Service.INTAKE])
@@ -85,14 +90,27 @@ def test_commands_answer_404_for_unknown_cases_and_409_on_stale_versions(live_st
     unknown = str(uuid4())
     body = {"held_on": "2026-02-15", "counsellor_id": "k-1"}
     post(stack, Service.KOBIZ, f"/kobiz/cases/{unknown}/counselling-sessions", body, 404)
-    post(stack, Service.INTAKE, f"/intake/cases/{unknown}/opening", {"opened_on": "2026-01-06", "case_manager_id": "c"}, 404)
+    post(
+        stack,
+        Service.INTAKE,
+        f"/intake/cases/{unknown}/opening",
+        {"opened_on": "2026-01-06", "case_manager_id": "c"},
+        404,
+    )
 
     case_id, opened = open_case(stack, share_all=False)
     wait_known(stack, Service.KOBIZ, case_id, opened)
-    first = post(stack, Service.KOBIZ, f"/kobiz/cases/{case_id}/counselling-sessions", body | {"expected_version": 0}, 201)
+    first = post(
+        stack, Service.KOBIZ, f"/kobiz/cases/{case_id}/counselling-sessions", body | {"expected_version": 0}, 201
+    )
     assert first["version"] == 2
     post(stack, Service.KOBIZ, f"/kobiz/cases/{case_id}/counselling-sessions", body | {"expected_version": 0}, 409)
-    post(stack, Service.INTAKE, f"/intake/cases/{case_id}/opening",
-         {"opened_on": "2026-01-06", "case_manager_id": "c", "expected_version": 1}, 409)
+    post(
+        stack,
+        Service.INTAKE,
+        f"/intake/cases/{case_id}/opening",
+        {"opened_on": "2026-01-06", "case_manager_id": "c", "expected_version": 1},
+        409,
+    )
     bad = post(stack, Service.KOBIZ, f"/kobiz/cases/{case_id}/counselling-sessions", {"held_on": "nie"}, 422)
     assert {tuple(d["loc"]) for d in bad["detail"]} >= {("body", "held_on"), ("body", "counsellor_id")}

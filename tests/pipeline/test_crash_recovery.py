@@ -146,8 +146,12 @@ def assert_exactly_once_everywhere(
         return result
 
     # Reached means consumed; an event that waited for the consent may land a moment later.
-    everything = eventually(settled, max(1.0, deadline - time.monotonic()), 0.5,
-                            what="every projection shows every published event of the cases")
+    everything = eventually(
+        settled,
+        max(1.0, deadline - time.monotonic()),
+        0.5,
+        what="every projection shows every published event of the cases",
+    )
     for case_id, histories in everything.items():
         for service, history in histories.items():
             pairs = [(e["source"], e["sequence"]) for e in history["timeline"]]
@@ -193,14 +197,19 @@ def test_relay_killed_after_broker_ack_republishes_and_every_projection_shows_ea
     # At least once on Kafka: the acknowledged batch went out again, with the same ids ...
     counts = ce_id_counts(published(stack, (Service.INTAKE,)), case_id)
     duplicates = sum(n - 1 for n in counts.values())
-    print(f"\nrelay crash: {acked} records acknowledged before the SIGKILL, "
-          f"{duplicates} duplicate records on the topic ({sum(counts.values())} for {len(counts)} events)")
+    print(
+        f"\nrelay crash: {acked} records acknowledged before the SIGKILL, "
+        f"{duplicates} duplicate records on the topic ({sum(counts.values())} for {len(counts)} events)"
+    )
     assert duplicates > 0, counts
     with stack.pg(Service.INTAKE) as conn:
-        versions = [r[0] for r in conn.execute(
-            f"SELECT originator_version FROM {EVENT_TABLES[Service.INTAKE]} WHERE originator_id = %s",  # noqa: S608
-            (case_id,),
-        ).fetchall()]
+        versions = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT originator_version FROM {EVENT_TABLES[Service.INTAKE]} WHERE originator_id = %s",  # noqa: S608
+                (case_id,),
+            ).fetchall()
+        ]
     assert set(counts) <= {str(event_id(Service.INTAKE, UUID(case_id), v)) for v in versions}
     # ... and exactly once in every projection, under the same ids.
     for service in Service:
@@ -208,7 +217,9 @@ def test_relay_killed_after_broker_ack_republishes_and_every_projection_shows_ea
         assert sorted(shown) == sorted(counts), service
     eventually(
         lambda: relay_position(stack, Service.INTAKE) == max_notification_id(stack, Service.INTAKE),
-        30, 0.1, what="intake relay position at the newest notification",
+        30,
+        0.1,
+        what="intake relay position at the newest notification",
     )
 
 
@@ -241,7 +252,8 @@ def test_projector_killed_before_commit_keeps_nothing_of_the_batch_and_recovers_
 
         watch = LogWatch(stack, Service.KOBIZ, ProcessKind.PROJECTOR)
         stack.start(
-            Service.KOBIZ, ProcessKind.PROJECTOR,
+            Service.KOBIZ,
+            ProcessKind.PROJECTOR,
             extra_env={"KIM_FAULTS": "projector.before_commit", "KIM_KOBIZ_PROJECTOR_BATCH_SIZE": str(batch_size)},
         )
         stack.wait_dead(Service.KOBIZ, ProcessKind.PROJECTOR, RECOVERY_S)
@@ -253,8 +265,10 @@ def test_projector_killed_before_commit_keeps_nothing_of_the_batch_and_recovers_
         stack.start(Service.KOBIZ, ProcessKind.PROJECTOR)
         assert_exactly_once_everywhere(stack, tokens)
         distinct = wait_projection_complete(stack, Service.KOBIZ, RECOVERY_S)
-        print(f"\nprojector crash before commit: backlog of {backlog} records (batches of {batch_size}); "
-              f"kobiz then held each of the {distinct} distinct published events once")
+        print(
+            f"\nprojector crash before commit: backlog of {backlog} records (batches of {batch_size}); "
+            f"kobiz then held each of the {distinct} distinct published events once"
+        )
     finally:
         restart_normally(stack, Service.KOBIZ, ProcessKind.PROJECTOR)
 
@@ -281,8 +295,12 @@ def test_projector_sigkilled_at_a_random_moment_of_a_burst_loses_and_doubles_not
         # Kill once the projector has committed part of the burst, while commands keep coming.
         eventually(lambda: len(burst) >= kill_after, RECOVERY_S, 0.01, what="burst under way")
         case_id, case_tokens = burst[kill_after - 2]
-        eventually(lambda: stack.history(Service.KOBIZ, case_id, after=case_tokens[-1], wait=5),
-                   RECOVERY_S, 0.05, what="kobiz consumed part of the burst")
+        eventually(
+            lambda: stack.history(Service.KOBIZ, case_id, after=case_tokens[-1], wait=5),
+            RECOVERY_S,
+            0.05,
+            what="kobiz consumed part of the burst",
+        )
         stack.kill(Service.KOBIZ, ProcessKind.PROJECTOR)
         killed_at = processed_count(stack, Service.KOBIZ)
         commands_at_kill = len(burst)
@@ -293,8 +311,10 @@ def test_projector_sigkilled_at_a_random_moment_of_a_burst_loses_and_doubles_not
 
         assert_exactly_once_everywhere(stack, {**dict(burst), known: known_tokens + counselling})
         distinct = wait_projection_complete(stack, Service.KOBIZ, RECOVERY_S)
-        print(f"\nrandom SIGKILL while case {commands_at_kill} of 10 was being opened: kobiz had processed "
-              f"{killed_at} events, {distinct} after recovery, none twice")
+        print(
+            f"\nrandom SIGKILL while case {commands_at_kill} of 10 was being opened: kobiz had processed "
+            f"{killed_at} events, {distinct} after recovery, none twice"
+        )
     finally:
         worker.join(RECOVERY_S)
         restart_normally(stack, Service.KOBIZ, ProcessKind.PROJECTOR)
@@ -327,10 +347,14 @@ def test_a_rolled_back_append_leaves_a_gap_that_the_relay_steps_over_at_once(liv
     token = grant_consent(stack, case_id)
     consent_id = int(token.split(":")[1])
     with stack.pg(Service.INTAKE) as conn:
-        newer = [r[0] for r in conn.execute(
-            f"SELECT notification_id FROM {EVENT_TABLES[Service.INTAKE]} "  # noqa: S608
-            "WHERE notification_id > %s ORDER BY notification_id", (opened_id,),
-        ).fetchall()]
+        newer = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT notification_id FROM {EVENT_TABLES[Service.INTAKE]} "  # noqa: S608
+                "WHERE notification_id > %s ORDER BY notification_id",
+                (opened_id,),
+            ).fetchall()
+        ]
     assert newer == [consent_id]
     assert consent_id > opened_id + 1, "the rolled-back append left no gap"
 
@@ -341,10 +365,13 @@ def test_a_rolled_back_append_leaves_a_gap_that_the_relay_steps_over_at_once(liv
     gap = set(range(opened_id + 1, consent_id))
     for service, history in histories.items():
         assert not {e["sequence"] for e in history["timeline"] if e["source"] == "intake"} & gap, service
-    eventually(lambda: relay_position(stack, Service.INTAKE) == consent_id, 10, 0.1,
-               what="intake relay position past the gap")
-    print(f"\ngap: notification id(s) {sorted(gap)} never committed; intake:{consent_id} in all "
-          f"projections {elapsed:.1f}s after the command")
+    eventually(
+        lambda: relay_position(stack, Service.INTAKE) == consent_id, 10, 0.1, what="intake relay position past the gap"
+    )
+    print(
+        f"\ngap: notification id(s) {sorted(gap)} never committed; intake:{consent_id} in all "
+        f"projections {elapsed:.1f}s after the command"
+    )
 
 
 # --- 3. Kafka down while commands keep arriving ------------------------------------
@@ -374,10 +401,16 @@ def test_commands_succeed_while_kafka_is_down_and_every_event_arrives_after_it_r
 
         assert_exactly_once_everywhere(stack, {case_id: tokens, new_case: new_tokens})
         for service in Service:
-            eventually(lambda s=service: relay_position(stack, s) == max_notification_id(stack, s),
-                       RECOVERY_S, 0.2, what=f"{service} relay caught up")
-        print(f"\nkafka outage: {len(tokens) - 2 + len(new_tokens)} commands accepted while down; "
-              f"all projections complete {time.monotonic() - back:.1f}s after the broker was back")
+            eventually(
+                lambda s=service: relay_position(stack, s) == max_notification_id(stack, s),
+                RECOVERY_S,
+                0.2,
+                what=f"{service} relay caught up",
+            )
+        print(
+            f"\nkafka outage: {len(tokens) - 2 + len(new_tokens)} commands accepted while down; "
+            f"all projections complete {time.monotonic() - back:.1f}s after the broker was back"
+        )
     finally:
         if kafka_stopped:
             stack.kafka("start")

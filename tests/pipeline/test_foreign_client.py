@@ -41,14 +41,27 @@ from tests.stack import Stack
 
 pytestmark = pytest.mark.pipeline
 
-TYPE_PATTERN = re.compile(r"^de\.nrw\.kim\.(?P<service>intake|foreign-office|kobiz)\.(?P<event>[A-Z][A-Za-z]+)\.v(?P<v>[1-9]\d*)$")
+TYPE_PATTERN = re.compile(
+    r"^de\.nrw\.kim\.(?P<service>intake|foreign-office|kobiz)\.(?P<event>[A-Z][A-Za-z]+)\.v(?P<v>[1-9]\d*)$"
+)
 EXPECTED = {
-    "PersonRegistered", "CaseOpened", "ConsentGranted",
-    "ToleratedStayIssued", "IdentityClarified", "ResidencePermitGranted", "PerspectiveCounsellingHeld",
+    "PersonRegistered",
+    "CaseOpened",
+    "ConsentGranted",
+    "ToleratedStayIssued",
+    "IdentityClarified",
+    "ResidencePermitGranted",
+    "PerspectiveCounsellingHeld",
 }
 FORBIDDEN_FIELDS = {
-    "notes", "counsellor_id", "remarks", "conditions", "document_ref",
-    "family_name", "given_names", "contact",  # the birth date is shared (identity, age limits of § 25a)
+    "notes",
+    "counsellor_id",
+    "remarks",
+    "conditions",
+    "document_ref",
+    "family_name",
+    "given_names",
+    "contact",  # the birth date is shared (identity, age limits of § 25a)
 }
 
 
@@ -66,14 +79,16 @@ class Seen:
 
 def read_with_confluent(stack: Stack, done: Any, timeout: float = 60.0) -> list[Seen]:
     """Consume every service topic from the beginning until ``done(records)`` or the deadline."""
-    consumer = Consumer({
-        "bootstrap.servers": stack.infra_settings.kafka_bootstrap,
-        "group.id": f"foreign-client-{uuid4()}",
-        "client.id": "kim-foreign-client-test",
-        "auto.offset.reset": "earliest",
-        "enable.auto.commit": False,
-        "isolation.level": "read_committed",
-    })
+    consumer = Consumer(
+        {
+            "bootstrap.servers": stack.infra_settings.kafka_bootstrap,
+            "group.id": f"foreign-client-{uuid4()}",
+            "client.id": "kim-foreign-client-test",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+        }
+    )
     records: list[Seen] = []
     try:
         consumer.subscribe([stack.topic(s) for s in Service])
@@ -89,8 +104,16 @@ def read_with_confluent(stack: Stack, done: Any, timeout: float = 60.0) -> list[
             headers = message.headers() or []
             names = [name for name, _ in headers]
             assert len(names) == len(set(names)), f"repeated headers: {names}"
-            records.append(Seen(message.topic(), message.partition(), message.offset(), message.key(),
-                                message.value() or b"", {name: bytes(value) for name, value in headers}))
+            records.append(
+                Seen(
+                    message.topic(),
+                    message.partition(),
+                    message.offset(),
+                    message.key(),
+                    message.value() or b"",
+                    {name: bytes(value) for name, value in headers},
+                )
+            )
     finally:
         consumer.close()
     return records

@@ -28,7 +28,12 @@ def test_rebuild_replaces_the_view_and_the_live_projector_carries_on(live_stack:
 
     result = subprocess.run(
         [sys.executable, "-m", "services.cli", "rebuild", "foreign_office"],
-        env=stack.env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False,
+        env=stack.env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Projektion neu aufbauen" in result.stdout

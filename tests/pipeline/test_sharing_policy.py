@@ -31,15 +31,25 @@ pytestmark = pytest.mark.pipeline
 
 INTAKE_WALK = ["receive_referral", "agree_integration_plan", "hold_case_conference", "refer_to_return_counselling"]
 # A refusal needs the pending application, which a grant would close.
-FO_WALK = sorted((s.name for s in FO_COMMANDS), key=lambda n: n != "apply_for_residence_permit" and n != "refuse_residence_permit")
+FO_WALK = sorted(
+    (s.name for s in FO_COMMANDS), key=lambda n: n != "apply_for_residence_permit" and n != "refuse_residence_permit"
+)
 KOBIZ_WALK = [s.name for s in KOBIZ_COMMANDS]
 PURPOSE = Purpose.PREPARE_APPLICATION_25B
 
 
 def grant(stack: Stack, case_id: str, scopes: list[dict[str, Any]]) -> tuple[str, str]:
     consent_id = str(uuid4())
-    body = {"consent_id": consent_id, "scopes": scopes, "purpose": PURPOSE.value, "valid_from": "2026-01-01",
-            "valid_until": "2027-12-31", "form_version": "KIM-EW-2025-1", "language": "ar", "interpreter_used": True}
+    body = {
+        "consent_id": consent_id,
+        "scopes": scopes,
+        "purpose": PURPOSE.value,
+        "valid_from": "2026-01-01",
+        "valid_until": "2027-12-31",
+        "form_version": "KIM-EW-2025-1",
+        "language": "ar",
+        "interpreter_used": True,
+    }
     saved = post(stack, Service.INTAKE, f"/intake/cases/{case_id}/consents", body, 201)
     return consent_id, saved["position"]["token"]
 
@@ -47,8 +57,11 @@ def grant(stack: Stack, case_id: str, scopes: list[dict[str, Any]]) -> tuple[str
 def walk(stack: Stack, case_id: str) -> list[str]:
     """Run every command of the catalogue on the case; return the position tokens."""
     tokens = []
-    paths = {s.name: (svc, s.path) for svc, specs in
-             ((Service.FOREIGN_OFFICE, FO_COMMANDS), (Service.KOBIZ, KOBIZ_COMMANDS)) for s in specs}
+    paths = {
+        s.name: (svc, s.path)
+        for svc, specs in ((Service.FOREIGN_OFFICE, FO_COMMANDS), (Service.KOBIZ, KOBIZ_COMMANDS))
+        for s in specs
+    }
     from services.intake.schemas import COMMANDS as INTAKE_COMMANDS
 
     paths |= {s.name: (Service.INTAKE, s.path) for s in INTAKE_COMMANDS}
@@ -60,8 +73,13 @@ def walk(stack: Stack, case_id: str) -> list[str]:
     return tokens
 
 
-def expected(service: Service, scopes: dict[Recipient, set[DataCategory]], event_name: str,
-             data: dict[str, Any], named: set[Recipient]) -> bool:
+def expected(
+    service: Service,
+    scopes: dict[Recipient, set[DataCategory]],
+    event_name: str,
+    data: dict[str, Any],
+    named: set[Recipient],
+) -> bool:
     """What the policy table says ``service`` may hold, given the case's consent."""
     rule = next(r for r in policy.RULES if r.event.name == event_name)
     event = rule.event.model_validate(data)
@@ -73,24 +91,30 @@ def expected(service: Service, scopes: dict[Recipient, set[DataCategory]], event
         return True
     if basis is policy.LegalBasis.NAMED_IN_CONSENT:
         return Recipient(service.value) in named  # the proof of a consent stays after revocation
-    return (category in scopes.get(Recipient(service.value), set())
-            and PURPOSE in policy.PURPOSES[Recipient(service.value)])
+    return (
+        category in scopes.get(Recipient(service.value), set()) and PURPOSE in policy.PURPOSES[Recipient(service.value)]
+    )
 
 
 def types_in(history: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(e["type"].split(".")[-2], e["data"]) for e in history["timeline"]]
 
 
-def check_views(stack: Stack, case_id: str, tokens: list[str], scopes: dict[Recipient, set[DataCategory]],
-                owners: dict[str, Service], named: set[Recipient]) -> dict[Service, dict[str, Any]]:
+def check_views(
+    stack: Stack,
+    case_id: str,
+    tokens: list[str],
+    scopes: dict[Recipient, set[DataCategory]],
+    owners: dict[str, Service],
+    named: set[Recipient],
+) -> dict[Service, dict[str, Any]]:
     histories = {}
     for service in Service:
         for token in tokens:
             wait_known(stack, service, case_id, token)
         histories[service] = stack.history(service, case_id)
     # Every event held anywhere, as its owner holds it (the owner holds all of its own).
-    catalogue = {name: data for name, data in types_in(histories[Service.INTAKE])
-                 if owners.get(name) is Service.INTAKE}
+    catalogue = {name: data for name, data in types_in(histories[Service.INTAKE]) if owners.get(name) is Service.INTAKE}
     for service in (Service.FOREIGN_OFFICE, Service.KOBIZ):
         catalogue |= {n: d for n, d in types_in(histories[service]) if owners.get(n) is service}
     for service in Service:
@@ -109,8 +133,11 @@ def test_every_rule_holds_in_every_projection_and_revocation_withdraws_consent_d
     fo_case_management = {Recipient.FOREIGN_OFFICE: {DataCategory.CASE_MANAGEMENT}}
 
     case_all, _ = open_case(stack, share_all=False)
-    consent_all, granted = grant(stack, case_all, [{"recipient": r.value, "categories": [c.value for c in cats]}
-                                                   for r, cats in everything.items()])
+    consent_all, granted = grant(
+        stack,
+        case_all,
+        [{"recipient": r.value, "categories": [c.value for c in cats]} for r, cats in everything.items()],
+    )
     case_fo, _ = open_case(stack, share_all=False)
     _, granted_fo = grant(stack, case_fo, [{"recipient": "foreign_office", "categories": ["case_management"]}])
     wait_known(stack, Service.FOREIGN_OFFICE, case_all, granted)
@@ -124,8 +151,13 @@ def test_every_rule_holds_in_every_projection_and_revocation_withdraws_consent_d
 
     # Revocation acts for the future: consent-based data goes, statutory data and the
     # proof of the consent stay.
-    revoked = post(stack, Service.INTAKE, f"/intake/cases/{case_all}/consent-revocations",
-                   {"consent_id": consent_all, "effective_on": "2026-01-01"}, 201)
+    revoked = post(
+        stack,
+        Service.INTAKE,
+        f"/intake/cases/{case_all}/consent-revocations",
+        {"consent_id": consent_all, "effective_on": "2026-01-01"},
+        201,
+    )
     after = check_views(stack, case_all, [revoked["position"]["token"]], {}, owners, set(everything))
     fo_after = {name for name, _ in types_in(after[Service.FOREIGN_OFFICE])}
     assert {"ConsentGranted", "ConsentRevoked", "IntegrationCourseCompleted", "ToleratedStayIssued"} <= fo_after
@@ -145,11 +177,19 @@ def test_secret_and_internal_events_never_reach_a_topic(live_stack: Stack) -> No
     _, token = grant(stack, case_id, [{"recipient": "foreign_office", "categories": ["case_management"]}])
     wait_known(stack, Service.FOREIGN_OFFICE, case_id, token)
     last = ""
-    for name in ("schedule_removal", "notify_criminal_conviction", "establish_identity_deception",
-                 "assess_naturalisation_requirement", "record_departure"):
-        position = post(stack, Service.FOREIGN_OFFICE,
-                        f"/foreign-office/cases/{case_id}/{dict((s.name, s.path) for s in FO_COMMANDS)[name]}",
-                        SAMPLES[name])["position"]
+    for name in (
+        "schedule_removal",
+        "notify_criminal_conviction",
+        "establish_identity_deception",
+        "assess_naturalisation_requirement",
+        "record_departure",
+    ):
+        position = post(
+            stack,
+            Service.FOREIGN_OFFICE,
+            f"/foreign-office/cases/{case_id}/{dict((s.name, s.path) for s in FO_COMMANDS)[name]}",
+            SAMPLES[name],
+        )["position"]
         assert position["published"] == (name == "record_departure")
         last = position["token"] if position["published"] else last
     wait_known(stack, Service.FOREIGN_OFFICE, case_id, last)

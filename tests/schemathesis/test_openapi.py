@@ -69,22 +69,32 @@ def seeded(service: Service) -> Container:
     settings = get_settings(service).model_copy(update={"read_wait_max_s": 0.05})
     container = build_container(service, settings, in_memory=True)
     if service is Service.INTAKE:
-        person = RegisterPerson(family_name="Seed", given_names="Case", birth_date=date(1999, 5, 1),
-                                registered_on=date(2026, 1, 5))
+        person = RegisterPerson(
+            family_name="Seed", given_names="Case", birth_date=date(1999, 5, 1), registered_on=date(2026, 1, 5)
+        )
         saved, _ = container.app.register_once(person, SEED_REF)
         assert saved.case_id == KNOWN_CASE
         container.app.handle("open_case", KNOWN_CASE, OpenCase(opened_on=date(2026, 1, 6), case_manager_id="cm-1"))
     feed = Feed(service)
     know(container.store, feed, KNOWN_CASE)
     # Facts for the Perspektive engine and the summary, and one parked record for the dead letters.
-    apply(container.store, feed, [
-        feed.record(toleration(KNOWN_CASE, date(2019, 3, 1)), seconds=2),
-        feed.record(ev.IdentityClarified(case_id=KNOWN_CASE, clarified_on=date(2020, 2, 1), method="passport"),
-                    seconds=3),
-        feed.record(ev.PerspectiveCounsellingHeld(case_id=KNOWN_CASE, held_on=date(2021, 2, 15),
-                                                  pathways_discussed=["AufenthG_25b"]), seconds=4),
-        feed.poison(),
-    ])
+    apply(
+        container.store,
+        feed,
+        [
+            feed.record(toleration(KNOWN_CASE, date(2019, 3, 1)), seconds=2),
+            feed.record(
+                ev.IdentityClarified(case_id=KNOWN_CASE, clarified_on=date(2020, 2, 1), method="passport"), seconds=3
+            ),
+            feed.record(
+                ev.PerspectiveCounsellingHeld(
+                    case_id=KNOWN_CASE, held_on=date(2021, 2, 15), pathways_discussed=["AufenthG_25b"]
+                ),
+                seconds=4,
+            ),
+            feed.poison(),
+        ],
+    )
     return container
 
 
@@ -118,8 +128,9 @@ def cross_field_rule_only(
 
 
 def _count(service: Service) -> Any:
-    def after_call(_context: schemathesis.HookContext, case: schemathesis.Case,
-                   response: schemathesis.Response) -> None:
+    def after_call(
+        _context: schemathesis.HookContext, case: schemathesis.Case, response: schemathesis.Response
+    ) -> None:
         STATUSES[service][(f"{case.method} {case.path}", response.status_code)] += 1
 
     return after_call
@@ -165,10 +176,20 @@ def test_all_checks_are_enabled() -> None:
 
     load_all_checks()
     expected = {
-        "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance",
-        "response_headers_conformance", "positive_data_acceptance", "negative_data_rejection", "use_after_free",
-        "ensure_resource_availability", "ignored_auth", "object_level_authorization", "missing_required_header",
-        "unsupported_method", "allow_header_conformance",
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+        "response_headers_conformance",
+        "positive_data_acceptance",
+        "negative_data_rejection",
+        "use_after_free",
+        "ensure_resource_availability",
+        "ignored_auth",
+        "object_level_authorization",
+        "missing_required_header",
+        "unsupported_method",
+        "allow_header_conformance",
     }
     assert expected <= {getattr(c, "__name__", "") for c in CHECKS.get_all()}
     for schema in SCHEMAS.values():
@@ -222,14 +243,25 @@ def test_with_the_database_down_every_operation_answers_the_documented_503(servi
 
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(service, lambda: down(service)))
     requests: list[tuple[str, str, dict[str, Any], Any]] = [
-        ("POST", route_template(service, spec), {"case_id": str(KNOWN_CASE)} if not spec.creates_case else {},
-         body(spec.name))
+        (
+            "POST",
+            route_template(service, spec),
+            {"case_id": str(KNOWN_CASE)} if not spec.creates_case else {},
+            body(spec.name),
+        )
         for spec in SPECS[service].values()
     ]
     slug = service.slug
-    requests += [("GET", path, {"case_id": str(KNOWN_CASE)} if "{case_id}" in path else {}, None) for path in (
-        f"/{slug}/cases", f"/{slug}/cases/{{case_id}}/history", f"/{slug}/cases/{{case_id}}/perspective",
-        f"/{slug}/cases/{{case_id}}/file", f"/{slug}/projection/dead-letters")]
+    requests += [
+        ("GET", path, {"case_id": str(KNOWN_CASE)} if "{case_id}" in path else {}, None)
+        for path in (
+            f"/{slug}/cases",
+            f"/{slug}/cases/{{case_id}}/history",
+            f"/{slug}/cases/{{case_id}}/perspective",
+            f"/{slug}/cases/{{case_id}}/file",
+            f"/{slug}/projection/dead-letters",
+        )
+    ]
     for method, path, path_parameters, payload in requests:
         operation = schema[path][method]
         if payload is None:

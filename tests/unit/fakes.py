@@ -272,8 +272,15 @@ class InMemoryPipeline:
             for s, c in self.containers.items()
         }
         self.projectors = {
-            s: Projector(s, c.store, self.kafka.consumer, readable_topics(c.settings), batch_size=self.batch_size,
-                         poll_timeout_ms=50, fetcher_factory=self.kafka.consumer)
+            s: Projector(
+                s,
+                c.store,
+                self.kafka.consumer,
+                readable_topics(c.settings),
+                batch_size=self.batch_size,
+                poll_timeout_ms=50,
+                fetcher_factory=self.kafka.consumer,
+            )
             for s, c in self.containers.items()
         }
 
@@ -347,7 +354,9 @@ class InMemoryPipeline:
             warnings.simplefilter("ignore")  # starlette's note about httpx in its test client
             from fastapi.testclient import TestClient
 
-        with TestClient(create_app(Service.INTAKE, lambda: self.containers[Service.INTAKE])) as intake, \
-                TestClient(create_app(Service.FOREIGN_OFFICE, lambda: self.containers[Service.FOREIGN_OFFICE])) as fo, \
-                TestClient(create_app(Service.KOBIZ, lambda: self.containers[Service.KOBIZ])) as kobiz:
+        with (
+            TestClient(create_app(Service.INTAKE, lambda: self.containers[Service.INTAKE])) as intake,
+            TestClient(create_app(Service.FOREIGN_OFFICE, lambda: self.containers[Service.FOREIGN_OFFICE])) as fo,
+            TestClient(create_app(Service.KOBIZ, lambda: self.containers[Service.KOBIZ])) as kobiz,
+        ):
             yield {Service.INTAKE: intake, Service.FOREIGN_OFFICE: fo, Service.KOBIZ: kobiz}

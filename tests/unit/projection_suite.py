@@ -10,8 +10,8 @@ import pytest
 
 from shared.events import catalogue as ev
 from shared.events.base import IntegrationEvent
-from shared.projection.consumer import classify
 from shared.events.common import Recipient
+from shared.projection.consumer import classify
 from shared.projection.store import CaseHistoryStore, ConsumedRecord, OffsetFencingError, ReplayOutcome, Withheld
 from shared.settings import Service
 from shared.wire import encode
@@ -22,8 +22,15 @@ T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 class FakeRecord:
     """A Kafka ConsumerRecord as kafka-python hands it over."""
 
-    def __init__(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
-                 headers: list[tuple[str, bytes]]) -> None:
+    def __init__(
+        self,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, bytes]],
+    ) -> None:
         self.topic, self.partition, self.offset = topic, partition, offset
         self.key, self.value, self.headers = key, value, headers
 
@@ -38,14 +45,26 @@ class Feed:
         self.log: dict[tuple[str, int, int], ConsumedRecord] = {}
         self.raw: dict[tuple[str, int, int], FakeRecord] = {}
 
-    def record(self, event: IntegrationEvent, *, seconds: int = 0, sequence: int | None = None,
-               partition: int = 0, version: int = 1) -> ConsumedRecord:
+    def record(
+        self,
+        event: IntegrationEvent,
+        *,
+        seconds: int = 0,
+        sequence: int | None = None,
+        partition: int = 0,
+        version: int = 1,
+    ) -> ConsumedRecord:
         owner = event.owner
         if sequence is None:
             sequence = self.sequence.get(owner, 0) + 1
         self.sequence[owner] = max(self.sequence.get(owner, 0), sequence)
-        msg = encode(event, aggregate_id=event.case_id, aggregate_version=version + sequence,
-                     recorded_at=T0 + timedelta(seconds=seconds), notification_id=sequence)
+        msg = encode(
+            event,
+            aggregate_id=event.case_id,
+            aggregate_version=version + sequence,
+            recorded_at=T0 + timedelta(seconds=seconds),
+            notification_id=sequence,
+        )
         topic = f"t.{owner.slug}"
         offset = self.offsets.get((topic, partition), 0)
         self.offsets[(topic, partition)] = offset + 1
@@ -59,12 +78,18 @@ class Feed:
         """What the projector reads again from Kafka for withheld pointers."""
         return [self.log[(p.topic, p.partition, p.offset)] for p in pointers]
 
-    def poison(self, topic: str = "t.intake", partition: int = 0, value: bytes = b"\xff not json",
-               headers: list[tuple[str, bytes]] | None = None) -> ConsumedRecord:
+    def poison(
+        self,
+        topic: str = "t.intake",
+        partition: int = 0,
+        value: bytes = b"\xff not json",
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> ConsumedRecord:
         offset = self.offsets.get((topic, partition), 0)
         self.offsets[(topic, partition)] = offset + 1
-        return classify(FakeRecord(topic, partition, offset, b"k", value,
-                                   [("ce_type", b"x")] if headers is None else headers))
+        return classify(
+            FakeRecord(topic, partition, offset, b"k", value, [("ce_type", b"x")] if headers is None else headers)
+        )
 
 
 def opened(case_id: UUID) -> ev.CaseOpened:
@@ -72,18 +97,34 @@ def opened(case_id: UUID) -> ev.CaseOpened:
 
 
 def toleration(case_id: UUID, valid_from: date) -> ev.ToleratedStayIssued:
-    return ev.ToleratedStayIssued(case_id=case_id, subtype="60a", ground_code="g", valid_from=valid_from,
-                                  valid_until=valid_from + timedelta(days=180), work_permitted=True,
-                                  residence_condition=False)
+    return ev.ToleratedStayIssued(
+        case_id=case_id,
+        subtype="60a",
+        ground_code="g",
+        valid_from=valid_from,
+        valid_until=valid_from + timedelta(days=180),
+        work_permitted=True,
+        residence_condition=False,
+    )
 
 
-def consent(case_id: UUID, recipient: Recipient = Recipient.KOBIZ, categories: tuple[str, ...] = ("status", "identity"),
-            purpose: str = "prepare_application_25b", valid_until: date = date(2027, 12, 31),
-            consent_id: UUID | None = None) -> ev.ConsentGranted:
+def consent(
+    case_id: UUID,
+    recipient: Recipient = Recipient.KOBIZ,
+    categories: tuple[str, ...] = ("status", "identity"),
+    purpose: str = "prepare_application_25b",
+    valid_until: date = date(2027, 12, 31),
+    consent_id: UUID | None = None,
+) -> ev.ConsentGranted:
     return ev.ConsentGranted(
-        case_id=case_id, consent_id=consent_id or uuid4(),
-        scopes=[{"recipient": recipient, "categories": list(categories)}], purpose=purpose,
-        valid_from=date(2026, 1, 1), valid_until=valid_until, form_version="v1", language="ar",
+        case_id=case_id,
+        consent_id=consent_id or uuid4(),
+        scopes=[{"recipient": recipient, "categories": list(categories)}],
+        purpose=purpose,
+        valid_from=date(2026, 1, 1),
+        valid_until=valid_until,
+        form_version="v1",
+        language="ar",
         interpreter_used=True,
     )
 
@@ -95,8 +136,9 @@ StoreFactory = Callable[[], CaseHistoryStore]
 class CaseHistoryStoreSuite:
     """Subclass and provide a ``store`` fixture."""
 
-    def apply(self, store: CaseHistoryStore, records: list[ConsumedRecord], feed: Feed | None = None,
-              today: date = TODAY) -> int:
+    def apply(
+        self, store: CaseHistoryStore, records: list[ConsumedRecord], feed: Feed | None = None, today: date = TODAY
+    ) -> int:
         """Apply a batch as the projector does, including releasing what a consent now covers."""
         stored = store.load_offsets()
         outcome = store.apply_batch(records, {r.tp: stored.get(r.tp) for r in records}, today=today)
@@ -106,11 +148,17 @@ class CaseHistoryStoreSuite:
 
     def test_applies_events_and_offsets_in_one_batch(self, store: CaseHistoryStore) -> None:
         feed, case = Feed(Service.KOBIZ), uuid4()
-        records = [feed.record(opened(case)), feed.record(consent(case), seconds=1),
-                   feed.record(toleration(case, date(2026, 1, 1)), seconds=2)]
+        records = [
+            feed.record(opened(case)),
+            feed.record(consent(case), seconds=1),
+            feed.record(toleration(case, date(2026, 1, 1)), seconds=2),
+        ]
         assert self.apply(store, records) == 3
         assert [e.type.split(".")[-2] for e in store.timeline(case)] == [
-            "CaseOpened", "ConsentGranted", "ToleratedStayIssued"]
+            "CaseOpened",
+            "ConsentGranted",
+            "ToleratedStayIssued",
+        ]
         assert [e.basis.split(":")[0] for e in store.timeline(case)] == ["own_task", "named_in_consent", "consent"]
         summary = store.summary(case)
         assert summary is not None and summary.event_count == 3
@@ -161,8 +209,11 @@ class CaseHistoryStoreSuite:
         feed, case = Feed(Service.KOBIZ), uuid4()
         template = encode(opened(case), aggregate_id=case, aggregate_version=1, recorded_at=T0, notification_id=1)
         nul_type = [(k, b"de.nrw.kim.intake.No\x00Such.v1" if k == "ce_type" else v) for k, v in template.headers]
-        records = [feed.poison(value=b"\x00{", headers=[("ce_type", b"\x00"), ("junk", b"a\x00b")]),
-                   feed.poison(value=template.value, headers=nul_type), feed.record(opened(case))]
+        records = [
+            feed.poison(value=b"\x00{", headers=[("ce_type", b"\x00"), ("junk", b"a\x00b")]),
+            feed.poison(value=template.value, headers=nul_type),
+            feed.record(opened(case)),
+        ]
         assert self.apply(store, records) == 1
         reasons = sorted(d.reason for d in store.dead_letters())
         assert len(reasons) == 2 and "unknown event type or version" in reasons[1], reasons
@@ -200,10 +251,18 @@ class CaseHistoryStoreSuite:
 
     def test_revocation_removes_what_was_held_only_by_that_consent(self, store: CaseHistoryStore) -> None:
         feed, case, consent_id = Feed(Service.KOBIZ), uuid4(), uuid4()
-        self.apply(store, [feed.record(opened(case)), feed.record(consent(case, consent_id=consent_id), seconds=1),
-                           feed.record(toleration(case, date(2026, 1, 1)), seconds=2)], feed)
-        revoked = ev.ConsentRevoked(case_id=case, consent_id=consent_id, effective_on=TODAY,
-                                    prior_recipients=[Recipient.KOBIZ])
+        self.apply(
+            store,
+            [
+                feed.record(opened(case)),
+                feed.record(consent(case, consent_id=consent_id), seconds=1),
+                feed.record(toleration(case, date(2026, 1, 1)), seconds=2),
+            ],
+            feed,
+        )
+        revoked = ev.ConsentRevoked(
+            case_id=case, consent_id=consent_id, effective_on=TODAY, prior_recipients=[Recipient.KOBIZ]
+        )
         self.apply(store, [feed.record(revoked, seconds=3)], feed)
         kept = [e.type.split(".")[-2] for e in store.timeline(case)]
         # The statutory event and the proof of the consent stay; the status data goes.
@@ -216,8 +275,14 @@ class CaseHistoryStoreSuite:
 
     def test_expiry_acts_like_revocation_when_it_happens(self, store: CaseHistoryStore) -> None:
         feed, case = Feed(Service.KOBIZ), uuid4()
-        self.apply(store, [feed.record(consent(case, valid_until=date(2026, 6, 30)), seconds=1),
-                           feed.record(toleration(case, date(2026, 1, 1)), seconds=2)], feed)
+        self.apply(
+            store,
+            [
+                feed.record(consent(case, valid_until=date(2026, 6, 30)), seconds=1),
+                feed.record(toleration(case, date(2026, 1, 1)), seconds=2),
+            ],
+            feed,
+        )
         assert len(store.timeline(case)) == 2
         store.sweep(today=date(2026, 6, 30))
         assert len(store.timeline(case)) == 2
@@ -228,57 +293,87 @@ class CaseHistoryStoreSuite:
     def test_a_consent_must_cover_recipient_category_and_purpose(self, store: CaseHistoryStore) -> None:
         feed = Feed(Service.KOBIZ)
         other_recipient, other_category = uuid4(), uuid4()
-        self.apply(store, [
-            feed.record(consent(other_recipient, recipient=Recipient.FOREIGN_OFFICE), seconds=1),
-            feed.record(toleration(other_recipient, date(2026, 1, 1)), seconds=2),
-            feed.record(consent(other_category, categories=("language_education",)), seconds=1),
-            feed.record(toleration(other_category, date(2026, 1, 1)), seconds=2),
-        ], feed)
+        self.apply(
+            store,
+            [
+                feed.record(consent(other_recipient, recipient=Recipient.FOREIGN_OFFICE), seconds=1),
+                feed.record(toleration(other_recipient, date(2026, 1, 1)), seconds=2),
+                feed.record(consent(other_category, categories=("language_education",)), seconds=1),
+                feed.record(toleration(other_category, date(2026, 1, 1)), seconds=2),
+            ],
+            feed,
+        )
         assert store.timeline(other_recipient) == []  # Kobiz is not named: not even the consent record
         assert [e.type.split(".")[-2] for e in store.timeline(other_category)] == ["ConsentGranted"]
 
     def test_narrowing_a_consent_withholds_the_category_from_then_on(self, store: CaseHistoryStore) -> None:
         feed, case, consent_id = Feed(Service.KOBIZ), uuid4(), uuid4()
-        self.apply(store, [feed.record(consent(case, consent_id=consent_id), seconds=1),
-                           feed.record(toleration(case, date(2026, 1, 1)), seconds=2)], feed)
-        narrowed = ev.ConsentScopeChanged(case_id=case, consent_id=consent_id, effective_on=date(2026, 7, 1),
-                                          scopes=[{"recipient": "kobiz", "categories": ["identity"]}])
+        self.apply(
+            store,
+            [
+                feed.record(consent(case, consent_id=consent_id), seconds=1),
+                feed.record(toleration(case, date(2026, 1, 1)), seconds=2),
+            ],
+            feed,
+        )
+        narrowed = ev.ConsentScopeChanged(
+            case_id=case,
+            consent_id=consent_id,
+            effective_on=date(2026, 7, 1),
+            scopes=[{"recipient": "kobiz", "categories": ["identity"]}],
+        )
         self.apply(store, [feed.record(narrowed, seconds=3)], feed)
         assert "ToleratedStayIssued" in [e.type.split(".")[-2] for e in store.timeline(case)]
         store.sweep(today=date(2026, 7, 1))
         assert "ToleratedStayIssued" not in [e.type.split(".")[-2] for e in store.timeline(case)]
 
-
     # --- dead letters: replay -----------------------------------------------------------
 
     @staticmethod
-    def parked_copy(feed: Feed, record: ConsumedRecord,
-                    reason: str = "unknown event type or version: (older decoder)") -> ConsumedRecord:
+    def parked_copy(
+        feed: Feed, record: ConsumedRecord, reason: str = "unknown event type or version: (older decoder)"
+    ) -> ConsumedRecord:
         """A valid record as an older decoder rejected it: parked, though it decodes today."""
         raw = feed.raw[(record.topic, record.partition, record.offset)]
-        return ConsumedRecord(record.topic, record.partition, record.offset, poison_reason=reason,
-                              key=raw.key, value=raw.value, headers=list(raw.headers))
+        return ConsumedRecord(
+            record.topic,
+            record.partition,
+            record.offset,
+            poison_reason=reason,
+            key=raw.key,
+            value=raw.value,
+            headers=list(raw.headers),
+        )
 
     def test_a_dead_letter_that_decodes_now_is_applied_by_replay(self, store: CaseHistoryStore) -> None:
         feed, case = Feed(Service.KOBIZ), uuid4()
         self.apply(store, [feed.record(opened(case)), feed.record(consent(case), seconds=1)])
         stay = feed.record(toleration(case, date(2026, 1, 1)), seconds=2)
         self.apply(store, [self.parked_copy(feed, stay)])
-        assert len(store.timeline(case)) == 2 and not store.has_processed(Service.FOREIGN_OFFICE, stay.envelope.sequence)  # type: ignore[union-attr]
+        assert len(store.timeline(case)) == 2 and not store.has_processed(
+            Service.FOREIGN_OFFICE, stay.envelope.sequence
+        )  # type: ignore[union-attr]
         (dead,) = store.dead_letters()
 
         results, releasable = store.replay_dead_letters([dead.id], today=TODAY)
         assert [(r.id, r.outcome) for r in results] == [(dead.id, ReplayOutcome.APPLIED)] and releasable == []
-        assert [e.type.split(".")[-2] for e in store.timeline(case)] == ["CaseOpened", "ConsentGranted",
-                                                                         "ToleratedStayIssued"]
+        assert [e.type.split(".")[-2] for e in store.timeline(case)] == [
+            "CaseOpened",
+            "ConsentGranted",
+            "ToleratedStayIssued",
+        ]
         assert store.summary(case).event_count == 3  # type: ignore[union-attr]
         assert store.has_processed(Service.FOREIGN_OFFICE, stay.envelope.sequence)  # type: ignore[union-attr]
         assert store.dead_letters()[0].replayed_at is not None
         # Once replayed it is settled: neither a second replay nor the genuine record changes anything.
         assert store.replay_dead_letters(today=TODAY)[0] == []
         assert store.replay_dead_letters([dead.id], today=TODAY)[0][0].outcome is ReplayOutcome.ALREADY_REPLAYED
-        assert self.apply(store, [feed.record(toleration(case, date(2026, 1, 1)), seconds=2,
-                                              sequence=stay.envelope.sequence)]) == 0  # type: ignore[union-attr]
+        assert (
+            self.apply(
+                store, [feed.record(toleration(case, date(2026, 1, 1)), seconds=2, sequence=stay.envelope.sequence)]
+            )
+            == 0
+        )  # type: ignore[union-attr]
         assert store.summary(case).event_count == 3  # type: ignore[union-attr]
 
     def test_a_dead_letter_that_is_still_invalid_stays_parked(self, store: CaseHistoryStore) -> None:
@@ -296,8 +391,15 @@ class CaseHistoryStoreSuite:
         feed, case = Feed(Service.KOBIZ), uuid4()
         first = feed.record(opened(case))
         self.apply(store, [self.parked_copy(feed, first)])
-        self.apply(store, [feed.record(opened(case).model_copy(update={"person_id": first.envelope.event.person_id}),  # type: ignore[union-attr]
-                                       sequence=first.envelope.sequence)])  # type: ignore[union-attr]
+        self.apply(
+            store,
+            [
+                feed.record(
+                    opened(case).model_copy(update={"person_id": first.envelope.event.person_id}),  # type: ignore[union-attr]
+                    sequence=first.envelope.sequence,
+                )
+            ],
+        )  # type: ignore[union-attr]
         results, _ = store.replay_dead_letters(today=TODAY)
         assert results[0].outcome is ReplayOutcome.ALREADY_PROCESSED
         assert len(store.timeline(case)) == 1 and store.summary(case).event_count == 1  # type: ignore[union-attr]

@@ -45,8 +45,12 @@ def consent(**overrides: Any) -> dict[str, Any]:
     return {
         "consent_id": str(uuid4()),
         "scopes": [{"recipient": "foreign_office", "categories": ["status", "language_education"]}],
-        "purpose": "prepare_application_25b", "valid_from": "2026-01-06", "valid_until": "2027-12-31",
-        "form_version": "KIM-EW-2025-1", "language": "ar", "interpreter_used": True,
+        "purpose": "prepare_application_25b",
+        "valid_from": "2026-01-06",
+        "valid_until": "2027-12-31",
+        "form_version": "KIM-EW-2025-1",
+        "language": "ar",
+        "interpreter_used": True,
     } | overrides
 
 
@@ -56,8 +60,13 @@ def opening(**overrides: Any) -> dict[str, Any]:
 
 def toleration(**overrides: Any) -> dict[str, Any]:
     return {
-        "subtype": "60a", "ground_code": "no_travel_documents", "valid_from": "2026-01-01",
-        "valid_until": "2026-12-31", "work_permitted": True, "residence_condition": False, "remarks": "intern",
+        "subtype": "60a",
+        "ground_code": "no_travel_documents",
+        "valid_from": "2026-01-01",
+        "valid_until": "2026-12-31",
+        "work_permitted": True,
+        "residence_condition": False,
+        "remarks": "intern",
     } | overrides
 
 
@@ -67,23 +76,36 @@ def identity(**overrides: Any) -> dict[str, Any]:
 
 def permit(**overrides: Any) -> dict[str, Any]:
     return {
-        "norm": "AufenthG_25b", "granted_on": "2026-03-01", "valid_from": "2026-03-01",
-        "valid_until": "2028-02-29", "employment_permitted": True, "conditions": None, "decided_by": "abh-sb-4",
+        "norm": "AufenthG_25b",
+        "granted_on": "2026-03-01",
+        "valid_from": "2026-03-01",
+        "valid_until": "2028-02-29",
+        "employment_permitted": True,
+        "conditions": None,
+        "decided_by": "abh-sb-4",
         "rule_version_ids": ["AufenthG_25b@2026-01-01"],
     } | overrides
 
 
 def counselling(**overrides: Any) -> dict[str, Any]:
     return {
-        "held_on": "2026-02-15", "counsellor_id": "kobiz-3", "topic_codes": ["language_course"],
-        "pathways_discussed": ["AufenthG_25b"], "next_step_codes": ["book_a2_exam"], "notes": "vertraulich",
+        "held_on": "2026-02-15",
+        "counsellor_id": "kobiz-3",
+        "topic_codes": ["language_course"],
+        "pathways_discussed": ["AufenthG_25b"],
+        "next_step_codes": ["book_a2_exam"],
+        "notes": "vertraulich",
     } | overrides
 
 
-def accepted(body: dict[str, Any], service: Service, version: int, notification_id: int, published: bool = True) -> UUID:
+def accepted(
+    body: dict[str, Any], service: Service, version: int, notification_id: int, published: bool = True
+) -> UUID:
     assert body["version"] == version
     assert body["position"] == {
-        "service": service.value, "notification_id": notification_id, "token": f"{service.value}:{notification_id}",
+        "service": service.value,
+        "notification_id": notification_id,
+        "token": f"{service.value}:{notification_id}",
         "published": published,
     }
     return UUID(body["case_id"])
@@ -135,8 +157,21 @@ def test_intake_accepts_registration_consent_and_opening(api: Api) -> None:
         (person(birth_date=0), ("body", "birth_date")),
         (person(birth_date="1999-05-01T00:00:00"), ("body", "birth_date")),
     ],
-    ids=["missing", "bad-date", "not-a-date", "language", "nationality", "extra", "empty", "too-long", "blank",
-         "too-long-as-sent", "padded-code", "timestamp", "datetime"],
+    ids=[
+        "missing",
+        "bad-date",
+        "not-a-date",
+        "language",
+        "nationality",
+        "extra",
+        "empty",
+        "too-long",
+        "blank",
+        "too-long-as-sent",
+        "padded-code",
+        "timestamp",
+        "datetime",
+    ],
 )
 def test_intake_registration_rejects_bad_bodies_naming_the_field(api: Api, body: Any, loc: tuple[Any, ...]) -> None:
     assert loc in locs(api.post("/intake/cases", body, 422))
@@ -163,8 +198,19 @@ def test_intake_registration_rejects_a_birth_after_the_registration(api: Api) ->
         (consent(expected_version=-1), ("body", "expected_version")),
         (consent(signature="x"), ("body", "signature")),
     ],
-    ids=["consent-id", "no-scopes", "recipient", "category", "purpose", "date", "bool", "bool-as-int",
-         "bool-as-text", "version", "extra"],
+    ids=[
+        "consent-id",
+        "no-scopes",
+        "recipient",
+        "category",
+        "purpose",
+        "date",
+        "bool",
+        "bool-as-int",
+        "bool-as-text",
+        "version",
+        "extra",
+    ],
 )
 def test_intake_consent_rejects_bad_bodies_naming_the_field(api: Api, body: Any, loc: tuple[Any, ...]) -> None:
     case_id = api.post("/intake/cases", person(), 201)["case_id"]
@@ -288,11 +334,25 @@ def test_foreign_office_answers_404_for_cases_its_projection_does_not_know(api: 
         ("residence-permits", permit(granted_on="01.03.2026"), ("body", "granted_on")),
         ("residence-permits", {k: v for k, v in permit().items() if k != "valid_until"}, ("body", "valid_until")),
     ],
-    ids=["subtype", "date", "bool", "code", "extra", "version", "remarks-length", "method", "null-date", "norm",
-         "german-date", "missing"],
+    ids=[
+        "subtype",
+        "date",
+        "bool",
+        "code",
+        "extra",
+        "version",
+        "remarks-length",
+        "method",
+        "null-date",
+        "norm",
+        "german-date",
+        "missing",
+    ],
 )
 @for_service(Service.FOREIGN_OFFICE)
-def test_foreign_office_rejects_bad_bodies_naming_the_field(api: Api, path: str, body: Any, loc: tuple[Any, ...]) -> None:
+def test_foreign_office_rejects_bad_bodies_naming_the_field(
+    api: Api, path: str, body: Any, loc: tuple[Any, ...]
+) -> None:
     case_id = api.know()
     assert loc in locs(api.post(f"/foreign-office/cases/{case_id}/{path}", body, 422))
     api.get(f"/foreign-office/cases/{case_id}/file", 404)  # nothing was stored
@@ -383,8 +443,10 @@ def test_history_shows_the_case_and_waits_for_a_position_bounded(api: Api) -> No
     body = api.get(f"/{slug}/cases/{case_id}/history", 200, after="intake:2", wait=5)
     assert body["projection"]["reached"] is True
     assert body["summary"]["case"]["status"] == "open" and body["summary"]["consents"] == 1
-    assert [e["type"] for e in body["timeline"]] == ["de.nrw.kim.intake.ConsentGranted.v1",
-                                                     "de.nrw.kim.intake.CaseOpened.v1"]
+    assert [e["type"] for e in body["timeline"]] == [
+        "de.nrw.kim.intake.ConsentGranted.v1",
+        "de.nrw.kim.intake.CaseOpened.v1",
+    ]
 
     not_yet = api.get(f"/{slug}/cases/{case_id}/history", 200, after="intake:3", wait=0.2)
     assert not_yet["projection"]["reached"] is False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from shared.asyncapi import asyncapi_document, render
 from shared.events import ALL_EVENTS
 from shared.settings import REPO_ROOT
@@ -20,5 +19,7 @@ def test_every_published_event_is_described_with_its_schema() -> None:
     schemas = doc["components"]["schemas"]
     assert "notes" not in schemas["PerspectiveCounsellingHeld"]["properties"]
     assert {c["address"] for c in doc["channels"].values()} == {
-        "kim.intake.events", "kim.foreign-office.events", "kim.kobiz.events"
+        "kim.intake.events",
+        "kim.foreign-office.events",
+        "kim.kobiz.events",
     }

@@ -130,8 +130,9 @@ def test_an_unknown_case_answers_404(apis: dict[Service, Api], service: Service,
     before = api.container.app.recorder.max_notification_id()
     answer = api.post(route(service, name, uuid4()), body(name), 404)
     assert answer["error"] == "CaseNotFoundError"
-    assert ("path", "case_id") in {tuple(d["loc"]) for d in api.post(route(service, name, "kein-fall"), body(name),
-                                                                       422)["detail"]}
+    assert ("path", "case_id") in {
+        tuple(d["loc"]) for d in api.post(route(service, name, "kein-fall"), body(name), 422)["detail"]
+    }
     assert api.container.app.recorder.max_notification_id() == before
 
 
@@ -144,7 +145,9 @@ ALLOWED_WHEN_CLOSED = {"revoke_consent", "change_consent_scope"}
 def test_a_closed_case_takes_only_corrections(apis: dict[Service, Api], service: Service) -> None:
     api = apis[service]
     case_id = new_case(api)
-    walk = [n for n in WALKS[service] if not SPECS[service][n].creates_case and n not in ("close_case", "revoke_consent")]
+    walk = [
+        n for n in WALKS[service] if not SPECS[service][n].creates_case and n not in ("close_case", "revoke_consent")
+    ]
     versions = {name: run(api, case_id, name)["version"] for name in walk}
     if service is Service.INTAKE:
         run(api, case_id, "close_case")

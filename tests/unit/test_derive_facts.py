@@ -61,14 +61,23 @@ def shared_view() -> View:
     return view
 
 
-def certificate(case_id: UUID, level: str = "A2", on: date = date(2026, 1, 13), **extra: Any) -> ev.LanguageCertificateObtained:
+def certificate(
+    case_id: UUID, level: str = "A2", on: date = date(2026, 1, 13), **extra: Any
+) -> ev.LanguageCertificateObtained:
     return ev.LanguageCertificateObtained(case_id=case_id, level=level, exam_body="telc", obtained_on=on, **extra)
 
 
 def toleration(case_id: UUID, valid_from: date, **extra: Any) -> ev.ToleratedStayIssued:
-    return ev.ToleratedStayIssued(case_id=case_id, subtype="60a", ground_code="no_travel_documents",
-                                  valid_from=valid_from, valid_until=date(2026, 12, 31), work_permitted=True,
-                                  residence_condition=False, **extra)
+    return ev.ToleratedStayIssued(
+        case_id=case_id,
+        subtype="60a",
+        ground_code="no_travel_documents",
+        valid_from=valid_from,
+        valid_until=date(2026, 12, 31),
+        work_permitted=True,
+        residence_condition=False,
+        **extra,
+    )
 
 
 def german_a2(entries: list[TimelineEntry], on: date = ON) -> Status:
@@ -90,8 +99,11 @@ def test_a_registration_without_a_birth_date_leaves_it_unknown() -> None:
     view = shared_view()
     view.add(ev.PersonRegistered(case_id=view.case_id, person_id=uuid4(), registered_on=date(2026, 1, 5)))
     assert derive_facts(view.timeline()).birth_date is None
-    view.add(ev.PersonRegistered(case_id=view.case_id, person_id=uuid4(), registered_on=date(2026, 1, 5),
-                                 birth_date=date(1999, 5, 1)))
+    view.add(
+        ev.PersonRegistered(
+            case_id=view.case_id, person_id=uuid4(), registered_on=date(2026, 1, 5), birth_date=date(1999, 5, 1)
+        )
+    )
     assert derive_facts(view.timeline()).birth_date == date(1999, 5, 1)
 
 
@@ -99,8 +111,11 @@ def test_only_a_passport_makes_a_passport_present() -> None:
     view = shared_view()
     view.add(ev.IdentityDocumentSubmitted(case_id=view.case_id, submitted_on=date(2026, 1, 6), document_type="id_card"))
     assert derive_facts(view.timeline()).passport_present is None
-    view.add(ev.IdentityDocumentSubmitted(case_id=view.case_id, submitted_on=date(2026, 2, 6), document_type="passport",
-                                          valid_until=date(2031, 1, 1)))
+    view.add(
+        ev.IdentityDocumentSubmitted(
+            case_id=view.case_id, submitted_on=date(2026, 2, 6), document_type="passport", valid_until=date(2031, 1, 1)
+        )
+    )
     assert derive_facts(view.timeline()).passport_present == Flag(value=True, since=date(2026, 2, 6))
 
 
@@ -117,7 +132,9 @@ def test_a_correction_replaces_the_entry_it_names() -> None:
 
     statuses = derive_facts(view.timeline()).statuses
     assert [(s.kind, s.valid_from) for s in statuses or []] == [
-        (StatusKind.DULDUNG_60A, date(2019, 3, 1)), (StatusKind.DULDUNG_60A, date(2025, 1, 1))]
+        (StatusKind.DULDUNG_60A, date(2019, 3, 1)),
+        (StatusKind.DULDUNG_60A, date(2025, 1, 1)),
+    ]
     assert len(view.timeline()) == 5, "the corrected entry stays in the history; only the facts drop it"
 
 
@@ -126,7 +143,8 @@ def test_a_corrected_certificate_counts_with_its_corrected_level() -> None:
     view.add(certificate(view.case_id, "B1"))
     view.add(certificate(view.case_id, "A1", corrects=view.entry("LanguageCertificateObtained").event_id))
     assert derive_facts(view.timeline()).language_certificates == [
-        LanguageCertificate(level=CefrLevel.A1, obtained_on=date(2026, 1, 13))]
+        LanguageCertificate(level=CefrLevel.A1, obtained_on=date(2026, 1, 13))
+    ]
     assert german_a2(view.timeline()) is Status.NOT_MET
 
 
@@ -134,8 +152,11 @@ def test_identity_clarified_once_and_corrected_uses_the_correction() -> None:
     view = shared_view()
     view.add(ev.IdentityClarified(case_id=view.case_id, clarified_on=date(2026, 2, 1), method="passport"))
     first = view.entry("IdentityClarified")
-    view.add(ev.IdentityClarified(case_id=view.case_id, clarified_on=date(2026, 1, 20), method="passport",
-                                  corrects=first.event_id))
+    view.add(
+        ev.IdentityClarified(
+            case_id=view.case_id, clarified_on=date(2026, 1, 20), method="passport", corrects=first.event_id
+        )
+    )
     assert derive_facts(view.timeline()).identity_clarified == Flag(value=True, since=date(2026, 1, 20))
 
 
@@ -149,15 +170,26 @@ def test_certificates_tests_work_and_applications_become_facts() -> None:
         certificate(case_id, "A2", date(2026, 1, 13), oral_only=True),
         ev.CivicTestPassed(case_id=case_id, test="life_in_germany", passed_on=date(2026, 1, 14)),
         ev.IntegrationCourseCompleted(case_id=case_id, completed_on=date(2026, 1, 15)),
-        ev.LivelihoodAssessed(case_id=case_id, assessed_on=date(2026, 1, 17), coverage_percent=40, receives_sgb2=True,
-                              receives_sgb12=False),
-        ev.LivelihoodAssessed(case_id=case_id, assessed_on=date(2026, 3, 1), coverage_percent=60, receives_sgb2=False,
-                              receives_sgb12=False),
+        ev.LivelihoodAssessed(
+            case_id=case_id,
+            assessed_on=date(2026, 1, 17),
+            coverage_percent=40,
+            receives_sgb2=True,
+            receives_sgb12=False,
+        ),
+        ev.LivelihoodAssessed(
+            case_id=case_id,
+            assessed_on=date(2026, 3, 1),
+            coverage_percent=60,
+            receives_sgb2=False,
+            receives_sgb12=False,
+        ),
         ev.EmploymentTaken(case_id=case_id, since=date(2026, 1, 18), hours_per_week=30, social_insurance=True),
         ev.ResidencePermitApplied(case_id=case_id, applied_on=date(2026, 1, 9), norm="AufenthG_25b"),
         ev.NaturalisationApplied(case_id=case_id, applied_on=date(2026, 2, 7), basis="StAG_10"),
-        ev.FictionCertificateIssued(case_id=case_id, issued_on=date(2026, 1, 9), subsection="81_4",
-                                    valid_until=date(2026, 7, 9)),
+        ev.FictionCertificateIssued(
+            case_id=case_id, issued_on=date(2026, 1, 9), subsection="81_4", valid_until=date(2026, 7, 9)
+        ),
     )
     facts = derive_facts(view.timeline())
     assert facts.language_certificates == [LanguageCertificate(level=CefrLevel.A2, obtained_on=date(2026, 1, 13))]
@@ -189,10 +221,15 @@ def test_a_certificate_the_view_may_not_hold_stays_unknown_until_a_consent_relea
     view = View(Service.FOREIGN_OFFICE)
     case_id = view.case_id
     status_only = ev.ConsentGranted(
-        case_id=case_id, consent_id=uuid4(), purpose=Purpose.PREPARE_APPLICATION_25B,
+        case_id=case_id,
+        consent_id=uuid4(),
+        purpose=Purpose.PREPARE_APPLICATION_25B,
         scopes=[{"recipient": Recipient.FOREIGN_OFFICE, "categories": ["case_management", "status"]}],
-        valid_from=date.today() - timedelta(days=1), valid_until=date.today() + timedelta(days=30), form_version="v1",
-        language="ar", interpreter_used=False,
+        valid_from=date.today() - timedelta(days=1),
+        valid_until=date.today() + timedelta(days=30),
+        form_version="v1",
+        language="ar",
+        interpreter_used=False,
     )
     view.add(status_only, opened(case_id), certificate(case_id))
     assert "LanguageCertificateObtained" not in [e.type.split(".")[-2] for e in view.timeline()]
@@ -207,9 +244,16 @@ def test_a_certificate_the_view_may_not_hold_stays_unknown_until_a_consent_relea
 
 def test_a_terminated_training_is_no_longer_the_cases_training() -> None:
     view = shared_view()
-    view.add(ev.TrainingContractConcluded(case_id=view.case_id, occupation_code="kfz", qualified=True,
-                                          starts_on=date(2026, 8, 1), ends_on=date(2029, 7, 31),
-                                          chamber_registered=True))
+    view.add(
+        ev.TrainingContractConcluded(
+            case_id=view.case_id,
+            occupation_code="kfz",
+            qualified=True,
+            starts_on=date(2026, 8, 1),
+            ends_on=date(2029, 7, 31),
+            chamber_registered=True,
+        )
+    )
     assert derive_facts(view.timeline()).training is not None
     view.add(ev.TrainingTerminated(case_id=view.case_id, terminated_on=date(2026, 9, 1), reason_code="moved"))
     assert derive_facts(view.timeline()).training is None

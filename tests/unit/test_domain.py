@@ -27,16 +27,26 @@ from services.kobiz.domain import CounsellingFile
 
 def new_case() -> Case:
     return Case(
-        person_id=uuid4(), registered_on=date(2026, 1, 5), family_name="X", given_names="Y",
-        birth_date=date(2000, 1, 1), languages=["ar"], claimed_nationalities=["SYR"], contact=None,
+        person_id=uuid4(),
+        registered_on=date(2026, 1, 5),
+        family_name="X",
+        given_names="Y",
+        birth_date=date(2000, 1, 1),
+        languages=["ar"],
+        claimed_nationalities=["SYR"],
+        contact=None,
     )
 
 
 def consent_terms() -> dict[str, object]:
     return {
-        "scopes": [{"recipient": "foreign_office", "categories": ["status"]}], "purpose": "prepare_application_25b",
-        "valid_from": date(2026, 1, 6), "valid_until": date(2027, 1, 6), "form_version": "v1",
-        "language": "ar", "interpreter_used": False,
+        "scopes": [{"recipient": "foreign_office", "categories": ["status"]}],
+        "purpose": "prepare_application_25b",
+        "valid_from": date(2026, 1, 6),
+        "valid_until": date(2027, 1, 6),
+        "form_version": "v1",
+        "language": "ar",
+        "interpreter_used": False,
     }
 
 
@@ -63,13 +73,22 @@ def test_validity_periods_must_not_end_before_they_start() -> None:
     file = ResidenceFile(id=uuid4())
     with pytest.raises(InvalidPeriodError):
         file.issue_tolerated_stay(
-            valid_from=date(2026, 5, 1), valid_until=date(2026, 4, 30), subtype="60a", ground_code="x",
-            work_permitted=False, residence_condition=False, remarks=None,
+            valid_from=date(2026, 5, 1),
+            valid_until=date(2026, 4, 30),
+            subtype="60a",
+            ground_code="x",
+            work_permitted=False,
+            residence_condition=False,
+            remarks=None,
         )
     with pytest.raises(InvalidPeriodError):
         file.grant_residence_permit(
-            valid_from=date(2026, 5, 1), valid_until=date(2026, 4, 30), norm="AufenthG_25b",
-            granted_on=date(2026, 5, 1), employment_permitted=True, conditions=None,
+            valid_from=date(2026, 5, 1),
+            valid_until=date(2026, 4, 30),
+            norm="AufenthG_25b",
+            granted_on=date(2026, 5, 1),
+            employment_permitted=True,
+            conditions=None,
         )
     assert file.version == 1
 
@@ -185,8 +204,14 @@ def test_an_imported_registration_has_a_case_id_derived_from_its_row() -> None:
 
 
 def decision(**overrides: object) -> dict[str, object]:
-    return {"refused_on": date(2026, 4, 1), "ground_codes": ["livelihood"], "conviction_ground": False,
-            "decided_by": "abh-sb-4", "rule_version_ids": ["AufenthG_25b@2026-01-01"], "corrects": None} | overrides
+    return {
+        "refused_on": date(2026, 4, 1),
+        "ground_codes": ["livelihood"],
+        "conviction_ground": False,
+        "decided_by": "abh-sb-4",
+        "rule_version_ids": ["AufenthG_25b@2026-01-01"],
+        "corrects": None,
+    } | overrides
 
 
 def test_a_refusal_needs_a_pending_application_under_the_same_norm() -> None:
@@ -199,8 +224,12 @@ def test_a_refusal_needs_a_pending_application_under_the_same_norm() -> None:
     file.apply_for_residence_permit(date(2026, 2, 2), "AufenthG_25b", None)
     file.refuse_residence_permit("AufenthG_25b", **decision())
     assert file.pending_applications == {"AufenthG_25a": date(2026, 2, 1)}
-    assert file.decisions[-1] == {"norm": "AufenthG_25b", "outcome": "refused", "decided_by": "abh-sb-4",
-                                  "rule_version_ids": ["AufenthG_25b@2026-01-01"]}
+    assert file.decisions[-1] == {
+        "norm": "AufenthG_25b",
+        "outcome": "refused",
+        "decided_by": "abh-sb-4",
+        "rule_version_ids": ["AufenthG_25b@2026-01-01"],
+    }
     with pytest.raises(NoPendingApplicationError):
         file.refuse_residence_permit("AufenthG_25b", **decision())  # decided already
     file.refuse_residence_permit("AufenthG_25b", **decision(corrects=uuid4()))  # a correction of the refusal
@@ -210,12 +239,26 @@ def test_a_refusal_needs_a_pending_application_under_the_same_norm() -> None:
 def test_a_grant_closes_the_pending_application_and_records_who_decided() -> None:
     file = ResidenceFile(id=uuid4())
     file.apply_for_residence_permit(date(2026, 2, 1), "AufenthG_25b", None)
-    file.grant_residence_permit(valid_from=date(2026, 3, 1), valid_until=date(2028, 2, 29), norm="AufenthG_25b",
-                                granted_on=date(2026, 3, 1), employment_permitted=True, conditions="INTERN Auflage",
-                                decided_by="abh-sb-4", rule_version_ids=["AufenthG_25b@2026-01-01"], corrects=None)
+    file.grant_residence_permit(
+        valid_from=date(2026, 3, 1),
+        valid_until=date(2028, 2, 29),
+        norm="AufenthG_25b",
+        granted_on=date(2026, 3, 1),
+        employment_permitted=True,
+        conditions="INTERN Auflage",
+        decided_by="abh-sb-4",
+        rule_version_ids=["AufenthG_25b@2026-01-01"],
+        corrects=None,
+    )
     assert file.pending_applications == {}
-    assert file.decisions == [{"norm": "AufenthG_25b", "outcome": "granted", "decided_by": "abh-sb-4",
-                               "rule_version_ids": ["AufenthG_25b@2026-01-01"]}]
+    assert file.decisions == [
+        {
+            "norm": "AufenthG_25b",
+            "outcome": "granted",
+            "decided_by": "abh-sb-4",
+            "rule_version_ids": ["AufenthG_25b@2026-01-01"],
+        }
+    ]
     with pytest.raises(NoPendingApplicationError):
         file.refuse_residence_permit("AufenthG_25b", **decision())
 

@@ -31,7 +31,9 @@ def test_retries_store_nothing_new_and_answer_with_the_same_case() -> None:
         # the first attempt was accepted, so the retry is answered as a repeat.
         opening_key = str(uuid4())
         opened = client.post(f"/intake/cases/{case_id}/opening", json=OPENING, headers={"Idempotency-Key": opening_key})
-        retried = client.post(f"/intake/cases/{case_id}/opening", json=OPENING, headers={"Idempotency-Key": opening_key})
+        retried = client.post(
+            f"/intake/cases/{case_id}/opening", json=OPENING, headers={"Idempotency-Key": opening_key}
+        )
         assert opened.status_code == 200 and opened.json()["duplicate"] is False
         assert retried.status_code == 200 and retried.json()["duplicate"] is True
         assert app.recorder.max_notification_id() == stored + 2  # CaseOpened and its key, once

@@ -17,8 +17,8 @@ from typing import Any
 from uuid import UUID, uuid4, uuid5
 
 from services.bootstrap import Container, build_container
-from services.intake.domain import IMPORT_NAMESPACE
 from services.importer import ImportReport, count_lines, import_file
+from services.intake.domain import IMPORT_NAMESPACE
 from shared.settings import Service
 from tests.unit.projection_suite import Feed
 from tests.unit.walk import body, close_known, know
@@ -26,8 +26,9 @@ from tests.unit.walk import body, close_known, know
 
 def write(path: Path, lines: list[Any]) -> Path:
     """One line per row; dicts become JSON, strings are written as they are."""
-    path.write_text("\n".join(json.dumps(line) if isinstance(line, dict) else line for line in lines) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps(line) if isinstance(line, dict) else line for line in lines) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -47,8 +48,11 @@ def published_events(container: Container, case_id: UUID) -> list[Any]:
 
 def recorded_times(container: Container, case_id: UUID) -> list[datetime]:
     app = container.app
-    return [app.mapper.to_domain_event(n).timestamp for n in app.recorder.select_notifications(start=1, limit=1000)
-            if n.originator_id == case_id]
+    return [
+        app.mapper.to_domain_event(n).timestamp
+        for n in app.recorder.select_notifications(start=1, limit=1000)
+        if n.originator_id == case_id
+    ]
 
 
 def run(service: Service, container: Container, path: Path) -> tuple[ImportReport, int]:
@@ -59,16 +63,35 @@ def run(service: Service, container: Container, path: Path) -> tuple[ImportRepor
 
 
 INTAKE_ROWS: list[dict[str, Any]] = [
-    {"ref": "alt-17", "command": "register_person",
-     "data": body("register_person", registered_on="2019-03-04", birth_date="1990-02-01")},
-    {"ref": "alt-17-z", "command": "receive_referral", "case_ref": "alt-17",
-     "data": {"received_on": "2019-03-04", "source": "school", "reason_codes": ["perspective"]}},
-    {"ref": "alt-17-e", "command": "grant_consent", "case_ref": "alt-17",
-     "data": body("grant_consent", consent_id=str(uuid4()), valid_from="2019-03-05", valid_until="2021-03-04")},
-    {"ref": "alt-17-o", "command": "open_case", "case_ref": "alt-17",
-     "data": {"opened_on": "2019-03-05", "case_manager_id": "cm-alt-3"}},
-    {"ref": "alt-17-p", "command": "agree_integration_plan", "case_ref": "alt-17",
-     "data": {"agreed_on": "2019-04-01", "target_pathway": "AufenthG_25b", "milestones": []}},
+    {
+        "ref": "alt-17",
+        "command": "register_person",
+        "data": body("register_person", registered_on="2019-03-04", birth_date="1990-02-01"),
+    },
+    {
+        "ref": "alt-17-z",
+        "command": "receive_referral",
+        "case_ref": "alt-17",
+        "data": {"received_on": "2019-03-04", "source": "school", "reason_codes": ["perspective"]},
+    },
+    {
+        "ref": "alt-17-e",
+        "command": "grant_consent",
+        "case_ref": "alt-17",
+        "data": body("grant_consent", consent_id=str(uuid4()), valid_from="2019-03-05", valid_until="2021-03-04"),
+    },
+    {
+        "ref": "alt-17-o",
+        "command": "open_case",
+        "case_ref": "alt-17",
+        "data": {"opened_on": "2019-03-05", "case_manager_id": "cm-alt-3"},
+    },
+    {
+        "ref": "alt-17-p",
+        "command": "agree_integration_plan",
+        "case_ref": "alt-17",
+        "data": {"agreed_on": "2019-04-01", "target_pathway": "AufenthG_25b", "milestones": []},
+    },
 ]
 
 
@@ -87,8 +110,10 @@ def test_backdated_rows_become_events_whose_dates_are_the_valid_time(tmp_path: P
     assert case.family_name == "INTERN-Name"
     events = published_events(container, case_id)
     assert [(type(e).__name__, e.valid_on()) for e in events] == [
-        ("PersonRegistered", date(2019, 3, 4)), ("ReferralReceived", date(2019, 3, 4)),
-        ("ConsentGranted", date(2019, 3, 5)), ("CaseOpened", date(2019, 3, 5)),
+        ("PersonRegistered", date(2019, 3, 4)),
+        ("ReferralReceived", date(2019, 3, 4)),
+        ("ConsentGranted", date(2019, 3, 5)),
+        ("CaseOpened", date(2019, 3, 5)),
         ("IntegrationPlanAgreed", date(2019, 4, 1)),
     ]
     assert events[0].birth_date == date(1990, 2, 1)  # type: ignore[attr-defined]
@@ -123,15 +148,23 @@ def test_bad_rows_are_reported_with_their_line_and_do_not_stop_the_rest(tmp_path
         '{"ref": "abh-2", "command": ',  # 2: not JSON
         "",  # 3: blank lines are no rows
         {"ref": "abh-4", "command": "deport_at_once", "case_id": str(case_id), "data": {}},  # 4
-        {"ref": "abh-5", "command": "issue_tolerated_stay", "case_id": str(case_id),
-         "data": stay | {"subtype": "61"}},  # 5: invalid field
+        {
+            "ref": "abh-5",
+            "command": "issue_tolerated_stay",
+            "case_id": str(case_id),
+            "data": stay | {"subtype": "61"},
+        },  # 5: invalid field
         {"ref": "abh-6", "command": "issue_tolerated_stay", "case_id": str(unknown), "data": stay},  # 6
         {"ref": "abh-7", "command": "clarify_identity", "case_id": str(case_id), "data": identity},  # 7
         {"ref": "abh-8", "command": "clarify_identity", "case_id": str(case_id), "data": identity},  # 8: twice
         {"ref": "abh-9", "command": "record_departure", "data": body("record_departure")},  # 9: no case id
         {"ref": "abh-10", "command": "record_departure", "case_id": str(case_id), "name": "x", "data": {}},  # 10
-        {"ref": "abh-11", "command": "apply_for_residence_permit", "case_id": str(case_id),
-         "data": {"applied_on": "2018-05-01", "norm": "AufenthG_25b"}},  # 11
+        {
+            "ref": "abh-11",
+            "command": "apply_for_residence_permit",
+            "case_id": str(case_id),
+            "data": {"applied_on": "2018-05-01", "norm": "AufenthG_25b"},
+        },  # 11
     ]
     path = write(tmp_path / "abh.jsonl", rows)
 
@@ -167,17 +200,27 @@ def test_a_department_import_on_kobiz_records_the_rows_once(tmp_path: Path) -> N
     container = build_container(Service.KOBIZ, in_memory=True)
     case_id = know(container.store, Feed(Service.KOBIZ))
     rows = [
-        {"ref": "ki-1", "command": "record_language_certificate", "case_id": str(case_id),
-         "data": body("record_language_certificate", obtained_on="2020-06-30")},
-        {"ref": "ki-2", "command": "hold_counselling", "case_id": str(case_id),
-         "data": body("hold_counselling", held_on="2020-01-15")},
+        {
+            "ref": "ki-1",
+            "command": "record_language_certificate",
+            "case_id": str(case_id),
+            "data": body("record_language_certificate", obtained_on="2020-06-30"),
+        },
+        {
+            "ref": "ki-2",
+            "command": "hold_counselling",
+            "case_id": str(case_id),
+            "data": body("hold_counselling", held_on="2020-01-15"),
+        },
     ]
     path = write(tmp_path / "kobiz.jsonl", rows)
     assert run(Service.KOBIZ, container, path)[0].imported == 2
     assert run(Service.KOBIZ, container, path)[0].skipped == 2
     events = published_events(container, case_id)
     assert [(type(e).__name__, e.valid_on()) for e in events] == [
-        ("LanguageCertificateObtained", date(2020, 6, 30)), ("PerspectiveCounsellingHeld", date(2020, 1, 15))]
+        ("LanguageCertificateObtained", date(2020, 6, 30)),
+        ("PerspectiveCounsellingHeld", date(2020, 1, 15)),
+    ]
     file = container.app.get_file(case_id)
     assert [c["certificate_number"] for c in file.certificates] == ["INTERN-CERT-77"]
     assert len(file.sessions) == 1
@@ -186,8 +229,10 @@ def test_a_department_import_on_kobiz_records_the_rows_once(tmp_path: Path) -> N
 def test_importing_again_after_the_case_closed_still_skips_what_was_imported(tmp_path: Path) -> None:
     container, feed = build_container(Service.FOREIGN_OFFICE, in_memory=True), Feed(Service.FOREIGN_OFFICE)
     case_id = know(container.store, feed)
-    rows = [{"ref": f"abh-{name}", "command": name, "case_id": str(case_id), "data": body(name)}
-            for name in ("issue_tolerated_stay", "apply_for_residence_permit", "grant_residence_permit")]
+    rows = [
+        {"ref": f"abh-{name}", "command": name, "case_id": str(case_id), "data": body(name)}
+        for name in ("issue_tolerated_stay", "apply_for_residence_permit", "grant_residence_permit")
+    ]
     path = write(tmp_path / "abh.jsonl", rows)
     assert run(Service.FOREIGN_OFFICE, container, path)[0].imported == 3
     stored = notifications(container)
@@ -198,7 +243,9 @@ def test_importing_again_after_the_case_closed_still_skips_what_was_imported(tmp
     assert (again.imported, again.skipped, again.failed, again.errors) == (0, 3, 0, [])
     assert notifications(container) == stored
     # A new row on the closed case is refused like the same command over HTTP.
-    extra = write(tmp_path / "more.jsonl", [{"ref": "abh-new", "command": "record_departure",
-                                            "case_id": str(case_id), "data": body("record_departure")}])
+    extra = write(
+        tmp_path / "more.jsonl",
+        [{"ref": "abh-new", "command": "record_departure", "case_id": str(case_id), "data": body("record_departure")}],
+    )
     refused, _ = run(Service.FOREIGN_OFFICE, container, extra)
     assert refused.failed == 1 and "CaseClosedError" in refused.errors[0]["error"]

@@ -28,8 +28,13 @@ from tests.unit.fakes import InMemoryPipeline
 from tests.unit.walk import ALL_CATEGORIES
 
 EXPECTED_TYPES = [
-    "PersonRegistered", "CaseOpened", "ConsentGranted",
-    "ToleratedStayIssued", "IdentityClarified", "ResidencePermitGranted", "PerspectiveCounsellingHeld",
+    "PersonRegistered",
+    "CaseOpened",
+    "ConsentGranted",
+    "ToleratedStayIssued",
+    "IdentityClarified",
+    "ResidencePermitGranted",
+    "PerspectiveCounsellingHeld",
 ]
 
 
@@ -42,17 +47,24 @@ def consent_body(consent_id: str | None = None) -> dict[str, Any]:
     """Everything to all three departments, live today (at most 24 months)."""
     today = date.today()
     return {
-        "consent_id": consent_id or str(uuid4()), "purpose": "prepare_application_25b",
+        "consent_id": consent_id or str(uuid4()),
+        "purpose": "prepare_application_25b",
         "scopes": [{"recipient": r, "categories": ALL_CATEGORIES} for r in ("intake", "foreign_office", "kobiz")],
-        "valid_from": (today - timedelta(days=30)).isoformat(), "valid_until": (today + timedelta(days=365)).isoformat(),
-        "form_version": "KIM-EW-2025-1", "language": "ar", "interpreter_used": True,
+        "valid_from": (today - timedelta(days=30)).isoformat(),
+        "valid_until": (today + timedelta(days=365)).isoformat(),
+        "form_version": "KIM-EW-2025-1",
+        "language": "ar",
+        "interpreter_used": True,
     }
 
 
 def open_case(clients: dict[Service, Any], family_name: str, *, consent: bool = True) -> str:
     intake = clients[Service.INTAKE]
     case_id = ok(intake.post("/intake/cases", json=person(family_name=family_name)), 201)["case_id"]
-    ok(intake.post(f"/intake/cases/{case_id}/opening", json={"opened_on": "2026-01-06", "case_manager_id": "cm-1"}), 200)
+    ok(
+        intake.post(f"/intake/cases/{case_id}/opening", json={"opened_on": "2026-01-06", "case_manager_id": "cm-1"}),
+        200,
+    )
     if consent:
         ok(intake.post(f"/intake/cases/{case_id}/consents", json=consent_body()), 201)
     return str(case_id)
@@ -61,21 +73,58 @@ def open_case(clients: dict[Service, Any], family_name: str, *, consent: bool = 
 def work_case(clients: dict[Service, Any], case_id: str, notes: str) -> None:
     fo, kobiz = clients[Service.FOREIGN_OFFICE], clients[Service.KOBIZ]
     base = f"/foreign-office/cases/{case_id}"
-    ok(fo.post(f"{base}/tolerated-stays", json={
-        "subtype": "60a", "ground_code": "no_travel_documents", "valid_from": "2026-01-01", "valid_until": "2026-12-31",
-        "work_permitted": True, "residence_condition": False, "remarks": "INTERN-ABH-Vermerk",
-    }), 201)
-    ok(fo.post(f"{base}/identity-clarification", json={
-        "clarified_on": "2026-02-01", "method": "passport", "document_ref": "ABH-INTERN-4711"}), 200)
-    ok(fo.post(f"{base}/residence-permits", json={
-        "norm": "AufenthG_25b", "granted_on": "2026-03-01", "valid_from": "2026-03-01", "valid_until": "2028-02-29",
-        "employment_permitted": True, "conditions": "INTERN-Auflage", "decided_by": "abh-sb-4",
-        "rule_version_ids": ["AufenthG_25b@2026-01-01"],
-    }), 201)
-    ok(kobiz.post(f"/kobiz/cases/{case_id}/counselling-sessions", json={
-        "held_on": "2026-02-15", "counsellor_id": "kobiz-test-3", "topic_codes": ["language_course"],
-        "pathways_discussed": ["AufenthG_25b"], "next_step_codes": ["book_a2_exam"], "notes": notes,
-    }), 201)
+    ok(
+        fo.post(
+            f"{base}/tolerated-stays",
+            json={
+                "subtype": "60a",
+                "ground_code": "no_travel_documents",
+                "valid_from": "2026-01-01",
+                "valid_until": "2026-12-31",
+                "work_permitted": True,
+                "residence_condition": False,
+                "remarks": "INTERN-ABH-Vermerk",
+            },
+        ),
+        201,
+    )
+    ok(
+        fo.post(
+            f"{base}/identity-clarification",
+            json={"clarified_on": "2026-02-01", "method": "passport", "document_ref": "ABH-INTERN-4711"},
+        ),
+        200,
+    )
+    ok(
+        fo.post(
+            f"{base}/residence-permits",
+            json={
+                "norm": "AufenthG_25b",
+                "granted_on": "2026-03-01",
+                "valid_from": "2026-03-01",
+                "valid_until": "2028-02-29",
+                "employment_permitted": True,
+                "conditions": "INTERN-Auflage",
+                "decided_by": "abh-sb-4",
+                "rule_version_ids": ["AufenthG_25b@2026-01-01"],
+            },
+        ),
+        201,
+    )
+    ok(
+        kobiz.post(
+            f"/kobiz/cases/{case_id}/counselling-sessions",
+            json={
+                "held_on": "2026-02-15",
+                "counsellor_id": "kobiz-test-3",
+                "topic_codes": ["language_course"],
+                "pathways_discussed": ["AufenthG_25b"],
+                "next_step_codes": ["book_a2_exam"],
+                "notes": notes,
+            },
+        ),
+        201,
+    )
 
 
 def histories(clients: dict[Service, Any], case_id: str) -> dict[Service, dict[str, Any]]:
@@ -116,8 +165,12 @@ def test_a_case_worked_by_all_three_services_ends_up_the_same_in_every_view() ->
     with pipeline.clients() as clients:
         case_id = open_case(clients, family_name)
         # Before the events have travelled, the departments do not know the case.
-        ok(clients[Service.KOBIZ].post(f"/kobiz/cases/{case_id}/counselling-sessions",
-                                       json={"held_on": "2026-02-15", "counsellor_id": "k"}), 404)
+        ok(
+            clients[Service.KOBIZ].post(
+                f"/kobiz/cases/{case_id}/counselling-sessions", json={"held_on": "2026-02-15", "counsellor_id": "k"}
+            ),
+            404,
+        )
         pipeline.settle()
         # The foreign office withheld the registration and the opening until the consent
         # arrived, then fetched both again from Kafka.
@@ -135,8 +188,9 @@ def test_a_case_worked_by_all_three_services_ends_up_the_same_in_every_view() ->
             assert projector.consumer is not None
             ends = {tp: projector.consumer.highwater(tp) for tp in projector.consumer.assignment()}
             stored = pipeline.containers[service].store.load_offsets()
-            assert {tp: off for tp, off in ends.items() if off} == {tp: stored[(tp.topic, tp.partition)]
-                                                                    for tp, off in ends.items() if off}
+            assert {tp: off for tp, off in ends.items() if off} == {
+                tp: stored[(tp.topic, tp.partition)] for tp, off in ends.items() if off
+            }
 
 
 def test_duplicate_deliveries_change_no_view() -> None:
@@ -165,9 +219,17 @@ def test_the_real_relay_and_projector_loops_carry_a_case_through_all_three_views
     with pipeline.clients() as clients, pipeline.running():
         case_id = open_case(clients, family_name)
         for service in (Service.FOREIGN_OFFICE, Service.KOBIZ):
-            eventually(lambda s=service: clients[s].get(f"/{s.slug}/cases/{case_id}/history",
-                                                        params={"after": "intake:3", "wait": 2}).json()
-                       .get("projection", {}).get("reached"), 10, what=f"{service} knows the case")
+            eventually(
+                lambda s=service: (
+                    clients[s]
+                    .get(f"/{s.slug}/cases/{case_id}/history", params={"after": "intake:3", "wait": 2})
+                    .json()
+                    .get("projection", {})
+                    .get("reached")
+                ),
+                10,
+                what=f"{service} knows the case",
+            )
         pipeline.kafka.fail_next(1)  # one rejected send on the way: the relay retries
         work_case(clients, case_id, notes)
 
@@ -186,12 +248,25 @@ def test_without_consent_the_foreign_office_never_learns_of_the_case_and_a_late_
         pipeline.settle()
         fo, kobiz, intake = clients[Service.FOREIGN_OFFICE], clients[Service.KOBIZ], clients[Service.INTAKE]
         assert fo.get(f"/foreign-office/cases/{case_id}/history").status_code == 404
-        ok(fo.post(f"/foreign-office/cases/{case_id}/tolerated-stays", json={
-            "subtype": "60a", "ground_code": "no_travel_documents", "valid_from": "2026-01-01",
-            "valid_until": "2026-12-31", "work_permitted": True, "residence_condition": False}), 404)
+        ok(
+            fo.post(
+                f"/foreign-office/cases/{case_id}/tolerated-stays",
+                json={
+                    "subtype": "60a",
+                    "ground_code": "no_travel_documents",
+                    "valid_from": "2026-01-01",
+                    "valid_until": "2026-12-31",
+                    "work_permitted": True,
+                    "residence_condition": False,
+                },
+            ),
+            404,
+        )
         assert pipeline.containers[Service.FOREIGN_OFFICE].store.counts()["withheld"] == 2
         # Kobiz holds the registration and the opening on its own task, without consent.
-        kobiz_types = [e["type"].split(".")[-2] for e in ok(kobiz.get(f"/kobiz/cases/{case_id}/history"), 200)["timeline"]]
+        kobiz_types = [
+            e["type"].split(".")[-2] for e in ok(kobiz.get(f"/kobiz/cases/{case_id}/history"), 200)["timeline"]
+        ]
         assert kobiz_types == ["PersonRegistered", "CaseOpened"]
 
         token = ok(intake.post(f"/intake/cases/{case_id}/consents", json=consent_body()), 201)["position"]["token"]
@@ -210,25 +285,49 @@ def test_a_revocation_withdraws_what_only_the_consent_allowed_and_keeps_the_proo
         case_id = ok(intake.post("/intake/cases", json=person()), 201)["case_id"]
         consent = consent_body()
         ok(intake.post(f"/intake/cases/{case_id}/consents", json=consent), 201)
-        ok(intake.post(f"/intake/cases/{case_id}/opening", json={"opened_on": "2026-01-06", "case_manager_id": "cm-1"}),
-           200)
+        ok(
+            intake.post(
+                f"/intake/cases/{case_id}/opening", json={"opened_on": "2026-01-06", "case_manager_id": "cm-1"}
+            ),
+            200,
+        )
         pipeline.settle()
         work_case(clients, case_id, notes)
         pipeline.settle()
         assert all(len(h["timeline"]) == len(EXPECTED_TYPES) for h in histories(clients, case_id).values())
 
-        revoked = ok(intake.post(f"/intake/cases/{case_id}/consent-revocations", json={
-            "consent_id": consent["consent_id"], "effective_on": date.today().isoformat()}), 201)
+        revoked = ok(
+            intake.post(
+                f"/intake/cases/{case_id}/consent-revocations",
+                json={"consent_id": consent["consent_id"], "effective_on": date.today().isoformat()},
+            ),
+            201,
+        )
         assert revoked["position"]["published"] is True
         pipeline.settle()
         views = {s: [e["type"].split(".")[-2] for e in h["timeline"]] for s, h in histories(clients, case_id).items()}
         # Each department keeps its own events, what a statute gives it, and the proof of the consent.
-        assert views[Service.INTAKE] == ["PersonRegistered", "ConsentGranted", "CaseOpened",
-                                         "PerspectiveCounsellingHeld", "ConsentRevoked"]
-        assert views[Service.FOREIGN_OFFICE] == ["ConsentGranted", "ToleratedStayIssued", "IdentityClarified",
-                                                 "ResidencePermitGranted", "ConsentRevoked"]
-        assert views[Service.KOBIZ] == ["PersonRegistered", "ConsentGranted", "CaseOpened",
-                                        "PerspectiveCounsellingHeld", "ConsentRevoked"]
+        assert views[Service.INTAKE] == [
+            "PersonRegistered",
+            "ConsentGranted",
+            "CaseOpened",
+            "PerspectiveCounsellingHeld",
+            "ConsentRevoked",
+        ]
+        assert views[Service.FOREIGN_OFFICE] == [
+            "ConsentGranted",
+            "ToleratedStayIssued",
+            "IdentityClarified",
+            "ResidencePermitGranted",
+            "ConsentRevoked",
+        ]
+        assert views[Service.KOBIZ] == [
+            "PersonRegistered",
+            "ConsentGranted",
+            "CaseOpened",
+            "PerspectiveCounsellingHeld",
+            "ConsentRevoked",
+        ]
         fo_summary = ok(clients[Service.FOREIGN_OFFICE].get(f"/foreign-office/cases/{case_id}/history"), 200)["summary"]
         assert fo_summary["case"] is None and fo_summary["person"] is None
         kobiz_summary = ok(clients[Service.KOBIZ].get(f"/kobiz/cases/{case_id}/history"), 200)["summary"]

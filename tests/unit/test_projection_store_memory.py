@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.settings import Service
 from shared.projection.store import CaseHistoryStore, InMemoryCaseHistoryStore
+from shared.settings import Service
 from tests.unit.projection_suite import CaseHistoryStoreSuite
 
 

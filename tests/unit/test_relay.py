@@ -105,17 +105,36 @@ def ce_id(record: Record) -> str:
 
 def intake_case(r: Rig, tag: str = "") -> tuple[UUID, list[str]]:
     secrets = [f"Geheimname{tag}{uuid4().hex[:6]}", f"Vorname{tag}{uuid4().hex[:6]}", f"Tel-{uuid4().hex[:8]}"]
-    saved = r.app.handle("register_person", None, RegisterPerson(
-        family_name=secrets[0], given_names=secrets[1], birth_date=date(1999, 5, 1),
-        registered_on=date(2026, 1, 5), languages=["ar"], claimed_nationalities=["SYR"], contact=secrets[2],
-    ))
-    r.app.handle("grant_consent", saved.case_id, GrantConsent(
-        consent_id=uuid4(), purpose=Purpose.PREPARE_APPLICATION_25B,
-        scopes=[{"recipient": recipient, "categories": ["identity", "case_management", "status"]}
-                for recipient in ("foreign_office", "kobiz")],
-        valid_from=date(2026, 1, 6), valid_until=date(2027, 1, 5), form_version="v1", language="ar",
-        interpreter_used=True,
-    ))
+    saved = r.app.handle(
+        "register_person",
+        None,
+        RegisterPerson(
+            family_name=secrets[0],
+            given_names=secrets[1],
+            birth_date=date(1999, 5, 1),
+            registered_on=date(2026, 1, 5),
+            languages=["ar"],
+            claimed_nationalities=["SYR"],
+            contact=secrets[2],
+        ),
+    )
+    r.app.handle(
+        "grant_consent",
+        saved.case_id,
+        GrantConsent(
+            consent_id=uuid4(),
+            purpose=Purpose.PREPARE_APPLICATION_25B,
+            scopes=[
+                {"recipient": recipient, "categories": ["identity", "case_management", "status"]}
+                for recipient in ("foreign_office", "kobiz")
+            ],
+            valid_from=date(2026, 1, 6),
+            valid_until=date(2027, 1, 5),
+            form_version="v1",
+            language="ar",
+            interpreter_used=True,
+        ),
+    )
     r.app.handle("open_case", saved.case_id, OpenCase(opened_on=date(2026, 1, 6), case_manager_id="cm-1"))
     return saved.case_id, secrets
 
@@ -124,17 +143,38 @@ def foreign_office_case(r: Rig, tag: str = "") -> tuple[UUID, list[str]]:
     case_id = uuid4()
     r.know(case_id)
     secrets = [f"INTERN-Vermerk-{uuid4().hex[:8]}", f"ABH-AZ-{uuid4().hex[:8]}", f"INTERN-Auflage-{uuid4().hex[:8]}"]
-    r.app.handle("issue_tolerated_stay", case_id, IssueToleratedStay(
-        subtype="60a", ground_code="no_travel_documents", valid_from=date(2026, 1, 1), valid_until=date(2026, 6, 30),
-        work_permitted=True, residence_condition=False, remarks=secrets[0],
-    ))
-    r.app.handle("clarify_identity", case_id, ClarifyIdentity(clarified_on=date(2026, 2, 1), method="passport",
-                                                              document_ref=secrets[1]))
-    r.app.handle("grant_residence_permit", case_id, GrantResidencePermit(
-        norm="AufenthG_25b", granted_on=date(2026, 3, 1), valid_from=date(2026, 3, 1), valid_until=date(2028, 2, 29),
-        employment_permitted=True, conditions=secrets[2], decided_by="abh-sb-4",
-        rule_version_ids=["AufenthG_25b@2026-01-01"],
-    ))
+    r.app.handle(
+        "issue_tolerated_stay",
+        case_id,
+        IssueToleratedStay(
+            subtype="60a",
+            ground_code="no_travel_documents",
+            valid_from=date(2026, 1, 1),
+            valid_until=date(2026, 6, 30),
+            work_permitted=True,
+            residence_condition=False,
+            remarks=secrets[0],
+        ),
+    )
+    r.app.handle(
+        "clarify_identity",
+        case_id,
+        ClarifyIdentity(clarified_on=date(2026, 2, 1), method="passport", document_ref=secrets[1]),
+    )
+    r.app.handle(
+        "grant_residence_permit",
+        case_id,
+        GrantResidencePermit(
+            norm="AufenthG_25b",
+            granted_on=date(2026, 3, 1),
+            valid_from=date(2026, 3, 1),
+            valid_until=date(2028, 2, 29),
+            employment_permitted=True,
+            conditions=secrets[2],
+            decided_by="abh-sb-4",
+            rule_version_ids=["AufenthG_25b@2026-01-01"],
+        ),
+    )
     return case_id, secrets
 
 
@@ -144,10 +184,18 @@ def kobiz_case(r: Rig, tag: str = "") -> tuple[UUID, list[str]]:
     notes = f"Vertrauliche Beratungsnotiz {uuid4()}: Person berichtet von Traumatisierung"
     counsellor = f"counsellor-{uuid4().hex[:8]}"
     for held_on in (date(2026, 2, 15), date(2026, 3, 1)):
-        r.app.handle("hold_counselling", case_id, HoldCounselling(
-            held_on=held_on, counsellor_id=counsellor, topic_codes=["language_course"],
-            pathways_discussed=["AufenthG_25b"], next_step_codes=["book_a2_exam"], notes=notes,
-        ))
+        r.app.handle(
+            "hold_counselling",
+            case_id,
+            HoldCounselling(
+                held_on=held_on,
+                counsellor_id=counsellor,
+                topic_codes=["language_course"],
+                pathways_discussed=["AufenthG_25b"],
+                next_step_codes=["book_a2_exam"],
+                notes=notes,
+            ),
+        )
     return case_id, [notes, "Beratungsnotiz", "Traumatisierung", counsellor]
 
 
@@ -415,8 +463,13 @@ def test_the_whole_command_catalogue_relays_exactly_the_published_events_and_no_
 
     stored = [n.topic.rsplit(".", 1)[-1] for n in r.app.recorder.select_notifications(start=1, limit=100)]
     sent = [parse(rec).get_type().split(".")[-2] for rec in r.records()]
-    internal = {"FileOpened", "IdentityDeceptionEstablished", "CriminalConvictionNotified", "RemovalScheduled",
-                "NaturalisationRequirementAssessed"}
+    internal = {
+        "FileOpened",
+        "IdentityDeceptionEstablished",
+        "CriminalConvictionNotified",
+        "RemovalScheduled",
+        "NaturalisationRequirementAssessed",
+    }
     assert sent == [name for name in stored if name not in internal]
     assert r.relay.stats.skipped_internal == len(stored) - len(sent)
     assert r.positions.load() == r.last_id()

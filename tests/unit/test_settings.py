@@ -28,7 +28,9 @@ def test_service_defaults_follow_the_service(monkeypatch: pytest.MonkeyPatch) ->
 
 @pytest.mark.parametrize(("milliseconds", "seconds"), [(None, "5"), ("2000", "2"), ("1500", "2"), ("200", "1")])
 def test_the_lock_timeout_reaches_eventsourcing_in_seconds(
-    monkeypatch: pytest.MonkeyPatch, milliseconds: str | None, seconds: str,
+    monkeypatch: pytest.MonkeyPatch,
+    milliseconds: str | None,
+    seconds: str,
 ) -> None:
     # eventsourcing 9.5.6 runs SET LOCAL lock_timeout = '<POSTGRES_LOCK_TIMEOUT>s': handing it
     # the milliseconds made a blocked write wait 5000 s instead of 5 s (found by tests/faults).
@@ -61,7 +63,11 @@ def test_a_process_with_a_bad_configuration_stops_with_a_clear_message() -> None
     result = subprocess.run(
         [sys.executable, "-m", "services.cli", "serve", "kobiz", "relay"],
         env={"PATH": "/usr/bin:/bin", "KIM_TOPIC_PARTITIONS": "-1"},
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     assert "Ungültige Konfiguration" in result.stdout and "topic_partitions" in result.stdout

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-import json
 import inspect
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -34,16 +34,27 @@ from shared.wire import PoisonMessageError, decode, encode, event_id
 from tests.unit.projection_suite import Feed
 from tests.unit.walk import COMMANDS, INTERNAL_COMMANDS, WALKS, body, command, know
 
-AGGREGATES = {Service.INTAKE: (Case, INTAKE_INTERNAL), Service.FOREIGN_OFFICE: (ResidenceFile, FO_INTERNAL),
-              Service.KOBIZ: (CounsellingFile, KOBIZ_INTERNAL)}
-IMPORT_PROBE = {Service.INTAKE: "receive_referral", Service.FOREIGN_OFFICE: "record_departure",
-                Service.KOBIZ: "hold_counselling"}
+AGGREGATES = {
+    Service.INTAKE: (Case, INTAKE_INTERNAL),
+    Service.FOREIGN_OFFICE: (ResidenceFile, FO_INTERNAL),
+    Service.KOBIZ: (CounsellingFile, KOBIZ_INTERNAL),
+}
+IMPORT_PROBE = {
+    Service.INTAKE: "receive_referral",
+    Service.FOREIGN_OFFICE: "record_departure",
+    Service.KOBIZ: "hold_counselling",
+}
 
 
 def domain_event_classes(aggregate: type) -> set[type]:
-    return {c for _, c in inspect.getmembers(aggregate, inspect.isclass)
-            if issubclass(c, aggregate.Event) and c is not aggregate.Event
-            and c.__qualname__.startswith(aggregate.__name__ + ".") and c.__name__ not in ("Created", "Event")}
+    return {
+        c
+        for _, c in inspect.getmembers(aggregate, inspect.isclass)
+        if issubclass(c, aggregate.Event)
+        and c is not aggregate.Event
+        and c.__qualname__.startswith(aggregate.__name__ + ".")
+        and c.__name__ not in ("Created", "Event")
+    }
 
 
 @dataclass
@@ -105,7 +116,10 @@ def test_every_domain_event_is_translated_or_declared_internal(service: Service)
                 continue
             assert hasattr(event, name), (type(event).__qualname__, name)
             published = integration.model_dump(mode="json")[name]
-            assert published == json.loads(json.dumps(getattr(event, name), default=str)), (type(event).__qualname__, name)
+            assert published == json.loads(json.dumps(getattr(event, name), default=str)), (
+                type(event).__qualname__,
+                name,
+            )
         text = integration.model_dump_json()
         assert "INTERN" not in text and "GEHEIM" not in text, (type(integration).__name__, text)
 
@@ -148,8 +162,13 @@ def test_every_integration_event_has_a_rule_and_round_trips_as_a_cloudevent(cls:
     rule = policy.rule_for(cls)
     assert rule is not None and rule.published
     event = samples()[cls]
-    message = encode(event, aggregate_id=event.case_id, aggregate_version=3,
-                     recorded_at=datetime(2026, 5, 1, 12, tzinfo=UTC), notification_id=17)
+    message = encode(
+        event,
+        aggregate_id=event.case_id,
+        aggregate_version=3,
+        recorded_at=datetime(2026, 5, 1, 12, tzinfo=UTC),
+        notification_id=17,
+    )
     headers = dict(message.headers)
     assert headers["ce_specversion"] == b"1.0"
     assert headers["ce_type"] == f"de.nrw.kim.{cls.owner.slug}.{cls.name}.v1".encode()
@@ -157,7 +176,9 @@ def test_every_integration_event_has_a_rule_and_round_trips_as_a_cloudevent(cls:
     assert headers["ce_id"] == str(event_id(cls.owner, event.case_id, 3)).encode()
     assert headers["ce_sensitivity"].decode() == rule.for_event(event)[0].value
     # An independent parse with the SDK only:
-    parsed = ce_kafka.from_binary(ce_kafka.KafkaMessage(headers=headers, key=message.key, value=message.value), JSONFormat())
+    parsed = ce_kafka.from_binary(
+        ce_kafka.KafkaMessage(headers=headers, key=message.key, value=message.value), JSONFormat()
+    )
     assert parsed.get_source() == f"/kim/{cls.owner.slug}"
     envelope = decode(message.headers, message.key, message.value)
     assert envelope.event == event and envelope.sequence == 17
@@ -166,11 +187,18 @@ def test_every_integration_event_has_a_rule_and_round_trips_as_a_cloudevent(cls:
 
 
 def test_a_health_toleration_is_labelled_art9_on_the_wire_and_reaches_only_consent_holders() -> None:
-    stay = ev.ToleratedStayIssued(case_id=uuid4(), subtype="60a", ground_code="health_ptsd",
-                                  valid_from=date(2026, 1, 1), valid_until=date(2026, 6, 30), work_permitted=False,
-                                  residence_condition=False)
-    message = encode(stay, aggregate_id=stay.case_id, aggregate_version=2, recorded_at=datetime.now(UTC),
-                     notification_id=1)
+    stay = ev.ToleratedStayIssued(
+        case_id=uuid4(),
+        subtype="60a",
+        ground_code="health_ptsd",
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2026, 6, 30),
+        work_permitted=False,
+        residence_condition=False,
+    )
+    message = encode(
+        stay, aggregate_id=stay.case_id, aggregate_version=2, recorded_at=datetime.now(UTC), notification_id=1
+    )
     headers = dict(message.headers)
     assert headers["ce_sensitivity"] == b"art9"
     assert headers["ce_legalbasis"] == b"foreign_office=own_task,intake=consent,kobiz=consent"
@@ -204,8 +232,9 @@ def test_the_foreign_office_sees_kim_data_only_with_consent_and_kobiz_sees_the_c
 def test_secret_and_unruled_events_are_never_published() -> None:
     assert policy.rule_for("de.nrw.kim.foreign-office.RemovalScheduled.v1") is None
     assert not policy.may_receive(Service.KOBIZ, "de.nrw.kim.foreign-office.RemovalScheduled.v1")
-    secret = policy.SharingRule(ev.ToleratedStayIssued, policy.Sensitivity.SECRET, DataCategory.STATUS,
-                                {Recipient.KOBIZ: policy.C})
+    secret = policy.SharingRule(
+        ev.ToleratedStayIssued, policy.Sensitivity.SECRET, DataCategory.STATUS, {Recipient.KOBIZ: policy.C}
+    )
     assert not secret.published
     own_only = policy.SharingRule(ev.ToleratedStayIssued, policy.Sensitivity.NORMAL, DataCategory.STATUS, {})
     assert not own_only.published
@@ -231,8 +260,14 @@ def test_counselling_codes_cross_but_never_notes() -> None:
 
 
 def test_codes_allow_rule_version_ids_but_no_free_text() -> None:
-    decision = {"case_id": uuid4(), "norm": "AufenthG_25b", "granted_on": date(2026, 3, 1),
-                "valid_from": date(2026, 3, 1), "valid_until": date(2028, 2, 29), "employment_permitted": True}
+    decision = {
+        "case_id": uuid4(),
+        "norm": "AufenthG_25b",
+        "granted_on": date(2026, 3, 1),
+        "valid_from": date(2026, 3, 1),
+        "valid_until": date(2028, 2, 29),
+        "employment_permitted": True,
+    }
     granted = ev.ResidencePermitGranted(decided_by="abh-sb-4", rule_version_ids=["AufenthG_25b@2026-01-01"], **decision)
     assert granted.rule_version_ids == ["AufenthG_25b@2026-01-01"]
     for bad in ("Frau Müller", "", "x" * 65, "-leading-dash"):
@@ -263,10 +298,17 @@ def test_purpose_is_an_enum_and_a_consent_lasts_at_most_24_months() -> None:
 def test_a_consent_covers_recipient_category_purpose_and_term_and_revocation_acts_from_its_day() -> None:
     case_id, consent_id = uuid4(), uuid4()
     granted = ev.ConsentGranted(
-        case_id=case_id, consent_id=consent_id, purpose=Purpose.LABOUR_MARKET_INTEGRATION,
-        scopes=[{"recipient": "foreign_office", "categories": ["status"]},
-                {"recipient": "jobcenter", "categories": ["status", "work_income"]}],
-        valid_from=date(2026, 1, 1), valid_until=date(2026, 12, 31), form_version="v1", language="ar",
+        case_id=case_id,
+        consent_id=consent_id,
+        purpose=Purpose.LABOUR_MARKET_INTEGRATION,
+        scopes=[
+            {"recipient": "foreign_office", "categories": ["status"]},
+            {"recipient": "jobcenter", "categories": ["status", "work_income"]},
+        ],
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2026, 12, 31),
+        form_version="v1",
+        language="ar",
         interpreter_used=False,
     )
     consents: dict[str, ConsentState] = {}
@@ -280,8 +322,12 @@ def test_a_consent_covers_recipient_category_purpose_and_term_and_revocation_act
     assert not state.covers(Recipient.JOBCENTER, DataCategory.STATUS, date(2027, 1, 1))  # expired
     assert state.names(Recipient.FOREIGN_OFFICE) and not state.names(Recipient.KOBIZ)
 
-    narrowed = ev.ConsentScopeChanged(case_id=case_id, consent_id=consent_id, effective_on=date(2026, 7, 1),
-                                      scopes=[{"recipient": "jobcenter", "categories": ["status"]}])
+    narrowed = ev.ConsentScopeChanged(
+        case_id=case_id,
+        consent_id=consent_id,
+        effective_on=date(2026, 7, 1),
+        scopes=[{"recipient": "jobcenter", "categories": ["status"]}],
+    )
     assert apply_consent_event(consents, narrowed)
     assert state.covers(Recipient.JOBCENTER, DataCategory.WORK_INCOME, date(2026, 6, 30))
     assert not state.covers(Recipient.JOBCENTER, DataCategory.WORK_INCOME, date(2026, 7, 1))
@@ -299,17 +345,57 @@ def test_a_consent_covers_recipient_category_purpose_and_term_and_revocation_act
     ("headers", "key", "value", "reason"),
     [
         ([], b"k", b"not json", "not a CloudEvent"),
-        ([("ce_specversion", b"1.0"), ("ce_id", b"1"), ("ce_source", b"/kim/intake"), ("ce_type", b"de.nrw.kim.intake.Unknown.v1")],
-         None, b"{}", "unknown event type"),
-        ([("ce_specversion", b"1.0"), ("ce_id", b"1"), ("ce_source", b"/kim/kobiz"), ("ce_type", b"de.nrw.kim.intake.CaseOpened.v1")],
-         None, b"{}", "does not own"),
-        ([("ce_specversion", b"1.0"), ("ce_id", b"1"), ("ce_source", b"/kim/intake"), ("ce_type", b"de.nrw.kim.intake.CaseOpened.v2")],
-         None, b"{}", "unknown event type or version"),
-        ([("ce_specversion", b"1.0"), ("ce_id", b"1"), ("ce_source", b"/kim/intake"), ("ce_type", b"de.nrw.kim.intake.CaseOpened.v1"),
-          ("content-type", b"application/json"), ("ce_sequence", b"1")], None, b'{"case_id": "nope"}', "invalid"),
+        (
+            [
+                ("ce_specversion", b"1.0"),
+                ("ce_id", b"1"),
+                ("ce_source", b"/kim/intake"),
+                ("ce_type", b"de.nrw.kim.intake.Unknown.v1"),
+            ],
+            None,
+            b"{}",
+            "unknown event type",
+        ),
+        (
+            [
+                ("ce_specversion", b"1.0"),
+                ("ce_id", b"1"),
+                ("ce_source", b"/kim/kobiz"),
+                ("ce_type", b"de.nrw.kim.intake.CaseOpened.v1"),
+            ],
+            None,
+            b"{}",
+            "does not own",
+        ),
+        (
+            [
+                ("ce_specversion", b"1.0"),
+                ("ce_id", b"1"),
+                ("ce_source", b"/kim/intake"),
+                ("ce_type", b"de.nrw.kim.intake.CaseOpened.v2"),
+            ],
+            None,
+            b"{}",
+            "unknown event type or version",
+        ),
+        (
+            [
+                ("ce_specversion", b"1.0"),
+                ("ce_id", b"1"),
+                ("ce_source", b"/kim/intake"),
+                ("ce_type", b"de.nrw.kim.intake.CaseOpened.v1"),
+                ("content-type", b"application/json"),
+                ("ce_sequence", b"1"),
+            ],
+            None,
+            b'{"case_id": "nope"}',
+            "invalid",
+        ),
     ],
 )
-def test_malformed_records_are_poison(headers: list[tuple[str, bytes]], key: bytes | None, value: bytes, reason: str) -> None:
+def test_malformed_records_are_poison(
+    headers: list[tuple[str, bytes]], key: bytes | None, value: bytes, reason: str
+) -> None:
     with pytest.raises(PoisonMessageError, match=reason):
         decode(headers, key, value)
 

@@ -38,31 +38,56 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 COMMANDS: dict[Service, tuple[CommandSpec, ...]] = {
-    Service.INTAKE: INTAKE_COMMANDS, Service.FOREIGN_OFFICE: FO_COMMANDS, Service.KOBIZ: KOBIZ_COMMANDS,
+    Service.INTAKE: INTAKE_COMMANDS,
+    Service.FOREIGN_OFFICE: FO_COMMANDS,
+    Service.KOBIZ: KOBIZ_COMMANDS,
 }
 SPECS: dict[Service, dict[str, CommandSpec]] = {s: {spec.name: spec for spec in t} for s, t in COMMANDS.items()}
 
 WALKS: dict[Service, list[str]] = {
     Service.INTAKE: [
-        "register_person", "grant_consent", "open_case", "receive_referral", "change_consent_scope",
-        "agree_integration_plan", "hold_case_conference", "refer_to_return_counselling", "revoke_consent",
+        "register_person",
+        "grant_consent",
+        "open_case",
+        "receive_referral",
+        "change_consent_scope",
+        "agree_integration_plan",
+        "hold_case_conference",
+        "refer_to_return_counselling",
+        "revoke_consent",
         "close_case",
     ],
     Service.FOREIGN_OFFICE: [
-        "issue_tolerated_stay", "notify_cooperation_duty", "submit_identity_document", "clarify_identity",
-        "establish_identity_deception", "apply_for_residence_permit", "issue_fiction_certificate",
+        "issue_tolerated_stay",
+        "notify_cooperation_duty",
+        "submit_identity_document",
+        "clarify_identity",
+        "establish_identity_deception",
+        "apply_for_residence_permit",
+        "issue_fiction_certificate",
         "refuse_residence_permit",  # needs the pending application, which a grant would close
-        "grant_residence_permit", "grant_settlement_permit", "grant_employment_permission",
-        "notify_criminal_conviction", "make_departure_enforceable", "schedule_removal", "record_departure",
-        "apply_for_naturalisation", "assess_naturalisation_requirement", "hand_over_naturalisation_certificate",
+        "grant_residence_permit",
+        "grant_settlement_permit",
+        "grant_employment_permission",
+        "notify_criminal_conviction",
+        "make_departure_enforceable",
+        "schedule_removal",
+        "record_departure",
+        "apply_for_naturalisation",
+        "assess_naturalisation_requirement",
+        "hand_over_naturalisation_certificate",
     ],
     Service.KOBIZ: [spec.name for spec in KOBIZ_COMMANDS],
 }
 
-INTERNAL_COMMANDS = frozenset({
-    "establish_identity_deception", "notify_criminal_conviction", "schedule_removal",
-    "assess_naturalisation_requirement",
-})
+INTERNAL_COMMANDS = frozenset(
+    {
+        "establish_identity_deception",
+        "notify_criminal_conviction",
+        "schedule_removal",
+        "assess_naturalisation_requirement",
+    }
+)
 """Commands whose events never leave the foreign office (DOMAIN.md §3 rows 19, 24, 26, 29)."""
 
 ALL_CATEGORIES = [c.value for c in DataCategory]
@@ -71,15 +96,30 @@ CONSENT_ID = str(uuid4())
 
 INTAKE_BODIES: dict[str, dict[str, Any]] = {
     # Names and contact never leave intake: they start with INTERN like every internal text.
-    "register_person": {"family_name": "INTERN-Name", "given_names": "INTERN-Vorname", "birth_date": "1999-05-01",
-                        "registered_on": "2026-01-05", "languages": ["ar"], "claimed_nationalities": ["SYR"],
-                        "contact": "INTERN-Telefon 02251 4711"},
-    "grant_consent": {"consent_id": CONSENT_ID,
-                      "scopes": [{"recipient": r, "categories": ALL_CATEGORIES} for r in DEPARTMENTS],
-                      "purpose": "prepare_application_25b", "valid_from": "2026-01-06", "valid_until": "2027-12-31",
-                      "form_version": "KIM-EW-2025-1", "language": "ar", "interpreter_used": True},
-    "change_consent_scope": {"consent_id": CONSENT_ID, "effective_on": "2026-03-01",
-                             "scopes": [{"recipient": "foreign_office", "categories": ["status", "case_management"]}]},
+    "register_person": {
+        "family_name": "INTERN-Name",
+        "given_names": "INTERN-Vorname",
+        "birth_date": "1999-05-01",
+        "registered_on": "2026-01-05",
+        "languages": ["ar"],
+        "claimed_nationalities": ["SYR"],
+        "contact": "INTERN-Telefon 02251 4711",
+    },
+    "grant_consent": {
+        "consent_id": CONSENT_ID,
+        "scopes": [{"recipient": r, "categories": ALL_CATEGORIES} for r in DEPARTMENTS],
+        "purpose": "prepare_application_25b",
+        "valid_from": "2026-01-06",
+        "valid_until": "2027-12-31",
+        "form_version": "KIM-EW-2025-1",
+        "language": "ar",
+        "interpreter_used": True,
+    },
+    "change_consent_scope": {
+        "consent_id": CONSENT_ID,
+        "effective_on": "2026-03-01",
+        "scopes": [{"recipient": "foreign_office", "categories": ["status", "case_management"]}],
+    },
     "revoke_consent": {"consent_id": CONSENT_ID, "effective_on": "2026-04-01"},
     "open_case": {"opened_on": "2026-01-06", "case_manager_id": "cm-1"},
     "close_case": {"closed_on": "2026-12-31", "reason": "goal_reached"},
@@ -104,10 +144,15 @@ def share_everything(case_id: UUID, today: date | None = None, consent_id: UUID 
     """A consent naming all three departments for every category, live today."""
     today = today or date.today()
     return ev.ConsentGranted(
-        case_id=case_id, consent_id=consent_id or uuid4(),
+        case_id=case_id,
+        consent_id=consent_id or uuid4(),
         scopes=[{"recipient": Recipient(r), "categories": ALL_CATEGORIES} for r in DEPARTMENTS],
-        purpose=Purpose.PREPARE_APPLICATION_25B, valid_from=today - timedelta(days=30),
-        valid_until=today + timedelta(days=365), form_version="KIM-EW-2025-1", language="ar", interpreter_used=True,
+        purpose=Purpose.PREPARE_APPLICATION_25B,
+        valid_from=today - timedelta(days=30),
+        valid_until=today + timedelta(days=365),
+        form_version="KIM-EW-2025-1",
+        language="ar",
+        interpreter_used=True,
     )
 
 
