@@ -1,4 +1,4 @@
-"""Benchmarks of the real stack with same-run raw baselines (PIPELINE.md §7).
+"""Benchmarks of the real stack with same-run raw baselines (docs/pipeline.md §7).
 
 Run ``bash bench/run.sh [--smoke|--quick|--full]``; see docs/benchmarks.md.
 """

@@ -11,14 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from psycopg import Connection
 
 from bench import workload
 from bench.environment import BenchEnv
 from bench.timing import Rate, wait_until
 from services import processes
+from services.bootstrap import build_container
 from services.processes import ProcessSpec
 from services.runner import ProcessKind
-from shared.settings import Service, get_settings
+from shared.application.base import CaseApplication
+from shared.service import Service
+from shared.settings import get_settings
 
 BATCH = 100
 
@@ -51,12 +55,17 @@ def start_api(bench: BenchEnv, service: Service) -> None:
 
 def run(bench: BenchEnv, sizes: AppendSizes) -> dict[str, Rate]:
     start_api(bench, Service.INTAKE)
-    app = workload.intake_app()
+    intake = build_container(Service.INTAKE)
+    app = intake.app
     topic, state = workload.stored_row(app)
     raw = bench.connection(Service.INTAKE)
     workload.setup_raw_table(raw.conn)
-    check_app_pool = lambda: app.recorder.datastore.pool.check()  # noqa: E731
-    bench.on_recover.append(check_app_pool)
+
+    def check_pools() -> None:
+        for pool in workload.pools(intake):
+            pool.check()
+
+    bench.on_recover.append(check_pools)
     rates = {
         "append.http": Rate(),
         "append.save": Rate(),
@@ -86,9 +95,9 @@ def run(bench: BenchEnv, sizes: AppendSizes) -> dict[str, Rate]:
                     bench.stable(lambda: _raw_executemany(raw.conn, sizes.batches, topic, state), "raw executemany"),
                 )
     finally:
-        bench.on_recover.remove(check_app_pool)
+        bench.on_recover.remove(check_pools)
         raw.close()
-        app.close()
+        intake.close()
     return rates
 
 
@@ -102,7 +111,7 @@ def _http(client: httpx.Client, n: int) -> float:
     return time.perf_counter() - started
 
 
-def _save(app: Any, n: int) -> float:
+def _save(app: CaseApplication, n: int) -> float:
     cases = [workload.new_case() for _ in range(n)]
     started = time.perf_counter()
     for case in cases:
@@ -110,7 +119,7 @@ def _save(app: Any, n: int) -> float:
     return time.perf_counter() - started
 
 
-def _raw_insert(conn: Any, n: int, topic: str, state: bytes) -> float:
+def _raw_insert(conn: Connection[Any], n: int, topic: str, state: bytes) -> float:
     rows = workload.raw_rows(n, topic, state)
     started = time.perf_counter()
     for row in rows:
@@ -118,7 +127,7 @@ def _raw_insert(conn: Any, n: int, topic: str, state: bytes) -> float:
     return time.perf_counter() - started
 
 
-def _batch_save(app: Any, batches: int) -> float:
+def _batch_save(app: CaseApplication, batches: int) -> float:
     prepared = [[workload.new_case() for _ in range(BATCH)] for _ in range(batches)]
     started = time.perf_counter()
     for cases in prepared:
@@ -126,7 +135,7 @@ def _batch_save(app: Any, batches: int) -> float:
     return time.perf_counter() - started
 
 
-def _raw_executemany(conn: Any, batches: int, topic: str, state: bytes) -> float:
+def _raw_executemany(conn: Connection[Any], batches: int, topic: str, state: bytes) -> float:
     prepared = [workload.raw_rows(BATCH, topic, state) for _ in range(batches)]
     started = time.perf_counter()
     for rows in prepared:

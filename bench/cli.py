@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import append, latency, report
+from bench import append, goals, latency, report, results_io
 from bench.environment import BenchEnv, isolated
 from bench.pipeline import Pipeline
 from services import processes
-from shared.settings import Service
+from shared.service import Service
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ PROFILES = {
 
 
 def log(message: str) -> None:
-    print(f"{datetime.now():%H:%M:%S} bench: {message}", file=sys.stderr, flush=True)  # noqa: T201
+    print(f"{datetime.now():%H:%M:%S} bench: {message}", file=sys.stderr, flush=True)
 
 
 class Watch:
@@ -90,7 +90,7 @@ def measure(bench: BenchEnv, profile: Profile, watch: Watch) -> dict[str, Any]:
     )
 
     pipeline = Pipeline(bench)
-    stages = []
+    stages: list[dict[str, Any]] = []
     try:
         bench.stable(pipeline.reset_store, "emptying the store")
         for size in profile.sizes:
@@ -123,8 +123,8 @@ def measure(bench: BenchEnv, profile: Profile, watch: Watch) -> dict[str, Any]:
         figures[f"projection.{key}"] = headline[key]
     return {
         "figures": figures,
-        "growth": {"sizes": list(profile.sizes), "stages": stages, "ratios": report.growth_ratios(stages)},
-        "machine": report.machine(pg_version),
+        "growth": {"sizes": list(profile.sizes), "stages": stages, "ratios": goals.growth_ratios(stages)},
+        "machine": results_io.machine(pg_version),
         "config": {
             "append": {"single": profile.append.single, "batches": profile.append.batches},
             "latency": {"samples": profile.latency.samples * profile.latency.rounds},
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database and topics afterwards")
     args = parser.parse_args(argv)
     mode = args.mode or "quick"
-    results_dir = args.results_dir or (report.RESULTS_DIR / "smoke" if mode == "smoke" else report.RESULTS_DIR)
+    results_dir = args.results_dir or (results_io.RESULTS_DIR / "smoke" if mode == "smoke" else results_io.RESULTS_DIR)
     docs = None if args.no_docs else (args.docs or (None if mode == "smoke" else report.DOCS_PATH))
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("kafka").setLevel(logging.ERROR)
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started_at = datetime.now(UTC)
     started = time.monotonic()
-    load_start = report.loadavg()
+    load_start = results_io.loadavg()
     with isolated(keep=args.keep) as bench:
         log(f"{mode} run {bench.run_id}: database {bench.infra.pg_db}, topics {bench.infra.topic_prefix}.*")
         watch = Watch(bench)
@@ -223,17 +223,19 @@ def main(argv: list[str] | None = None) -> int:
         "command": "bash bench/run.sh" + ("" if mode == "quick" else f" --{mode}"),
         "started_at": started_at.isoformat(timespec="seconds"),
         "duration_s": round(time.monotonic() - started, 1),
-        "load": {"start": load_start, "end": report.loadavg()},
+        "load": {"start": load_start, "end": results_io.loadavg()},
         **result,
     }
-    result["ratios"] = report.evaluate(result["figures"])
+    result["ratios"] = goals.evaluate(result["figures"])
     result["disturbances"] = disturbances(result, watch)
     for line in result["disturbances"]:
         log(f"warning: {line}")
-    path = report.write_json(result, results_dir)
-    print(report.summary_table(result))  # noqa: T201
-    print()  # noqa: T201
-    print(report.growth_table(result))  # noqa: T201
+    path = results_io.write_json(result, results_dir)
+    print(report.summary_table(result))
+    print()
+    print(report.latency_table(result))
+    print()
+    print(report.growth_table(result))
     if docs is not None:
         docs.write_text(report.markdown(result))
         log(f"wrote {docs}")

@@ -17,14 +17,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import uuid4
 
 import psycopg
 from kafka.admin import NewTopic
 
-from shared.kafka import create_topics, make_admin, topic_config
-from shared.settings import REPO_ROOT, InfraSettings, Service, get_settings
+from shared.bus.kafka import create_topics, make_admin, topic_config
+from shared.service import Service
+from shared.settings import REPO_ROOT, InfraSettings, get_settings
+
+if TYPE_CHECKING:
+    from services.processes import ProcessSpec
 
 INFRA = REPO_ROOT / "deploy" / "infra.sh"
 T = TypeVar("T")
@@ -91,7 +95,7 @@ class BenchEnv:
                 self.repeated.append(f"{what}: disturbed in all {tries} attempts ({reason}); the last is kept")
                 return result
             self.repeated.append(f"{what}: measured again ({reason})")
-            print(f"bench: {what} measured again ({reason})", file=sys.stderr, flush=True)  # noqa: T201
+            print(f"bench: {what} measured again ({reason})", file=sys.stderr, flush=True)
             self.recover()
         raise AssertionError("unreachable")
 
@@ -148,12 +152,12 @@ class BenchEnv:
                     return action(admin)
                 finally:
                     admin.close()
-            except Exception:  # noqa: BLE001 - the broker may be restarting; give up at the deadline
+            except Exception:  # the broker may be restarting; give up at the deadline (re-raised then)
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(1)
 
-    def stop_process(self, spec: Any) -> None:
+    def stop_process(self, spec: ProcessSpec) -> None:
         """Stop one of this run's service processes (``services.processes.stop``), tolerating
         a process that exits between its SIGTERM deadline and the SIGKILL."""
         from services import processes
@@ -260,7 +264,7 @@ def isolated(keep: bool = False) -> Iterator[BenchEnv]:
         os.environ.update(saved)
         get_settings.cache_clear()
         if not ok:
-            print(f"bench: process logs kept in {run_dir}")  # noqa: T201
+            print(f"bench: process logs kept in {run_dir}")
 
 
 def _cleanup(bench: BenchEnv) -> None:
@@ -274,10 +278,10 @@ def _cleanup(bench: BenchEnv) -> None:
     try:
         bench.admin(delete_mine)
     except Exception as exc:  # noqa: BLE001 - best effort; the names are unique per run
-        print(f"bench: could not delete topics {infra.topic_prefix}.*: {exc!r}")  # noqa: T201
+        print(f"bench: could not delete topics {infra.topic_prefix}.*: {exc!r}")
     try:
         wait_for_postgres(infra)
         with psycopg.connect(_admin_conninfo(infra), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{infra.pg_db}" WITH (FORCE)')
     except psycopg.Error as exc:
-        print(f"bench: could not drop database {infra.pg_db}: {exc!r}")  # noqa: T201
+        print(f"bench: could not drop database {infra.pg_db}: {exc!r}")

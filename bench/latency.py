@@ -9,35 +9,35 @@ maximum, and every accepted command is watched until it is visible:
 - ``e2e_api``: the read-your-write call a client would make,
   ``GET /kobiz/cases/{id}/history?after=<token>&wait=10``, one per command.
 
-The baselines are sequential round trips in the same run: a raw psycopg
-autocommit INSERT (PostgreSQL commit) and a raw kafka-python produce→consume
-ping-pong of one message of the relay's size (like Kafka's EndToEndLatency tool:
-``send().get()`` then poll; acks=all, idempotent, linger 0).
+The baselines are sequential round trips in the same run (:mod:`bench.round_trips`):
+a raw psycopg autocommit INSERT (PostgreSQL commit) and a raw kafka-python
+produce→consume ping-pong of one message of the relay's size. Where the time
+goes is read afterwards from the pipeline's timestamps (:mod:`bench.breakdown`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from kafka import TopicPartition
+from psycopg import Connection
 
-from bench import workload
+from bench import round_trips, workload
 from bench.append import intake_url, start_api
+from bench.breakdown import breakdown
 from bench.environment import BenchEnv
-from bench.timing import Latency, percentile, wait_until
+from bench.timing import Latency, wait_until
 from services import processes
+from services.bootstrap import Container, build_container, build_relay
 from services.processes import ProcessSpec
 from services.runner import ProcessKind
-from shared.kafka import make_consumer, make_producer
-from shared.pgstate import PostgresRelayPosition
-from shared.projection.postgres import make_pool
-from shared.settings import Service, get_settings
+from shared.service import Service
+from shared.settings import get_settings
 
 POLL_INTERVAL_S = 0.002
 
@@ -55,12 +55,15 @@ def kobiz_url() -> str:
 
 def run(bench: BenchEnv, sizes: LatencySizes, max_rate: float) -> dict[str, Any]:
     rate = max(1.0, max_rate / 2)
-    app = workload.intake_app()
-    if not app.recorder.max_notification_id():
-        app.save(workload.new_case())
-    messages = workload.sample_messages(app, limit=1)
-    topic_, state = workload.stored_row(app)
-    app.close()
+    container = build_container(Service.INTAKE)
+    try:
+        if not container.app.recorder.max_notification_id():
+            container.app.save(workload.new_case())
+        messages = workload.sample_messages(container, limit=1)
+        topic_, state = workload.stored_row(container.app)
+        _skip_backlog(container)
+    finally:
+        container.close()
     _start_path(bench)
     result: dict[str, Latency] = {k: Latency() for k in ("e2e_db", "e2e_api", "command", "pg_commit", "kafka")}
     kafka_topic = bench.create_topic("latency-raw")
@@ -76,10 +79,11 @@ def run(bench: BenchEnv, sizes: LatencySizes, max_rate: float) -> dict[str, Any]
             bench.stable(lambda: _warm_up(intake, view.conn), "the warm-up of the path")
             for n in range(1, sizes.rounds + 1):
                 result["pg_commit"].samples += bench.stable(
-                    lambda: _pg_commit(raw.conn, sizes.samples, topic_, state), f"PostgreSQL commits, round {n}"
+                    lambda: round_trips.pg_commit(raw.conn, sizes.samples, topic_, state),
+                    f"PostgreSQL commits, round {n}",
                 )
                 result["kafka"].samples += bench.stable(
-                    lambda: _kafka_ping_pong(bench, kafka_topic, messages[0], sizes.samples),
+                    lambda: round_trips.kafka_ping_pong(bench, kafka_topic, messages[0], sizes.samples),
                     f"Kafka ping-pong, round {n}",
                 )
                 achieved.append(
@@ -98,14 +102,14 @@ def run(bench: BenchEnv, sizes: LatencySizes, max_rate: float) -> dict[str, Any]
                         lambda part: _e2e_api(intake, kobiz, sizes.samples, rate, part),
                     )
                 )
-            breakdown = _breakdown(bench, view.conn, walls)
+            legs = breakdown(bench, view.conn, walls)
     finally:
         view.close()
         raw.close()
     for spec in _PATH:
         bench.stop_process(spec)
     result["e2e_db"].extra["poll_interval_ms"] = POLL_INTERVAL_S * 1000
-    result["e2e_db"].extra["breakdown"] = breakdown
+    result["e2e_db"].extra["breakdown"] = legs
     report: dict[str, Any] = {k: v.as_json() for k, v in result.items()}
     report["rate"] = {"target": rate, "achieved": min(achieved), "unit": "commands/s", "max_rate": max_rate}
     return report
@@ -134,23 +138,18 @@ _PATH = [
 ]
 
 
-def _start_path(bench: BenchEnv) -> None:
-    """Start relay, projector and kobiz's API; the relay starts at the end of the store.
+def _skip_backlog(intake: Container) -> None:
+    """Move the relay's position to the store's end: earlier phases filled intake's store,
+    and publishing that backlog is not what is measured here.
 
-    Earlier phases filled intake's store; publishing that backlog is not what
-    is measured here, so the relay's position is set to the store's end first.
+    The position is the one the relay process will resume from (``build_relay``'s own
+    row); building the relay here opens no producer.
     """
-    intake = get_settings(Service.INTAKE)
-    pool = make_pool(intake.pg_conninfo(), max_size=1, name="bench-position")
-    pool.open(wait=True, timeout=30)
-    try:
-        with pool.connection() as conn:
-            row = conn.execute(f'SELECT max(notification_id) FROM "{intake.pg_schema}".intake_events').fetchone()  # noqa: S608
-        positions = PostgresRelayPosition(pool, intake.pg_schema)
-        positions.setup()
-        positions.save(int(row[0] or 0) if row else 0)
-    finally:
-        pool.close()
+    build_relay(intake).positions.save(intake.app.recorder.max_notification_id() or 0)
+
+
+def _start_path(bench: BenchEnv) -> None:
+    """Start intake's API, the relay, the projector and kobiz's API."""
     start_api(bench, Service.INTAKE)
     for spec in _PATH:
         processes.start(bench.run_dir, spec, env=bench.env)
@@ -167,14 +166,14 @@ def _accept(client: httpx.Client) -> tuple[dict[str, Any], float, float]:
     return response.json(), sent, accepted
 
 
-def _visible(view: Any, numbers: list[int]) -> set[int]:
+def _visible(view: Connection[Any], numbers: list[int]) -> set[int]:
     rows = view.execute(
         "SELECT sequence FROM processed_events WHERE source = 'intake' AND sequence = ANY(%s)", (numbers,)
     ).fetchall()
     return {r[0] for r in rows}
 
 
-def _warm_up(intake: httpx.Client, view: Any) -> None:
+def _warm_up(intake: httpx.Client, view: Connection[Any]) -> None:
     """A few commands through the whole path: connections open, consumer group joined."""
     numbers = []
     for _ in range(20):
@@ -189,7 +188,7 @@ def _warm_up(intake: httpx.Client, view: Any) -> None:
     )
 
 
-def _paced(count: int, rate: float) -> Any:
+def _paced(count: int, rate: float) -> Iterator[int]:
     """Yield ``count`` times at a steady ``rate``; catch up (without bursts beyond that) if late."""
     started = time.perf_counter()
     for i in range(count):
@@ -200,7 +199,12 @@ def _paced(count: int, rate: float) -> Any:
 
 
 def _e2e_db(
-    intake: httpx.Client, view: Any, count: int, rate: float, result: dict[str, Latency], walls: dict[int, list[float]]
+    intake: httpx.Client,
+    view: Connection[Any],
+    count: int,
+    rate: float,
+    result: dict[str, Latency],
+    walls: dict[int, list[float]],
 ) -> float:
     pending: dict[int, float] = {}
     lock = threading.Lock()
@@ -263,93 +267,3 @@ def _e2e_api(intake: httpx.Client, kobiz: httpx.Client, count: int, rate: float,
         achieved = count / (time.perf_counter() - started)
         result["e2e_api"].samples += [f.result(timeout=60) for f in futures]
     return achieved
-
-
-def _breakdown(bench: BenchEnv, view: Any, walls: dict[int, list[float]]) -> dict[str, Any]:
-    """Where the end-to-end time goes, from the timestamps the pipeline leaves behind.
-
-    ``recorded_at`` (the domain event's time, taken in the intake API before the
-    commit), the Kafka record's CreateTime (taken by the relay's ``send()``), the
-    view row's ``projected_at`` (``now()`` of the projector's transaction) and the
-    moment the watcher saw the row. Wall clocks of one machine; p50/p95 in ms.
-    """
-    try:
-        numbers = [n for n, w in walls.items() if len(w) == 2]
-        rows = view.execute(
-            "SELECT sequence, recorded_at, projected_at, kafka_partition, kafka_offset, topic FROM case_timeline "
-            "WHERE source = 'intake' AND sequence = ANY(%s)",
-            (numbers,),
-        ).fetchall()
-        created = _record_times(bench, rows[0][5]) if rows else {}
-        parts: dict[str, list[float]] = {k: [] for k in ("api", "relay", "kafka_to_projector", "projector_txn")}
-        for number, recorded, projected, partition, offset, _ in rows:
-            accepted, visible = walls[number]
-            sent = created[(partition, offset)]
-            parts["api"].append(accepted - recorded.timestamp())
-            parts["relay"].append(sent - recorded.timestamp())
-            parts["kafka_to_projector"].append(projected.timestamp() - sent)
-            parts["projector_txn"].append(visible - projected.timestamp())
-        return {
-            "events": len(rows),
-            **{k: {"p50": percentile(v, 50) * 1000, "p95": percentile(v, 95) * 1000} for k, v in parts.items()},
-        }
-    except Exception as exc:  # noqa: BLE001 - a diagnostic; the view's columns may change
-        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
-
-
-def _record_times(bench: BenchEnv, topic: str) -> dict[tuple[int, int], float]:
-    """CreateTime (seconds) of every record of a topic, by (partition, offset)."""
-    consumer = make_consumer(bench.bootstrap, group_id=None, client_id="kim-bench-breakdown")
-    try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        end = consumer.end_offsets(partitions)
-        times: dict[tuple[int, int], float] = {}
-        deadline = time.perf_counter() + 60
-        while any(consumer.position(tp) < end[tp] for tp in partitions) and time.perf_counter() < deadline:
-            for records in consumer.poll(timeout_ms=500).values():
-                times.update({(r.partition, r.offset): r.timestamp / 1000 for r in records})
-        return times
-    finally:
-        consumer.close()
-
-
-def _pg_commit(conn: Any, count: int, topic: str, state: bytes) -> list[float]:
-    samples = []
-    for row in workload.raw_rows(count, topic, state):
-        started = time.perf_counter()
-        conn.execute(workload.RAW_INSERT, row, prepare=True)
-        samples.append(time.perf_counter() - started)
-    return samples
-
-
-def _kafka_ping_pong(bench: BenchEnv, topic: str, message: Any, count: int) -> list[float]:
-    producer = make_producer(bench.bootstrap, client_id="kim-bench-latency", linger_ms=0)
-    consumer = make_consumer(bench.bootstrap, group_id=None, client_id="kim-bench-latency")
-    samples = []
-    try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        consumer.assign(partitions)
-        consumer.seek_to_end(*partitions)
-        for tp in partitions:
-            consumer.position(tp)
-        producer.send(topic, key=message.key, value=message.value, headers=message.headers).get(timeout=30)
-        _receive(consumer)
-        for _ in range(count):
-            started = time.perf_counter()
-            producer.send(topic, key=message.key, value=message.value, headers=message.headers).get(timeout=30)
-            _receive(consumer)
-            samples.append(time.perf_counter() - started)
-    finally:
-        producer.close(timeout=5)
-        consumer.close()
-    return samples
-
-
-def _receive(consumer: Any) -> None:
-    deadline = time.perf_counter() + 30
-    while not consumer.poll(timeout_ms=1000):
-        if time.perf_counter() > deadline:
-            msg = "raw consumer received nothing within 30s"
-            raise TimeoutError(msg)

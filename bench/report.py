@@ -1,40 +1,15 @@
-"""Ratios against the §7 goals, the JSON result file and the Markdown report."""
+"""The Markdown report and the tables a run prints: figures, ratios against docs/pipeline.md §7, growth."""
 
 from __future__ import annotations
 
-import json
 import math
-import operator
-import os
-import platform
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from importlib import metadata
-from pathlib import Path
 from typing import Any
 
-from shared.settings import REPO_ROOT, InfraSettings
+from bench.goals import LATENCY_FIGURES
+from shared.settings import REPO_ROOT
 
-RESULTS_DIR = REPO_ROOT / "bench" / "results"
 DOCS_PATH = REPO_ROOT / "docs" / "benchmarks.md"
-
-# Every figure a run must produce (the smoke test checks the same list).
-RATE_FIGURES = (
-    "append.http",
-    "append.save",
-    "append.raw_insert",
-    "append.batch_save",
-    "append.raw_executemany",
-    "relay.relay",
-    "relay.raw_producer",
-    "projection.projector",
-    "projection.raw_consumer",
-    "projection.rebuild",
-    "projection.select_decode",
-)
-LATENCY_FIGURES = ("latency.e2e_db", "latency.e2e_api", "latency.command", "latency.pg_commit", "latency.kafka")
-GROWTH_RATES = ("relay", "raw_producer", "projector", "raw_consumer", "rebuild", "select_decode")
 
 LABELS = {
     "append.http": "HTTP command → stored event (1/txn)",
@@ -54,277 +29,6 @@ LABELS = {
     "latency.pg_commit": "raw PostgreSQL commit (INSERT)",
     "latency.kafka": "raw Kafka produce → consume",
 }
-
-
-@dataclass(frozen=True)
-class Goal:
-    """One checked ratio of PIPELINE.md §7."""
-
-    goal: str
-    label: str
-    subject: str
-    baseline: str
-    target: float
-    op: str  # ">=" or "<="
-    kind: str  # "pct" (a share of the baseline), "x" (a multiple) or "ms" (an absolute ceiling)
-    value: Callable[[dict[str, Any]], float]
-
-
-def _rate(key: str) -> Callable[[dict[str, Any]], float]:
-    return lambda f: float(f[key]["value"])
-
-
-def _div(
-    a: Callable[[dict[str, Any]], float], b: Callable[[dict[str, Any]], float]
-) -> Callable[[dict[str, Any]], float]:
-    return lambda f: a(f) / b(f) if b(f) else math.nan
-
-
-def _lat(key: str, p: str) -> Callable[[dict[str, Any]], float]:
-    return lambda f: float(f[key][p])
-
-
-def _floor(f: dict[str, Any]) -> float:
-    """G7's denominator: PostgreSQL commit p50 + Kafka produce→consume p50."""
-    return float(f["latency.pg_commit"]["p50"]) + float(f["latency.kafka"]["p50"])
-
-
-GOALS = (
-    Goal(
-        "G1",
-        "HTTP command vs bare `save()`",
-        "append.http",
-        "append.save",
-        0.40,
-        ">=",
-        "pct",
-        _div(_rate("append.http"), _rate("append.save")),
-    ),
-    Goal(
-        "G1",
-        "bare `save()` vs raw INSERT",
-        "append.save",
-        "append.raw_insert",
-        0.20,
-        ">=",
-        "pct",
-        _div(_rate("append.save"), _rate("append.raw_insert")),
-    ),
-    Goal(
-        "G2",
-        "batched `save()` vs raw `executemany`",
-        "append.batch_save",
-        "append.raw_executemany",
-        0.30,
-        ">=",
-        "pct",
-        _div(_rate("append.batch_save"), _rate("append.raw_executemany")),
-    ),
-    Goal(
-        "G2",
-        "batched vs single `save()`",
-        "append.batch_save",
-        "append.save",
-        15,
-        ">=",
-        "x",
-        _div(_rate("append.batch_save"), _rate("append.save")),
-    ),
-    Goal(
-        "G3",
-        "relay vs raw producer",
-        "relay.relay",
-        "relay.raw_producer",
-        0.50,
-        ">=",
-        "pct",
-        _div(_rate("relay.relay"), _rate("relay.raw_producer")),
-    ),
-    Goal(
-        "G3",
-        "relay vs peak append (bare `save()`)",
-        "relay.relay",
-        "append.save",
-        3,
-        ">=",
-        "x",
-        _div(_rate("relay.relay"), _rate("append.save")),
-    ),
-    Goal(
-        "G4",
-        "projector vs raw consumer",
-        "projection.projector",
-        "projection.raw_consumer",
-        0.50,
-        ">=",
-        "pct",
-        _div(_rate("projection.projector"), _rate("projection.raw_consumer")),
-    ),
-    Goal(
-        "G4",
-        "events per view transaction",
-        "projection.projector",
-        "",
-        100,
-        ">=",
-        "n",
-        lambda f: float(f["projection.projector"]["events_per_txn"]),
-    ),
-    Goal(
-        "G5",
-        "rebuild vs raw consumer",
-        "projection.rebuild",
-        "projection.raw_consumer",
-        0.50,
-        ">=",
-        "pct",
-        _div(_rate("projection.rebuild"), _rate("projection.raw_consumer")),
-    ),
-    Goal(
-        "G7",
-        "e2e p50 vs (PG commit p50 + Kafka p50)",
-        "latency.e2e_db",
-        "floor",
-        5,
-        "<=",
-        "x",
-        _div(_lat("latency.e2e_db", "p50"), _floor),
-    ),
-    Goal(
-        "G7",
-        "e2e p99 vs (PG commit p50 + Kafka p50)",
-        "latency.e2e_db",
-        "floor",
-        10,
-        "<=",
-        "x",
-        _div(_lat("latency.e2e_db", "p99"), _floor),
-    ),
-    Goal("G7", "e2e p99 ceiling", "latency.e2e_db", "", 250, "<=", "ms", _lat("latency.e2e_db", "p99")),
-)
-
-# Ratios without a §7 goal, shown for reading the others.
-INFO = (
-    ("G5 ref", "rebuild vs `select_notifications` + decode", "projection.rebuild", "projection.select_decode"),
-    ("G3 ref", "relay vs batched `save()`", "relay.relay", "append.batch_save"),
-)
-
-
-def evaluate(figures: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every goal's ratio and verdict."""
-    rows = []
-    for g in GOALS:
-        value = g.value(figures)
-        compare = operator.ge if g.op == ">=" else operator.le
-        rows.append(
-            {
-                "goal": g.goal,
-                "label": g.label,
-                "subject": g.subject,
-                "baseline": g.baseline,
-                "kind": g.kind,
-                "value": value,
-                "target": g.target,
-                "op": g.op,
-                "met": bool(math.isfinite(value) and compare(value, g.target)),
-            }
-        )
-    for goal, label, subject, baseline in INFO:
-        value = figures[subject]["value"] / figures[baseline]["value"]
-        rows.append(
-            {
-                "goal": goal,
-                "label": label,
-                "subject": subject,
-                "baseline": baseline,
-                "kind": "pct",
-                "value": value,
-                "target": None,
-                "op": None,
-                "met": None,
-            }
-        )
-    return rows
-
-
-def growth_ratios(stages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Rate at the largest store size measured divided by the rate at the smallest."""
-    result = {}
-    for key in GROWTH_RATES:
-        having = [s for s in stages if key in s["rates"]]
-        first, last = having[0], having[-1]
-        result[key] = {
-            "value": last["rates"][key]["value"] / first["rates"][key]["value"],
-            "from": first["size"],
-            "to": last["size"],
-        }
-    return result
-
-
-# --- the machine ------------------------------------------------------------------
-
-
-def machine(pg_version: str) -> dict[str, Any]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_gib = math.nan
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_gib = int(line.split()[1]) / 1024 / 1024
-    except OSError:
-        pass
-    libs = InfraSettings().state_dir / "kafka" / "libs"
-    jars = sorted(libs.glob("kafka_2.13-*.jar")) if libs.exists() else []
-    kafka = jars[-1].name.removeprefix("kafka_2.13-").removesuffix(".jar") if jars else "unknown"
-    return {
-        "nproc": os.cpu_count(),
-        "memory_gib": round(mem_gib, 1),
-        "cpu": cpu,
-        "kernel": platform.release(),
-        "postgresql": pg_version,
-        "kafka": kafka,
-        "python": platform.python_version(),
-        "libraries": {
-            name: _version(name) for name in ("eventsourcing", "kafka-python", "psycopg", "fastapi", "uvicorn")
-        },
-    }
-
-
-def loadavg() -> list[float]:
-    try:
-        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
-    except OSError:
-        return []
-
-
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-# --- files ------------------------------------------------------------------------
-
-
-def write_json(result: dict[str, Any], directory: Path) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.fromisoformat(result["started_at"]).strftime("%Y%m%dT%H%M%SZ")
-    path = directory / f"{stamp}-{result['mode']}.json"
-    text = json.dumps(result, indent=2, sort_keys=False, allow_nan=True) + "\n"
-    path.write_text(text)
-    latest = directory / "latest.json"
-    tmp = directory / "latest.json.tmp"
-    tmp.write_text(text)
-    tmp.replace(latest)
-    return path
 
 
 def _num(value: float, unit: str = "") -> str:
@@ -499,11 +203,12 @@ def markdown(result: dict[str, Any]) -> str:
     verdict = ", ".join(f"{g} {'met' if ok else 'not met'}" for g, ok in goals.items())
     cfg = result["config"]
     started = datetime.fromisoformat(result["started_at"])
+    e2e_rate = _num(result["figures"]["latency.e2e_db"]["rate"])
     return f"""# Benchmarks
 
 Measured speed of the real stack (PostgreSQL, Kafka, the service code), each figure
 against a raw baseline measured **in the same run** on the same machine, as
-PIPELINE.md §7 asks. Generated by `{result["command"]}`; do not edit by hand.
+docs/pipeline.md §7 asks. Generated by `{result["command"]}`; do not edit by hand.
 
 - **Run:** {started:%Y-%m-%d %H:%M} UTC, mode `{result["mode"]}`, {result["duration_s"] / 60:.1f} min;
   load average {" / ".join(f"{x:.2f}" for x in result["load"]["start"])} at the start,
@@ -514,10 +219,10 @@ PIPELINE.md §7 asks. Generated by `{result["command"]}`; do not edit by hand.
   kafka-python {libs["kafka-python"]}, psycopg {libs["psycopg"]}.
 - **Goals:** {verdict}.{disturbed(result)}
 
-## Against the goals of PIPELINE.md §7
+## Against the goals of docs/pipeline.md §7
 
 Rates are the best of {cfg["reps"]} runs (noise only slows a run down); relay, projector and
-rebuild at a store of {_si(cfg["headline_size"])} events; latencies at {_num(result["figures"]["latency.e2e_db"]["rate"])}
+rebuild at a store of {_si(cfg["headline_size"])} events; latencies at {e2e_rate}
 commands/s, half the measured HTTP maximum.
 
 {summary_table(result)}
@@ -542,15 +247,17 @@ commands/s, half the measured HTTP maximum.
   autocommit INSERTs of a row of the same size ({result["figures"]["append.raw_insert"]["row_bytes"]} B state)
   into a table shaped like eventsourcing's; {cfg["append"]["batches"]} batches of 100 aggregates in
   one `save(*cases)` vs. `executemany` of 100 rows in one transaction.
-- **Relay (G3):** the real `Relay` (batch {result["figures"]["relay.relay"]["batch_size"]}, acks=all,
-  idempotent, linger as configured) in a thread drains the store to a fresh topic; timed from start
-  until `stats.position` reaches the last id. Baseline: a `make_producer()` producer sends the same
-  number of the relay's messages ({result["figures"]["relay.raw_producer"]["message_bytes"]} B key+value),
-  then flushes once. "Peak append" is the single-event `save()` rate (commands store one transaction each).
-- **Projection (G4, G5):** the real `Projector` + `PostgresCaseHistoryStore` (kobiz's policy, fresh
-  prefixed tables) vs. a raw consumer with the same settings that only iterates the records; a full
-  `rebuild()` of kobiz's view from the same topic. Consumers are timed from the moment they have
-  their partitions (a group join does not count; the first fetch does). The project rebuilds from Kafka, so G5's "raw read of the source" is the raw
+- **Relay (G3):** the real `Relay`, built by `services.bootstrap.build_relay` (batch
+  {result["figures"]["relay.relay"]["batch_size"]}, acks=all, idempotent, linger as configured) in a
+  thread drains the store to a fresh topic; timed from start until `stats.position` reaches the last
+  id. Baseline: a `make_producer()` producer sends the same number of the relay's messages
+  ({result["figures"]["relay.raw_producer"]["message_bytes"]} B key+value), then flushes once. "Peak
+  append" is the single-event `save()` rate (commands store one transaction each).
+- **Projection (G4, G5):** the real `Projector`, built by `services.bootstrap.build_projector`, with a
+  `PostgresCaseHistoryStore` (kobiz's policy, fresh prefixed tables) vs. a raw consumer with the same
+  settings that only iterates the records; a full `rebuild()` of kobiz's view from the same topic.
+  Consumers are timed from the moment they have their partitions (a group join does not count; the
+  first fetch does). The project rebuilds from Kafka, so G5's "raw read of the source" is the raw
   consumer; `select_notifications` + decode (the event-store read G5 names) is shown for reference.
 - **End to end (G7):** intake API + relay, kobiz projector + API running as processes; commands at a
   steady rate; latency from the accepted response until kobiz's `processed_events` has the event

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kafka import ConsumerRebalanceListener
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
 
 @dataclass
@@ -84,19 +84,20 @@ class TimedConsumer:
     while the first fetch does count for it and for the raw consumer alike.
     """
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: KafkaConsumer) -> None:
         self._inner = inner
         self.started_at: float | None = None
 
-    def assign(self, partitions: Any) -> Any:
+    def assign(self, partitions: list[TopicPartition]) -> Any:
         result = self._inner.assign(partitions)
-        self._started()
+        self.note_started()
         return result
 
-    def subscribe(self, topics: Any, listener: Any = None) -> Any:
+    def subscribe(self, topics: list[str], listener: ConsumerRebalanceListener | None = None) -> Any:
         return self._inner.subscribe(topics, listener=_NotingListener(self, listener))
 
-    def _started(self) -> None:
+    def note_started(self) -> None:
+        """The consumer has its partitions (only the first call counts)."""
         if self.started_at is None:
             self.started_at = time.perf_counter()
 
@@ -104,16 +105,18 @@ class TimedConsumer:
         return getattr(self._inner, name)
 
 
-class _NotingListener(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, consumer: TimedConsumer, inner: Any) -> None:
+class _NotingListener(ConsumerRebalanceListener):  # type: ignore[misc]  # kafka-python is untyped: the base is Any
+    """Passes rebalances on to the consumer's own listener, then notes the assignment."""
+
+    def __init__(self, consumer: TimedConsumer, inner: ConsumerRebalanceListener | None) -> None:
         self.consumer = consumer
         self.inner = inner
 
-    def on_partitions_revoked(self, revoked: Any) -> None:
+    def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         if self.inner is not None:
             self.inner.on_partitions_revoked(revoked)
 
-    def on_partitions_assigned(self, assigned: Any) -> None:
+    def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         if self.inner is not None:
             self.inner.on_partitions_assigned(assigned)
-        self.consumer._started()  # noqa: SLF001
+        self.consumer.note_started()

@@ -6,13 +6,19 @@ from datetime import date
 from typing import Any
 from uuid import uuid4
 
+from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Connection
+from psycopg_pool import ConnectionPool
 
-from services.intake.application import IntakeApplication
+from services.bootstrap import Container, build_relay
+from services.intake.commands import RegisterPerson
 from services.intake.domain import Case
-from shared.settings import Service, get_settings
+from shared.application.base import CaseApplication
+from shared.bus.wire import WireMessage
+from shared.outbox.relay import Producer
 
-PERSON = {
+# The body of a ``POST /intake/cases``; also what the registrations stored in-process hold.
+PERSON: dict[str, object] = {
     "family_name": "Testperson",
     "given_names": "Amina",
     "birth_date": "1999-05-01",
@@ -20,6 +26,7 @@ PERSON = {
     "languages": ["ar"],
     "claimed_nationalities": ["SYR"],
 }
+REGISTRATION = RegisterPerson.model_validate(PERSON)
 
 # The same shape as eventsourcing 9.5.6's PostgresApplicationRecorder table.
 RAW_TABLE_SQL = """
@@ -36,21 +43,25 @@ CREATE UNIQUE INDEX IF NOT EXISTS bench_raw_events_notification_id ON bench_raw_
 RAW_INSERT = "INSERT INTO bench_raw_events (originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)"
 
 
-def intake_app() -> IntakeApplication:
-    """Intake's application exactly as the service builds it (its settings' environment)."""
-    return IntakeApplication(get_settings(Service.INTAKE).eventsourcing_env())
+def pools(container: Container) -> list[ConnectionPool[Connection[Any]]]:
+    """The container's pool and its application's own (eventsourcing's), to check after a restart of PostgreSQL."""
+    found: list[ConnectionPool[Connection[Any]]] = [container.pool] if container.pool is not None else []
+    recorder = container.app.recorder
+    if isinstance(recorder, PostgresApplicationRecorder):
+        found.append(recorder.datastore.pool)
+    return found
 
 
 def new_case() -> Case:
-    """A registration: the event a ``POST /intake/cases`` stores."""
+    """A registration: the event a ``POST /intake/cases`` stores (as ``register_person`` builds it)."""
     return Case(
         person_id=uuid4(),
-        registered_on=date(2026, 1, 5),
-        family_name=PERSON["family_name"],
-        given_names=PERSON["given_names"],
-        birth_date=date(1999, 5, 1),
-        languages=list(PERSON["languages"]),
-        claimed_nationalities=list(PERSON["claimed_nationalities"]),
+        registered_on=REGISTRATION.registered_on,
+        family_name=REGISTRATION.family_name,
+        given_names=REGISTRATION.given_names,
+        birth_date=REGISTRATION.birth_date,
+        languages=list(REGISTRATION.languages),
+        claimed_nationalities=list(REGISTRATION.claimed_nationalities),
         contact=None,
     )
 
@@ -62,24 +73,27 @@ def opened_case() -> Case:
     return case
 
 
-def stored_row(app: IntakeApplication) -> tuple[str, bytes]:
+def stored_row(app: CaseApplication) -> tuple[str, bytes]:
     """Topic and state of a real stored registration, for raw rows of the same size."""
     case = new_case()
     stored = app.mapper.to_stored_event(case.collect_events()[0])
     return stored.topic, stored.state
 
 
-def sample_messages(app: IntakeApplication, limit: int = 1000) -> list[Any]:
-    """The wire messages of the store's first events, exactly as the relay encodes them."""
-    from shared.relay import Relay
-
-    translator = Relay(app, "-", None, lambda: None)  # type: ignore[arg-type]
-    notifications = app.recorder.select_notifications(start=1, limit=limit)
+def sample_messages(container: Container, limit: int = 1000) -> list[WireMessage]:
+    """The wire messages of the store's first events, exactly as the service's relay encodes them."""
+    translator = build_relay(container, producer_factory=_no_producer)
+    notifications = container.app.recorder.select_notifications(start=1, limit=limit)
     messages = [o.message for o in map(translator.to_outgoing, notifications) if o.message is not None]
     if not messages:
         msg = "the store holds no published events"
         raise RuntimeError(msg)
     return messages
+
+
+def _no_producer() -> Producer:
+    msg = "the relay only translates here; it publishes nothing"
+    raise RuntimeError(msg)
 
 
 def setup_raw_table(conn: Connection[Any]) -> None:

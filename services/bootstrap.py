@@ -1,47 +1,46 @@
 """The composition root: builds a service's application, view and processes from settings.
 
-Tests pass ``in_memory=True`` to get the same wiring on eventsourcing's POPO
-persistence and an in-memory view. Nothing here runs at import time.
+Tests pass ``in_memory=True`` to get the same wiring on in-memory persistence (the
+POPO event store with side records) and in-memory views. Nothing here runs at
+import time, and every other module receives what it needs from here.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import psycopg
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, FastAPI
+from kafka import KafkaConsumer
+from psycopg import Connection
+from psycopg_pool import ConnectionPool
 
-from shared.api import case_view_router, install_error_handlers
-from shared.application import CaseApplication, DepartmentApplication
-from shared.kafka import make_admin, make_consumer, make_producer
-from shared.pgstate import PostgresRelayPosition, StatusBoard
+from services.importer import Importer
+from shared.application.base import CaseApplication
+from shared.application.catalogue import AnyCommand
+from shared.application.department import DepartmentApplication
+from shared.application.idempotency import Idempotency, IdempotencyStore
+from shared.bus.kafka import make_admin, make_consumer, make_producer
+from shared.http.app import build_api
+from shared.operations.status import StatusBoard
+from shared.outbox.position import PostgresRelayPosition
+from shared.outbox.relay import PositionStore, Relay
+from shared.persistence.idempotency import PostgresIdempotencyStore
+from shared.persistence.memory import MEMORY_FACTORY, InMemoryIdempotencyStore
+from shared.persistence.pool import make_pool, schema_setup_lock
+from shared.projection.case_history_store import CaseHistoryStore
 from shared.projection.consumer import Projector
-from shared.projection.postgres import PostgresCaseHistoryStore, make_pool
-from shared.projection.store import CaseHistoryStore, InMemoryCaseHistoryStore
-from shared.relay import Relay
-from shared.settings import Service, ServiceSettings, get_settings
+from shared.projection.memory import InMemoryCaseHistoryStore
+from shared.projection.pg_store import PostgresCaseHistoryStore
+from shared.service import Service
+from shared.settings import ServiceSettings, get_settings
 
 log = logging.getLogger(__name__)
 
-APPLICATIONS = {
-    Service.INTAKE: "services.intake.application:IntakeApplication",
-    Service.FOREIGN_OFFICE: "services.foreign_office.application:ForeignOfficeApplication",
-    Service.KOBIZ: "services.kobiz.application:KobizApplication",
-}
-ROUTERS = {
-    Service.INTAKE: "services.intake.api:router",
-    Service.FOREIGN_OFFICE: "services.foreign_office.api:router",
-    Service.KOBIZ: "services.kobiz.api:router",
-}
 TITLES = {
     Service.INTAKE: "KIM Fallannahme (intake)",
     Service.FOREIGN_OFFICE: "KIM Ausländerbehörde (foreign_office)",
@@ -49,9 +48,55 @@ TITLES = {
 }
 
 
-def _load(path: str) -> Any:
-    module, _, attr = path.partition(":")
-    return getattr(importlib.import_module(module), attr)
+def application_class(service: Service) -> type[CaseApplication]:
+    """The service's Application (imported on demand: a CLI command loads one service only)."""
+    match service:
+        case Service.INTAKE:
+            from services.intake.application import IntakeApplication
+
+            return IntakeApplication
+        case Service.FOREIGN_OFFICE:
+            from services.foreign_office.application import ForeignOfficeApplication
+
+            return ForeignOfficeApplication
+        case Service.KOBIZ:
+            from services.kobiz.application import KobizApplication
+
+            return KobizApplication
+
+
+def command_table(service: Service) -> tuple[AnyCommand[Any], ...]:
+    """The service's commands with their use cases."""
+    match service:
+        case Service.INTAKE:
+            from services.intake.application import COMMANDS as INTAKE
+
+            return INTAKE
+        case Service.FOREIGN_OFFICE:
+            from services.foreign_office.application import COMMANDS as FOREIGN_OFFICE
+
+            return FOREIGN_OFFICE
+        case Service.KOBIZ:
+            from services.kobiz.application import COMMANDS as KOBIZ
+
+            return KOBIZ
+
+
+def api_router(service: Service) -> APIRouter:
+    """The service's own routes (commands and its own file)."""
+    match service:
+        case Service.INTAKE:
+            from services.intake.api import router as intake
+
+            return intake
+        case Service.FOREIGN_OFFICE:
+            from services.foreign_office.api import router as foreign_office
+
+            return foreign_office
+        case Service.KOBIZ:
+            from services.kobiz.api import router as kobiz
+
+            return kobiz
 
 
 def readable_topics(settings: ServiceSettings) -> list[str]:
@@ -66,9 +111,22 @@ class Container:
     settings: ServiceSettings
     app: CaseApplication
     store: CaseHistoryStore
-    pool: Any = None
+    idempotency: Idempotency
+    pool: ConnectionPool[Connection[Any]] | None = None
     status: StatusBoard | None = None
     _kafka_check: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def postgres(self) -> ConnectionPool[Connection[Any]]:
+        """The service's PostgreSQL pool (a container built in memory has none)."""
+        if self.pool is None:
+            msg = f"the {self.settings.service.value} container was built in memory: it has no PostgreSQL pool"
+            raise RuntimeError(msg)
+        return self.pool
+
+    @property
+    def read_wait_max_s(self) -> float:
+        return self.settings.read_wait_max_s
 
     def close(self) -> None:
         self.app.close()
@@ -115,37 +173,27 @@ class Container:
 def build_container(service: Service, settings: ServiceSettings | None = None, *, in_memory: bool = False) -> Container:
     """Wire a service's application and view, on PostgreSQL or in memory."""
     settings = settings or get_settings(service)
-    app_class = _load(APPLICATIONS[service])
+    app_class = application_class(service)
     if in_memory:
         store: CaseHistoryStore = InMemoryCaseHistoryStore(service)
-        app = _make_app(app_class, {"PERSISTENCE_MODULE": "eventsourcing.popo"}, store)
-        return Container(settings, app, store)
+        app = _make_app(app_class, {"PERSISTENCE_MODULE": MEMORY_FACTORY}, store)
+        return Container(settings, app, store, _idempotency(settings, InMemoryIdempotencyStore()))
     pool = make_pool(settings.pg_conninfo(), max_size=settings.pg_pool_size, name=f"kim-{service.slug}")
     pool.open(wait=True, timeout=30)
     pg_store = PostgresCaseHistoryStore(pool, settings.pg_schema, service=service)
+    keys = PostgresIdempotencyStore(pool, settings.pg_schema, service)
     status = StatusBoard(pool, settings.pg_schema)
-    with schema_setup_lock(settings):
+    with schema_setup_lock(settings.pg_conninfo(), settings.pg_schema):
         pg_store.setup()
         status.setup()
+        keys.setup()
         PostgresRelayPosition(pool, settings.pg_schema).setup()
         app = _make_app(app_class, settings.eventsourcing_env(), pg_store)
-    return Container(settings, app, pg_store, pool, status)
+    return Container(settings, app, pg_store, _idempotency(settings, keys), pool, status)
 
 
-@contextmanager
-def schema_setup_lock(settings: ServiceSettings) -> Iterator[None]:
-    """Serialise table creation of a service's processes starting at the same time.
-
-    ``CREATE TABLE IF NOT EXISTS`` is not safe against itself: two sessions can
-    both find a table missing and one fails on the catalogue's unique index. The
-    API, relay and projector of a service start together, so they take turns.
-    """
-    with psycopg.connect(settings.pg_conninfo(), autocommit=True, connect_timeout=10) as conn:
-        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"kim-setup:{settings.pg_schema}",))
-        try:
-            yield
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"kim-setup:{settings.pg_schema}",))
+def _idempotency(settings: ServiceSettings, store: IdempotencyStore) -> Idempotency:
+    return Idempotency(store, retention=settings.idempotency_retention)
 
 
 def _make_app(app_class: type[CaseApplication], env: dict[str, str], store: CaseHistoryStore) -> CaseApplication:
@@ -154,106 +202,86 @@ def _make_app(app_class: type[CaseApplication], env: dict[str, str], store: Case
     return app_class(env)
 
 
-class HealthPublic(BaseModel):
-    status: str
-    service: Service
-
-
-class ReadinessPublic(BaseModel):
-    """What ``/readyz`` found; the absent keys are not measured in this process (in memory)."""
-
-    service: Service
-    ready: bool
-    database: str = Field(description="ok, in-memory or unreachable (<error>)")
-    kafka: str = Field(description="ok, not configured or unreachable (<error>)")
-    processes: dict[str, Any] | None = Field(None, description="The service's process status rows.")
-    projection_lag: int | None = Field(None, description="Records the projector is behind; None: unknown.")
-
-
 def create_app(service: Service, container_factory: Callable[[], Container] | None = None) -> FastAPI:
     """The FastAPI application of one service; connects on startup, not on import."""
     factory = container_factory or (lambda: build_container(service))
-
-    @asynccontextmanager
-    async def lifespan(api: FastAPI) -> Any:
-        api.state.container = factory()
-        try:
-            yield
-        finally:
-            api.state.container.close()
-
-    api = FastAPI(title=TITLES[service], version="0.1.0", lifespan=lifespan)
-    install_error_handlers(api)
-
-    def get_container(request: Request) -> Container:
-        return request.app.state.container  # type: ignore[no-any-return]
-
-    def get_store(request: Request) -> CaseHistoryStore:
-        return get_container(request).store
-
-    @api.get("/healthz", tags=["operations"])
-    def healthz() -> HealthPublic:
-        """Liveness: the process answers."""
-        return HealthPublic(status="ok", service=service)
-
-    @api.get(
-        "/readyz",
-        tags=["operations"],
-        response_model=None,
-        responses={
-            200: {"model": ReadinessPublic, "description": "Ready."},
-            503: {"model": ReadinessPublic, "description": "Not ready: database or Kafka unreachable."},
-        },
-    )
-    def readyz(request: Request) -> JSONResponse:
-        """Readiness: database and Kafka reachable, projection lag known."""
-        report = get_container(request).readiness()
-        return JSONResponse(report, 200 if report["ready"] else 503)
-
-    def get_max_wait(request: Request) -> float:
-        return get_container(request).settings.read_wait_max_s
-
-    api.include_router(_load(ROUTERS[service]))
-    api.include_router(case_view_router(service, Depends(get_store), Depends(get_max_wait)))
-    return api
+    return build_api(service, TITLES[service], api_router(service), factory)
 
 
-def build_relay(container: Container) -> Relay:
-    """The outbox relay of a service, on its own position row."""
+def build_importer(container: Container) -> Importer:
+    """File import through the service's use cases; imported row refs are idempotency keys that never expire."""
+    service = container.settings.service
+    keys = Idempotency(container.idempotency.store, retention=None)
+    return Importer(service, container.app, command_table(service), keys)
+
+
+def build_relay(
+    container: Container,
+    *,
+    topic: str | None = None,
+    positions: PositionStore | None = None,
+    producer_factory: Callable[[], Any] | None = None,
+) -> Relay:
+    """The outbox relay of a service, on its own position row.
+
+    Tests and benchmarks pass their own topic, position store or producer; the
+    batching and timeouts always come from the service's settings.
+    """
     settings = container.settings
-    positions = PostgresRelayPosition(container.pool, settings.pg_schema)
-    return Relay(
-        container.app,
-        settings.topic,
-        positions,
-        lambda: make_producer(
+
+    def producer() -> Any:
+        return make_producer(
             settings.infra.kafka_bootstrap,
             client_id=f"kim-relay-{settings.service.slug}",
             linger_ms=settings.relay_linger_ms,
             delivery_timeout_ms=settings.relay_delivery_timeout_ms,
-        ),
+        )
+
+    return Relay(
+        container.app,
+        topic or settings.topic,
+        positions or PostgresRelayPosition(container.postgres, settings.pg_schema),
+        producer_factory or producer,
         batch_size=settings.relay_batch_size,
         linger_s=settings.relay_linger_ms / 1000,
         ack_timeout_s=settings.relay_delivery_timeout_ms / 1000 + 5,
     )
 
 
-def build_projector(container: Container) -> Projector:
-    """The projector of a service's case-history view."""
+def build_projector(
+    container: Container,
+    *,
+    store: CaseHistoryStore | None = None,
+    topics: list[str] | None = None,
+    consumer_factory: Callable[[], KafkaConsumer] | None = None,
+    fetcher_factory: Callable[[], KafkaConsumer] | None = None,
+) -> Projector:
+    """The projector of a service's case-history view.
+
+    Tests and benchmarks pass their own view, topics or consumers; batch size and
+    poll timeout always come from the service's settings.
+    """
     settings = container.settings
-    return Projector(
-        settings.service,
-        container.store,
-        lambda: make_consumer(
+
+    def consumer() -> KafkaConsumer:
+        return make_consumer(
             settings.infra.kafka_bootstrap,
             group_id=settings.projection_group,
             client_id=f"kim-projector-{settings.service.slug}",
             max_poll_records=settings.projector_batch_size,
-        ),
-        readable_topics(settings),
-        fetcher_factory=lambda: make_consumer(
+        )
+
+    def fetcher() -> KafkaConsumer:
+        return make_consumer(
             settings.infra.kafka_bootstrap, group_id=None, client_id=f"kim-release-{settings.service.slug}"
-        ),
+        )
+
+    return Projector(
+        settings.service,
+        store or container.store,
+        consumer_factory or consumer,
+        topics or readable_topics(settings),
+        fetcher_factory=fetcher_factory or fetcher,
         batch_size=settings.projector_batch_size,
         poll_timeout_ms=settings.projector_poll_timeout_ms,
     )

@@ -17,7 +17,8 @@ from rich.table import Table
 
 from services import processes
 from services.runner import ProcessKind, run
-from shared.settings import REPO_ROOT, InfraSettings, Service, get_settings
+from shared.service import Service
+from shared.settings import REPO_ROOT, InfraSettings, get_settings
 
 app = typer.Typer(
     help="KIM case exchange: intake, foreign office and Kobiz on PostgreSQL and Kafka.", no_args_is_help=True
@@ -40,7 +41,7 @@ def serve(service: Service, kind: ProcessKind) -> None:
 @app.command("create-topics")
 def create_topics() -> None:
     """Create the service topics with explicit settings (never auto-created)."""
-    from shared.kafka import create_topics as create
+    from shared.bus.kafka import create_topics as create
 
     settings = InfraSettings()
     for name, outcome in create(settings).items():
@@ -99,8 +100,8 @@ def status() -> None:
 def rebuild(service: Service) -> None:
     """Rebuild a service's projection from Kafka into fresh tables, then swap them in."""
     from services.bootstrap import build_container, readable_topics
-    from shared.kafka import make_consumer
-    from shared.projection.postgres import PostgresCaseHistoryStore
+    from shared.bus.kafka import make_consumer
+    from shared.projection.pg_store import PostgresCaseHistoryStore
     from shared.projection.rebuild import rebuild as do_rebuild
 
     container = build_container(service)
@@ -171,7 +172,7 @@ def dead_letters_replay(
 ) -> None:
     """Decode parked records again and apply those that are valid now (exit 1 if any stays parked)."""
     from services.bootstrap import build_container
-    from shared.kafka import make_consumer
+    from shared.bus.kafka import make_consumer
     from shared.projection.replay import replay_dead_letters
 
     container = build_container(service)
@@ -206,17 +207,17 @@ def import_file(
     """Import existing case files (backdated events); safe to run again."""
     import json as _json
 
-    from services.bootstrap import build_container
+    from services.bootstrap import build_container, build_importer
     from services.importer import count_lines
-    from services.importer import import_file as run_import
 
     container = build_container(service)
     try:
+        importer = build_importer(container)
         with Progress(
             TextColumn("Import"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
         ) as bar:
             task = bar.add_task("import", total=count_lines(path))
-            report = run_import(service, container.app, path, progress=lambda n: bar.advance(task, n))
+            report = importer.import_file(path, progress=lambda n: bar.advance(task, n))
     finally:
         container.close()
     errors_path = path.with_suffix(path.suffix + ".errors.jsonl")
@@ -233,7 +234,7 @@ def import_file(
 @app.command()
 def asyncapi() -> None:
     """Print the AsyncAPI document of the published events (docs/asyncapi.json)."""
-    from shared.asyncapi import render
+    from shared.bus.asyncapi import render
 
     sys.stdout.write(render())
 
@@ -288,4 +289,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

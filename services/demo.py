@@ -9,7 +9,8 @@ from uuid import uuid4
 
 import httpx
 
-from shared.settings import Service, get_settings
+from shared.service import Service
+from shared.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def seed_demo_case(today: date | None = None) -> DemoResult:
         _wait_known(client, f"{fo}/foreign-office/cases/{case_id}/history", opened["position"]["token"])
         _wait_known(client, f"{kobiz}/kobiz/cases/{case_id}/history", opened["position"]["token"])
         # A Duldung since 2019 and an A2 certificate: § 25b comes within reach.
-        for url, body in [
+        facts: list[tuple[str, dict[str, Any]]] = [
             (
                 f"{fo}/foreign-office/cases/{case_id}/tolerated-stays",
                 {
@@ -132,6 +133,7 @@ def seed_demo_case(today: date | None = None) -> DemoResult:
                     "document_ref": "ABH-2026-00417",
                 },
             ),
-        ]:
+        ]
+        for url, body in facts:
             positions.append(_post(client, url, body)["position"]["token"])
     return DemoResult(case_id=case_id, positions=positions)

@@ -1,11 +1,13 @@
 """Import of existing case files: one JSON object per line, each a backdated command.
 
 A Kreis starts with thousands of running cases. Each line names a command of the
-department's API, the case, a stable ``ref`` of the row in the old system, and the
-command's fields, whose dates are the facts' valid time (the recorded time is the
-moment of the import). Importing a file again changes nothing: each aggregate
-remembers the refs it imported. A bad row is reported with its line number and
-field and stops neither the other rows nor leaves anything half-written.
+department's command table, the case, a stable ``ref`` of the row in the old
+system, and the command's fields, whose dates are the facts' valid time (the
+recorded time is the moment of the import). Each row runs through the same use
+case as the HTTP API, with its ``ref`` as a never-expiring idempotency key of the
+caller ``import``: importing a file again changes nothing, and a ref reused for a
+different row is reported. A bad row is reported with its line number and field
+and stops neither the other rows nor leaves anything half-written.
 """
 
 from __future__ import annotations
@@ -15,16 +17,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared.application import CaseApplication
-from shared.commands import CommandSpec
-from shared.errors import ConcurrentModificationError, KimError
-from shared.settings import Service
+from shared.application.base import CaseApplication
+from shared.application.catalogue import AnyCommand, NewCaseCommand
+from shared.application.idempotency import Idempotency, IdempotencyScope, Outcome, fingerprint
+from shared.application.results import Saved
+from shared.errors import KimError
+from shared.service import Service
 
 Progress = Callable[[int], None]
+IMPORT_CALLER = "import"
+"""The idempotency scope of imported rows; their keys never expire."""
 
 
 class ImportRow(BaseModel):
@@ -33,7 +39,7 @@ class ImportRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ref: str = Field(min_length=1, max_length=200, description="Stable id of the row in the old system")
-    command: str = Field(description="A command name of the department's API, e.g. issue_tolerated_stay")
+    command: str = Field(description="A command name of the department, e.g. issue_tolerated_stay")
     case_id: UUID | None = Field(None, description="The KIM case id")
     case_ref: str | None = Field(None, description="Intake only: the ref of the row that registered the person")
     data: dict[str, Any] = Field(default_factory=dict)
@@ -53,13 +59,83 @@ class ImportReport:
         return self.imported + self.skipped + self.failed
 
 
-def commands_of(service: Service) -> dict[str, CommandSpec]:
-    from services.foreign_office.schemas import COMMANDS as FO
-    from services.intake.schemas import COMMANDS as INTAKE
-    from services.kobiz.schemas import COMMANDS as KOBIZ
+class RowError(KimError):
+    """A row that cannot be run (reported, not raised to the caller)."""
 
-    table = {Service.INTAKE: INTAKE, Service.FOREIGN_OFFICE: FO, Service.KOBIZ: KOBIZ}[service]
-    return {spec.name: spec for spec in table}
+
+@dataclass(frozen=True)
+class Importer:
+    """Runs import rows through a service's use cases, once per row ref."""
+
+    service: Service
+    app: CaseApplication
+    commands: tuple[AnyCommand[Any], ...]
+    idempotency: Idempotency
+    """Over the service's idempotency store, with no retention: imported refs are kept."""
+
+    def import_file(self, path: Path, progress: Progress | None = None) -> ImportReport:
+        """Import every row of ``path``; never stop on a bad row."""
+        report = ImportReport()
+        for number, line in rows(path):
+            outcome = self.import_line(line)
+            if outcome is True:
+                report.imported += 1
+            elif outcome is False:
+                report.skipped += 1
+            else:
+                report.failed += 1
+                report.errors.append({"line": number, **outcome})
+            if progress:
+                progress(1)
+        return report
+
+    def import_line(self, line: str) -> bool | dict[str, Any]:
+        """True: imported; False: imported before; else the error to report."""
+        try:
+            row = ImportRow.model_validate(json.loads(line))
+        except json.JSONDecodeError as exc:
+            return {"ref": None, "error": f"kein gültiges JSON: {exc.msg}"}
+        except ValidationError as exc:
+            return {"ref": None, "error": _first(exc)}
+        command = next((c for c in self.commands if c.name == row.command), None)
+        if command is None:
+            return {"ref": row.ref, "error": f"unbekannter Befehl: {row.command}"}
+        try:
+            cmd = command.model.model_validate(row.data)
+            return not self._run(command, row, cmd).duplicate
+        except ValidationError as exc:
+            return {"ref": row.ref, "error": _first(exc)}
+        except KimError as exc:
+            return {"ref": row.ref, "error": f"{type(exc).__name__}: {exc}"}
+
+    def _run(self, command: AnyCommand[Any], row: ImportRow, cmd: BaseModel) -> Outcome:
+        scope = IdempotencyScope(IMPORT_CALLER, self._operation(command.name), row.ref)
+        if isinstance(command, NewCaseCommand):
+
+            def register() -> Saved:
+                return command.handler(self.app, cmd)
+
+            return self.idempotency.run(scope, fingerprint(scope.operation, None, cmd), register)
+        case_id = row.case_id or self._registered_case(row.case_ref)
+
+        def run() -> Saved:
+            return command.handler(self.app, case_id, cmd)
+
+        return self.idempotency.run(scope, fingerprint(scope.operation, case_id, cmd), run)
+
+    def _registered_case(self, case_ref: str | None) -> UUID:
+        """The case registered by the imported row ``case_ref`` (intake)."""
+        if case_ref is None:
+            raise RowError("case_id fehlt")
+        stored = self.idempotency.store.find(
+            IdempotencyScope(IMPORT_CALLER, self._operation("register_person"), case_ref)
+        )
+        if stored is None:
+            raise RowError(f"case_ref {case_ref}: keine importierte Registrierung")
+        return stored.saved.case_id
+
+    def _operation(self, name: str) -> str:
+        return f"{self.service.slug}.{name}"
 
 
 def count_lines(path: Path) -> int:
@@ -72,67 +148,6 @@ def rows(path: Path) -> Iterator[tuple[int, str]]:
         for number, line in enumerate(handle, start=1):
             if line.strip():
                 yield number, line
-
-
-def import_file(service: Service, app: CaseApplication, path: Path, progress: Progress | None = None) -> ImportReport:
-    """Import every row of ``path``; never stop on a bad row."""
-    specs = commands_of(service)
-    report = ImportReport()
-    for number, line in rows(path):
-        outcome = _import_line(service, app, specs, line)
-        if outcome is True:
-            report.imported += 1
-        elif outcome is False:
-            report.skipped += 1
-        else:
-            report.failed += 1
-            report.errors.append({"line": number, **outcome})
-        if progress:
-            progress(1)
-    return report
-
-
-def _import_line(
-    service: Service, app: CaseApplication, specs: dict[str, CommandSpec], line: str
-) -> bool | dict[str, Any]:
-    try:
-        row = ImportRow.model_validate(json.loads(line))
-    except json.JSONDecodeError as exc:
-        return {"ref": None, "error": f"kein gültiges JSON: {exc.msg}"}
-    except ValidationError as exc:
-        return {"ref": None, "error": _first(exc)}
-    spec = specs.get(row.command)
-    if spec is None:
-        return {"ref": row.ref, "error": f"unbekannter Befehl: {row.command}"}
-    try:
-        cmd = spec.model.model_validate(row.data)
-    except ValidationError as exc:
-        return {"ref": row.ref, "error": _first(exc)}
-    for _attempt in range(3):
-        try:
-            return _run(service, app, spec, row, cmd)
-        except ConcurrentModificationError:
-            continue  # someone worked on the case meanwhile: load it again
-        except KimError as exc:
-            return {"ref": row.ref, "error": f"{type(exc).__name__}: {exc}"}
-    return {"ref": row.ref, "error": "Der Fall wurde wiederholt gleichzeitig geändert."}
-
-
-def _run(service: Service, app: CaseApplication, spec: CommandSpec, row: ImportRow, cmd: Any) -> bool:
-    if spec.creates_case:
-        return app.import_registration(cmd, row.ref) is not None  # type: ignore[attr-defined]
-    case_id = row.case_id
-    if case_id is None and row.case_ref and service is Service.INTAKE:
-        from services.intake.application import IMPORT_NAMESPACE
-
-        case_id = uuid5(IMPORT_NAMESPACE, row.case_ref)
-    if case_id is None:
-        raise _RowError("case_id fehlt")
-    return app.handle(spec.name, case_id, cmd, import_ref=row.ref) is not None
-
-
-class _RowError(KimError):
-    pass
 
 
 def _first(exc: ValidationError) -> str:

@@ -19,7 +19,8 @@ from psycopg_pool import PoolTimeout
 from tenacity import before_sleep_log, retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from services.bootstrap import Container, build_container, build_projector, build_relay, heartbeat
-from shared.settings import Service, get_settings
+from shared.service import Service
+from shared.settings import get_settings
 
 log = logging.getLogger("kim")
 

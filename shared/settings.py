@@ -8,27 +8,16 @@ import time: call :func:`get_settings`.
 from __future__ import annotations
 
 import os
-from enum import StrEnum
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.service import Service
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-class Service(StrEnum):
-    """The three departments that own events."""
-
-    INTAKE = "intake"
-    FOREIGN_OFFICE = "foreign_office"
-    KOBIZ = "kobiz"
-
-    @property
-    def slug(self) -> str:
-        """The service name as used in URLs, topics and CloudEvents sources."""
-        return self.value.replace("_", "-")
 
 
 DEFAULT_HTTP_PORTS = {Service.INTAKE: 8101, Service.FOREIGN_OFFICE: 8102, Service.KOBIZ: 8103}
@@ -88,6 +77,7 @@ class ServiceSettings(BaseSettings):
     projector_batch_size: int = Field(500, ge=1, le=10000)
     projector_poll_timeout_ms: int = Field(200, ge=10, le=10000)
     read_wait_max_s: float = Field(10.0, ge=0, le=60)
+    idempotency_retention_hours: int = Field(24, ge=1, le=24 * 366, description="How long Idempotency-Keys are kept")
     infra: InfraSettings = Field(default_factory=InfraSettings)
 
     @model_validator(mode="after")
@@ -105,6 +95,11 @@ class ServiceSettings(BaseSettings):
                 raise ValueError(msg)
             self.pg_password = SecretStr(f"{name}-dev")
         return self
+
+    @property
+    def idempotency_retention(self) -> timedelta:
+        """How long an Idempotency-Key and its answer are kept."""
+        return timedelta(hours=self.idempotency_retention_hours)
 
     @property
     def topic(self) -> str:
@@ -139,12 +134,12 @@ class ServiceSettings(BaseSettings):
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_MAX_WAITING": "5",
             # A write waits at most this long for the events table's lock, then
-            # fails with a retryable error instead of hanging (PIPELINE.md §5).
+            # fails with a retryable error instead of hanging (docs/pipeline.md §5).
             # eventsourcing 9.5.6 reads whole *seconds* (SET LOCAL lock_timeout = '<n>s'),
             # so the milliseconds are rounded up; 0 would mean waiting forever.
             "POSTGRES_LOCK_TIMEOUT": str(lock_timeout_seconds(self.pg_lock_timeout_ms)),
             # ... and fails after one lock timeout, not after the library's ten retries.
-            "APPLICATION_RECORDER_TOPIC": "shared.recorder:BoundedLockApplicationRecorder",
+            "APPLICATION_RECORDER_TOPIC": "shared.persistence.recorder:BoundedLockApplicationRecorder",
             "CREATE_TABLE": "y",
         }
 

@@ -39,6 +39,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(msg)
 
 
+SUITE_SECONDS: dict[str, float] = {}
+"""Time spent per suite (tests/<suite>/…), setup and teardown included, for the summary."""
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    parts = Path(report.nodeid.split("::")[0]).parts
+    suite = "/".join(parts[:2]) if len(parts) > 2 else parts[0]
+    SUITE_SECONDS[suite] = SUITE_SECONDS.get(suite, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SUITE_SECONDS:
+        terminalreporter.section("time per suite")
+        for suite, seconds in sorted(SUITE_SECONDS.items(), key=lambda kv: -kv[1]):
+            terminalreporter.write_line(f"{seconds:8.1f}s  {suite}")
+
+
 @pytest.fixture(scope="session")
 def infra_env() -> Iterator[dict[str, str]]:
     """PostgreSQL and Kafka running, with a fresh database and topics of this session's own."""

@@ -25,7 +25,8 @@ from kafka import KafkaConsumer, TopicPartition
 from services import processes
 from services.processes import ProcessSpec
 from services.runner import ProcessKind
-from shared.settings import REPO_ROOT, InfraSettings, Service, get_settings
+from shared.service import Service
+from shared.settings import REPO_ROOT, InfraSettings, get_settings
 
 T = TypeVar("T")
 INFRA = REPO_ROOT / "deploy" / "infra.sh"
@@ -206,7 +207,7 @@ def provision_infra() -> dict[str, str]:
     result = infra("start", env=env)
     assert result.returncode == 0, f"deploy/infra.sh start failed:\n{result.stdout}\n{result.stderr}"
     _recreate_database(env)
-    from shared.kafka import create_topics
+    from shared.bus.kafka import create_topics
 
     create_topics(InfraSettings())
     return env
@@ -245,7 +246,7 @@ def _recreate_database(env: dict[str, str]) -> None:
 
 
 def _delete_topics(stack: Stack) -> None:
-    from shared.kafka import make_admin
+    from shared.bus.kafka import make_admin
 
     try:
         admin = make_admin(stack.infra_settings.kafka_bootstrap)
@@ -253,5 +254,5 @@ def _delete_topics(stack: Stack) -> None:
             admin.delete_topics([stack.topic(s) for s in Service])
         finally:
             admin.close()
-    except Exception:  # noqa: BLE001 - best-effort cleanup; the next session uses new names
-        pass
+    except Exception as exc:  # noqa: BLE001 - best-effort cleanup; the next session uses new names
+        print(f"could not delete the session's topics: {exc!r}")

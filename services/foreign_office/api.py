@@ -1,4 +1,4 @@
-"""The foreign office's commands and its own file over HTTP."""
+"""The foreign office over HTTP: its commands (from the command table) and its own file."""
 
 from __future__ import annotations
 
@@ -7,22 +7,22 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends
 
-from services.foreign_office import schemas
-from services.foreign_office.application import ForeignOfficeApplication
-from shared.api import READ_RESPONSES
-from shared.commands import add_command_routes
-from shared.deps import get_application
+from services.foreign_office.application import COMMANDS, ForeignOfficeApplication
+from services.foreign_office.schemas import ResidenceFilePublic
+from shared.http.commands import add_command_routes
+from shared.http.deps import get_application
+from shared.http.errors import READ_RESPONSES
 
 router = APIRouter(prefix="/foreign-office", tags=["foreign-office"])
 App = Annotated[ForeignOfficeApplication, Depends(get_application)]
-add_command_routes(router, schemas.COMMANDS)
+add_command_routes(router, COMMANDS)
 
 
 @router.get("/cases/{case_id}/file", summary="Akte der Ausländerbehörde", responses=READ_RESPONSES)
-def get_file(case_id: UUID, app: App) -> schemas.ResidenceFilePublic:
+def get_file(case_id: UUID, app: App) -> ResidenceFilePublic:
     """The foreign office's own file on the case."""
     file = app.get_file(case_id)
-    return schemas.ResidenceFilePublic(
+    return ResidenceFilePublic(
         case_id=str(file.id),
         version=file.version,
         tolerated_stays=file.tolerated_stays,

@@ -9,7 +9,7 @@ have no integration event at all.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -32,6 +32,28 @@ class NoPendingApplicationError(DomainRuleViolationError):
 class ResidenceFile(Aggregate):
     """The Ausländerbehörde's (and naturalisation authority's) record of one case (id = case id)."""
 
+    if TYPE_CHECKING:  # the @event decorators below create these classes; declared for the type checker
+        FileOpened: ClassVar[type[Aggregate.Created]]
+        ToleratedStayIssued: ClassVar[type[Aggregate.Event]]
+        CooperationDutyNotified: ClassVar[type[Aggregate.Event]]
+        IdentityDocumentSubmitted: ClassVar[type[Aggregate.Event]]
+        IdentityClarified: ClassVar[type[Aggregate.Event]]
+        IdentityDeceptionEstablished: ClassVar[type[Aggregate.Event]]
+        ResidencePermitApplied: ClassVar[type[Aggregate.Event]]
+        FictionCertificateIssued: ClassVar[type[Aggregate.Event]]
+        ResidencePermitGranted: ClassVar[type[Aggregate.Event]]
+        SettlementPermitGranted: ClassVar[type[Aggregate.Event]]
+        ResidencePermitRefused: ClassVar[type[Aggregate.Event]]
+        EmploymentPermissionGranted: ClassVar[type[Aggregate.Event]]
+        CriminalConvictionNotified: ClassVar[type[Aggregate.Event]]
+        DepartureObligationEnforceable: ClassVar[type[Aggregate.Event]]
+        RemovalScheduled: ClassVar[type[Aggregate.Event]]
+        DepartureRecorded: ClassVar[type[Aggregate.Event]]
+        NaturalisationApplied: ClassVar[type[Aggregate.Event]]
+        NaturalisationRequirementAssessed: ClassVar[type[Aggregate.Event]]
+        NaturalisationCertificateHandedOver: ClassVar[type[Aggregate.Event]]
+        RowImported: ClassVar[type[Aggregate.Event]]
+
     @event("FileOpened")
     def __init__(self, id: UUID) -> None:  # noqa: A002 - eventsourcing takes the id from it
         self.tolerated_stays: list[dict[str, Any]] = []
@@ -44,10 +66,29 @@ class ResidenceFile(Aggregate):
 
     # --- status ----------------------------------------------------------------------
 
-    def issue_tolerated_stay(self, valid_from: date, valid_until: date, **terms: Any) -> None:
+    def issue_tolerated_stay(
+        self,
+        subtype: str,
+        ground_code: str,
+        valid_from: date,
+        valid_until: date,
+        work_permitted: bool,
+        residence_condition: bool,
+        remarks: str | None,
+        corrects: UUID | None,
+    ) -> None:
         """Issue a Duldung for a period."""
         check_period(valid_from, valid_until)
-        self._tolerated_stay_issued(valid_from=valid_from, valid_until=valid_until, **terms)
+        self._tolerated_stay_issued(
+            subtype=subtype,
+            ground_code=ground_code,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            work_permitted=work_permitted,
+            residence_condition=residence_condition,
+            remarks=remarks,
+            corrects=corrects,
+        )
 
     @event("ToleratedStayIssued")
     def _tolerated_stay_issued(
@@ -118,10 +159,31 @@ class ResidenceFile(Aggregate):
     ) -> None:
         """Issue a Fiktionsbescheinigung (§ 81 Abs. 3–5)."""
 
-    def grant_residence_permit(self, valid_from: date, valid_until: date, **terms: Any) -> None:
+    def grant_residence_permit(
+        self,
+        norm: str,
+        granted_on: date,
+        valid_from: date,
+        valid_until: date,
+        employment_permitted: bool,
+        conditions: str | None,
+        decided_by: str,
+        rule_version_ids: list[str],
+        corrects: UUID | None,
+    ) -> None:
         """Grant a residence permit under a norm (a decision by a person)."""
         check_period(valid_from, valid_until)
-        self._permit_granted(valid_from=valid_from, valid_until=valid_until, **terms)
+        self._permit_granted(
+            norm=norm,
+            granted_on=granted_on,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            employment_permitted=employment_permitted,
+            conditions=conditions,
+            decided_by=decided_by,
+            rule_version_ids=rule_version_ids,
+            corrects=corrects,
+        )
 
     @event("ResidencePermitGranted")
     def _permit_granted(
@@ -153,12 +215,29 @@ class ResidenceFile(Aggregate):
             {"norm": norm, "outcome": "granted", "decided_by": decided_by, "rule_version_ids": rule_version_ids}
         )
 
-    def refuse_residence_permit(self, norm: str, **terms: Any) -> None:
+    def refuse_residence_permit(
+        self,
+        norm: str,
+        refused_on: date,
+        ground_codes: list[str],
+        conviction_ground: bool,
+        decided_by: str,
+        rule_version_ids: list[str],
+        corrects: UUID | None,
+    ) -> None:
         """Refuse a pending application (a decision by a person)."""
-        if norm not in self.pending_applications and terms.get("corrects") is None:
+        if norm not in self.pending_applications and corrects is None:
             msg = "Für diese Rechtsgrundlage liegt kein offener Antrag vor."
             raise NoPendingApplicationError(msg)
-        self._permit_refused(norm=norm, **terms)
+        self._permit_refused(
+            norm=norm,
+            refused_on=refused_on,
+            ground_codes=ground_codes,
+            conviction_ground=conviction_ground,
+            decided_by=decided_by,
+            rule_version_ids=rule_version_ids,
+            corrects=corrects,
+        )
 
     @event("ResidencePermitRefused")
     def _permit_refused(
@@ -236,7 +315,7 @@ class ResidenceFile(Aggregate):
 
     @event("RowImported")
     def record_import(self, ref: str) -> None:
-        """Remember an imported row, so that importing the file again changes nothing."""
+        """An imported row (stores of earlier versions; imports now keep their row refs as idempotency keys)."""
         self.imported_refs.add(ref)
 
 

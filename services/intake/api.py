@@ -1,4 +1,4 @@
-"""Intake's commands and its own case record over HTTP."""
+"""Intake over HTTP: its commands (from the command table) and its own case record."""
 
 from __future__ import annotations
 
@@ -7,22 +7,22 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends
 
-from services.intake import schemas
-from services.intake.application import IntakeApplication
-from shared.api import READ_RESPONSES
-from shared.commands import add_command_routes
-from shared.deps import get_application
+from services.intake.application import COMMANDS, IntakeApplication
+from services.intake.schemas import IntakeCasePublic
+from shared.http.commands import add_command_routes
+from shared.http.deps import get_application
+from shared.http.errors import READ_RESPONSES
 
 router = APIRouter(prefix="/intake", tags=["intake"])
 App = Annotated[IntakeApplication, Depends(get_application)]
-add_command_routes(router, schemas.COMMANDS)
+add_command_routes(router, COMMANDS)
 
 
 @router.get("/cases/{case_id}/file", summary="Fallakte der Fallannahme", responses=READ_RESPONSES)
-def get_case_file(case_id: UUID, app: App) -> schemas.IntakeCasePublic:
+def get_case_file(case_id: UUID, app: App) -> IntakeCasePublic:
     """Intake's own record of the case, with the person's details."""
     case = app.get_case(case_id)
-    return schemas.IntakeCasePublic(
+    return IntakeCasePublic(
         case_id=case.id,
         version=case.version,
         status=case.status,

@@ -1,17 +1,19 @@
-"""Intake's use cases: one ``do_<command>`` per command in ``schemas.COMMANDS``."""
+"""Intake's use cases: the KIM front door (registration, referral, consent) and case management."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid4
 
-from eventsourcing.domain import Aggregate
-
-from services.intake import schemas
-from services.intake.domain import IMPORT_NAMESPACE, Case
-from shared.application import CaseApplication
+from services.intake import commands as c
+from services.intake.domain import Case
+from shared.application.base import CaseApplication
+from shared.application.catalogue import AnyCommand, CaseCommand, NewCaseCommand
+from shared.application.commands import Command
+from shared.application.results import Saved
 from shared.events import catalogue as ev
-from shared.settings import Service
+from shared.service import Service
 
 
 class IntakeApplication(CaseApplication):
@@ -20,82 +22,106 @@ class IntakeApplication(CaseApplication):
     name = "Intake"
     service = Service.INTAKE
 
-    def load_for(self, name: str, case_id: UUID | None, cmd: Any) -> Aggregate:
-        if name == "register_person":
-            return Case(person_id=uuid4(), **cmd.model_dump())
-        assert case_id is not None
-        return self.get_case(case_id)
-
-    def import_registration(self, cmd: schemas.RegisterPerson, ref: str) -> UUID | None:
-        """Register an imported person under a case id derived from the row, once."""
-        if self.find_aggregate(uuid5(IMPORT_NAMESPACE, ref), Case) is not None:
-            return None
-        case = Case(person_id=uuid5(IMPORT_NAMESPACE, f"person:{ref}"), import_ref=ref, **cmd.model_dump())
-        return self.save_case(case).case_id
-
-    def register_once(self, cmd: schemas.RegisterPerson, ref: str) -> tuple[Any, bool]:
-        """Register under a case id derived from ``ref``: a retry finds the case it created.
-
-        Returns (Saved, False) for a new case, (case id, True) for a repeat."""
-        case_id = uuid5(IMPORT_NAMESPACE, ref)
-        if self.find_aggregate(case_id, Case) is not None:
-            return case_id, True
-        return self.save_case(Case(person_id=uuid4(), import_ref=ref, **cmd.model_dump())), False
-
     def get_case(self, case_id: UUID) -> Case:
+        """Intake's case file, with the person's details."""
         return self.get_aggregate(case_id, Case)
 
-    # --- commands (the aggregate is loaded and saved by ``handle``) ---------------
-
-    def do_register_person(self, case: Case, cmd: schemas.RegisterPerson) -> None:
-        """Nothing more to do: registration created the case."""
-
-    def do_receive_referral(self, case: Case, cmd: schemas.ReceiveReferral) -> None:
-        case.receive_referral(cmd.received_on, cmd.source, cmd.reason_codes, cmd.corrects)
-
-    def do_grant_consent(self, case: Case, cmd: schemas.GrantConsent) -> None:
-        case.grant_consent(
-            cmd.consent_id,
-            scopes=[s.model_dump(mode="json") for s in cmd.scopes],
-            purpose=cmd.purpose.value,
-            valid_from=cmd.valid_from,
-            valid_until=cmd.valid_until,
-            form_version=cmd.form_version,
-            language=cmd.language,
-            interpreter_used=cmd.interpreter_used,
+    def register_person(self, cmd: c.RegisterPerson) -> Saved:
+        """Register a person: this opens a case file under a new, random case id."""
+        return self.start(
+            Case(
+                person_id=uuid4(),
+                registered_on=cmd.registered_on,
+                family_name=cmd.family_name,
+                given_names=cmd.given_names,
+                birth_date=cmd.birth_date,
+                languages=cmd.languages,
+                claimed_nationalities=cmd.claimed_nationalities,
+                contact=cmd.contact,
+            )
         )
 
-    def do_change_consent_scope(self, case: Case, cmd: schemas.ChangeConsentScope) -> None:
-        case.change_consent_scope(cmd.consent_id, [s.model_dump(mode="json") for s in cmd.scopes], cmd.effective_on)
-
-    def do_revoke_consent(self, case: Case, cmd: schemas.RevokeConsent) -> None:
-        case.revoke_consent(cmd.consent_id, cmd.effective_on)
-
-    def do_open_case(self, case: Case, cmd: schemas.OpenCase) -> None:
-        case.open(opened_on=cmd.opened_on, case_manager_id=cmd.case_manager_id)
-
-    def do_close_case(self, case: Case, cmd: schemas.CloseCase) -> None:
-        case.close(closed_on=cmd.closed_on, reason=cmd.reason)
-
-    def do_agree_integration_plan(self, case: Case, cmd: schemas.AgreeIntegrationPlan) -> None:
-        case.agree_integration_plan(
-            cmd.corrects,
-            agreed_on=cmd.agreed_on,
-            target_pathway=cmd.target_pathway.value,
-            milestones=[m.model_dump(mode="json") for m in cmd.milestones],
+    def receive_referral(self, case_id: UUID, cmd: c.ReceiveReferral) -> Saved:
+        return self._change(
+            case_id,
+            cmd,
+            lambda case: case.receive_referral(cmd.received_on, cmd.source, cmd.reason_codes, cmd.corrects),
         )
 
-    def do_hold_case_conference(self, case: Case, cmd: schemas.HoldCaseConference) -> None:
-        case.hold_case_conference(
-            cmd.corrects,
-            held_on=cmd.held_on,
-            participants=[p.value for p in cmd.participants],
-            agreed_action_codes=cmd.agreed_action_codes,
-            minutes=cmd.minutes,
+    # --- consent -----------------------------------------------------------------------
+
+    def grant_consent(self, case_id: UUID, cmd: c.GrantConsent) -> Saved:
+        return self._change(
+            case_id,
+            cmd,
+            lambda case: case.grant_consent(
+                cmd.consent_id,
+                scopes=[s.model_dump(mode="json") for s in cmd.scopes],
+                purpose=cmd.purpose.value,
+                valid_from=cmd.valid_from,
+                valid_until=cmd.valid_until,
+                form_version=cmd.form_version,
+                language=cmd.language,
+                interpreter_used=cmd.interpreter_used,
+            ),
         )
 
-    def do_refer_to_return_counselling(self, case: Case, cmd: schemas.ReferToReturnCounselling) -> None:
-        case.refer_to_return_counselling(cmd.referred_on, cmd.provider_code, cmd.corrects)
+    def change_consent_scope(self, case_id: UUID, cmd: c.ChangeConsentScope) -> Saved:
+        return self._change(
+            case_id,
+            cmd,
+            lambda case: case.change_consent_scope(
+                cmd.consent_id, [s.model_dump(mode="json") for s in cmd.scopes], cmd.effective_on
+            ),
+        )
+
+    def revoke_consent(self, case_id: UUID, cmd: c.RevokeConsent) -> Saved:
+        return self._change(case_id, cmd, lambda case: case.revoke_consent(cmd.consent_id, cmd.effective_on))
+
+    # --- case management ---------------------------------------------------------------
+
+    def open_case(self, case_id: UUID, cmd: c.OpenCase) -> Saved:
+        return self._change(
+            case_id, cmd, lambda case: case.open(opened_on=cmd.opened_on, case_manager_id=cmd.case_manager_id)
+        )
+
+    def close_case(self, case_id: UUID, cmd: c.CloseCase) -> Saved:
+        return self._change(case_id, cmd, lambda case: case.close(closed_on=cmd.closed_on, reason=cmd.reason))
+
+    def agree_integration_plan(self, case_id: UUID, cmd: c.AgreeIntegrationPlan) -> Saved:
+        return self._change(
+            case_id,
+            cmd,
+            lambda case: case.agree_integration_plan(
+                agreed_on=cmd.agreed_on,
+                target_pathway=cmd.target_pathway.value,
+                milestones=[m.model_dump(mode="json") for m in cmd.milestones],
+                corrects=cmd.corrects,
+            ),
+        )
+
+    def hold_case_conference(self, case_id: UUID, cmd: c.HoldCaseConference) -> Saved:
+        return self._change(
+            case_id,
+            cmd,
+            lambda case: case.hold_case_conference(
+                held_on=cmd.held_on,
+                participants=[p.value for p in cmd.participants],
+                agreed_action_codes=cmd.agreed_action_codes,
+                minutes=cmd.minutes,
+                corrects=cmd.corrects,
+            ),
+        )
+
+    def refer_to_return_counselling(self, case_id: UUID, cmd: c.ReferToReturnCounselling) -> Saved:
+        return self._change(
+            case_id,
+            cmd,
+            lambda case: case.refer_to_return_counselling(cmd.referred_on, cmd.provider_code, cmd.corrects),
+        )
+
+    def _change(self, case_id: UUID, cmd: Command, mutate: Callable[[Case], object]) -> Saved:
+        return self.update(cmd, lambda: self.get_case(case_id), mutate)
 
     published = {
         Case.PersonRegistered: ev.PersonRegistered,
@@ -110,5 +136,25 @@ class IntakeApplication(CaseApplication):
         Case.ReturnCounsellingReferred: ev.ReturnCounsellingReferred,
     }
 
+
+IA = IntakeApplication
+COMMANDS: tuple[AnyCommand[IntakeApplication], ...] = (
+    NewCaseCommand(c.RegisterPerson, IA.register_person, "Person erfassen (neue Fallakte)"),
+    CaseCommand("referrals", c.ReceiveReferral, IA.receive_referral, "Zuweisung erfassen"),
+    CaseCommand("consents", c.GrantConsent, IA.grant_consent, "Einwilligung erfassen"),
+    CaseCommand("consent-scope-changes", c.ChangeConsentScope, IA.change_consent_scope, "Einwilligung ändern"),
+    CaseCommand("consent-revocations", c.RevokeConsent, IA.revoke_consent, "Einwilligung widerrufen"),
+    CaseCommand("opening", c.OpenCase, IA.open_case, "Fall eröffnen", adds_entry=False),
+    CaseCommand("closing", c.CloseCase, IA.close_case, "Fall abschließen", adds_entry=False),
+    CaseCommand("integration-plans", c.AgreeIntegrationPlan, IA.agree_integration_plan, "Integrationsplan vereinbaren"),
+    CaseCommand("case-conferences", c.HoldCaseConference, IA.hold_case_conference, "Fallkonferenz erfassen"),
+    CaseCommand(
+        "return-counselling-referrals",
+        c.ReferToReturnCounselling,
+        IA.refer_to_return_counselling,
+        "Rückkehrberatung vermitteln",
+    ),
+)
+"""Every intake command with its use case; the API and the import are built from it."""
 
 INTERNAL_EVENTS: tuple[type[Any], ...] = (Case.RowImported,)

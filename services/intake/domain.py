@@ -8,8 +8,8 @@ that name the event they correct; nothing is edited in place.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
@@ -40,16 +40,21 @@ class ConsentAlreadyRevokedError(DomainRuleViolationError):
     """A consent cannot be revoked twice."""
 
 
-IMPORT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:de:nrw:kim:intake:import")
-
-
 class Case(Aggregate):
     """A KIM case file at intake."""
 
-    @staticmethod
-    def create_id(import_ref: str | None = None, **_: Any) -> UUID:
-        """A new case id; an imported registration gets one derived from its row."""
-        return uuid5(IMPORT_NAMESPACE, import_ref) if import_ref else uuid4()
+    if TYPE_CHECKING:  # the @event decorators below create these classes; declared for the type checker
+        PersonRegistered: ClassVar[type[Aggregate.Created]]
+        ReferralReceived: ClassVar[type[Aggregate.Event]]
+        ConsentGranted: ClassVar[type[Aggregate.Event]]
+        ConsentScopeChanged: ClassVar[type[Aggregate.Event]]
+        ConsentRevoked: ClassVar[type[Aggregate.Event]]
+        CaseOpened: ClassVar[type[Aggregate.Event]]
+        CaseClosed: ClassVar[type[Aggregate.Event]]
+        IntegrationPlanAgreed: ClassVar[type[Aggregate.Event]]
+        CaseConferenceHeld: ClassVar[type[Aggregate.Event]]
+        ReturnCounsellingReferred: ClassVar[type[Aggregate.Event]]
+        RowImported: ClassVar[type[Aggregate.Event]]
 
     @event("PersonRegistered")
     def __init__(
@@ -62,7 +67,7 @@ class Case(Aggregate):
         languages: list[str],
         claimed_nationalities: list[str],
         contact: str | None,
-        import_ref: str | None = None,
+        import_ref: str | None = None,  # set by imports of earlier versions; kept so that their events load
     ) -> None:
         self.person_id = person_id
         self.registered_on = registered_on
@@ -99,13 +104,32 @@ class Case(Aggregate):
 
     # --- consent -----------------------------------------------------------------
 
-    def grant_consent(self, consent_id: UUID, **terms: Any) -> None:
+    def grant_consent(
+        self,
+        consent_id: UUID,
+        scopes: list[dict[str, Any]],
+        purpose: str,
+        valid_from: date,
+        valid_until: date,
+        form_version: str,
+        language: str,
+        interpreter_used: bool,
+    ) -> None:
         """Record a consent the person gave."""
         self.check_accepts(None)
         if str(consent_id) in self.consents:
             msg = "Diese Einwilligung ist bereits erfasst."
             raise DuplicateConsentError(msg)
-        self._consent_granted(consent_id=consent_id, **terms)
+        self._consent_granted(
+            consent_id=consent_id,
+            scopes=scopes,
+            purpose=purpose,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            form_version=form_version,
+            language=language,
+            interpreter_used=interpreter_used,
+        )
 
     @event("ConsentGranted")
     def _consent_granted(
@@ -167,9 +191,11 @@ class Case(Aggregate):
     def _closed(self, closed_on: date, reason: str) -> None:
         self.closed_on = closed_on
 
-    def agree_integration_plan(self, corrects: UUID | None, **plan: Any) -> None:
+    def agree_integration_plan(
+        self, agreed_on: date, target_pathway: str, milestones: list[dict[str, Any]], corrects: UUID | None
+    ) -> None:
         self.check_open(corrects)
-        self._plan_agreed(corrects=corrects, **plan)
+        self._plan_agreed(agreed_on=agreed_on, target_pathway=target_pathway, milestones=milestones, corrects=corrects)
 
     @event("IntegrationPlanAgreed")
     def _plan_agreed(
@@ -177,9 +203,22 @@ class Case(Aggregate):
     ) -> None:
         pass
 
-    def hold_case_conference(self, corrects: UUID | None, **conference: Any) -> None:
+    def hold_case_conference(
+        self,
+        held_on: date,
+        participants: list[str],
+        agreed_action_codes: list[str],
+        minutes: str | None,
+        corrects: UUID | None,
+    ) -> None:
         self.check_open(corrects)
-        self._conference_held(corrects=corrects, **conference)
+        self._conference_held(
+            held_on=held_on,
+            participants=participants,
+            agreed_action_codes=agreed_action_codes,
+            minutes=minutes,
+            corrects=corrects,
+        )
 
     @event("CaseConferenceHeld")
     def _conference_held(
@@ -202,7 +241,7 @@ class Case(Aggregate):
 
     @event("RowImported")
     def record_import(self, ref: str) -> None:
-        """Remember an imported row, so that importing the file again changes nothing."""
+        """An imported row (stores of earlier versions; imports now keep their row refs as idempotency keys)."""
         self.imported_refs.add(ref)
 
     # --- invariants --------------------------------------------------------------------

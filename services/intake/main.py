@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from services.bootstrap import create_app as _create_app
-from shared.settings import Service
+from shared.service import Service
 
 
 def create_app() -> FastAPI:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -11,6 +11,21 @@ from eventsourcing.domain import Aggregate, event
 
 class CounsellingFile(Aggregate):
     """The integration centre's record of one case (id = case id)."""
+
+    if TYPE_CHECKING:  # the @event decorators below create these classes; declared for the type checker
+        FileOpened: ClassVar[type[Aggregate.Created]]
+        PerspectiveCounsellingHeld: ClassVar[type[Aggregate.Event]]
+        LanguageCourseEnrolled: ClassVar[type[Aggregate.Event]]
+        LanguageCertificateObtained: ClassVar[type[Aggregate.Event]]
+        CivicTestPassed: ClassVar[type[Aggregate.Event]]
+        IntegrationCourseCompleted: ClassVar[type[Aggregate.Event]]
+        SchoolAttendanceEvidenced: ClassVar[type[Aggregate.Event]]
+        TrainingContractConcluded: ClassVar[type[Aggregate.Event]]
+        TrainingTerminated: ClassVar[type[Aggregate.Event]]
+        LivelihoodAssessed: ClassVar[type[Aggregate.Event]]
+        EmploymentTaken: ClassVar[type[Aggregate.Event]]
+        HealthExemptionClaimed: ClassVar[type[Aggregate.Event]]
+        RowImported: ClassVar[type[Aggregate.Event]]
 
     @event("FileOpened")
     def __init__(self, id: UUID) -> None:  # noqa: A002 - eventsourcing takes the id from it
@@ -117,5 +132,5 @@ class CounsellingFile(Aggregate):
 
     @event("RowImported")
     def record_import(self, ref: str) -> None:
-        """Remember an imported row, so that importing the file again changes nothing."""
+        """An imported row (stores of earlier versions; imports now keep their row refs as idempotency keys)."""
         self.imported_refs.add(ref)

@@ -9,12 +9,12 @@ the internal persisted class.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from shared.settings import Service
+from shared.service import Service
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$")]
 """A short machine code (no free text may cross a boundary)."""
@@ -39,7 +39,7 @@ class IntegrationEvent(WireModel):
     corrects: UUID | None = None
     """The CloudEvents id of an earlier event of the same case that this one corrects."""
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = cls.__name__

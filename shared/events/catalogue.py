@@ -1,4 +1,4 @@
-"""The whole published catalogue (DOMAIN.md §3), one import away.
+"""The whole published catalogue (docs/domain.md §3), one import away.
 
 Events that never leave their owner (IdentityDeceptionEstablished,
 CriminalConvictionNotified, RemovalScheduled, NaturalisationRequirementAssessed,

@@ -47,7 +47,7 @@ class Recipient(StrEnum):
 
 
 class DataCategory(StrEnum):
-    """Data categories a consent releases, per recipient (DOMAIN.md §5)."""
+    """Data categories a consent releases, per recipient (docs/domain.md §5)."""
 
     IDENTITY = "identity"
     STATUS = "status"

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from shared.events.base import IntegrationEvent
 from shared.events.common import Code, Norm
-from shared.settings import Service
+from shared.service import Service
 
 
 class ForeignOfficeEvent(IntegrationEvent):

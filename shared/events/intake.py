@@ -10,7 +10,7 @@ from pydantic import Field
 
 from shared.events.base import IntegrationEvent, WireModel
 from shared.events.common import Code, ConsentScope, IsoCountry, IsoLanguage, Norm, Purpose, Recipient
-from shared.settings import Service
+from shared.service import Service
 
 
 class IntakeEvent(IntegrationEvent):

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from shared.events.base import IntegrationEvent
 from shared.events.common import Code, Norm
-from shared.settings import Service
+from shared.service import Service
 
 LanguageLevel = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
 

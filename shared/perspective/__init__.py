@@ -1,4 +1,4 @@
-"""Perspektive: decision support for residence pathways (DOMAIN.md § 2).
+"""Perspektive: decision support for residence pathways (docs/domain.md § 2).
 
 Pure functions over a case's facts and a date, with versioned rules. A service
 derives :class:`CaseFacts` from its own projection, calls :func:`evaluate` and

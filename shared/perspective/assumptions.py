@@ -1,4 +1,4 @@
-"""Rule parameters that are not verified in a source ([U] in DOMAIN.md), configurable.
+"""Rule parameters that are not verified in a source ([U] in docs/domain.md), configurable.
 
 Each field is an assumption awaiting legal review. The defaults are the reading the
 engine uses today; a Perspective echoes the assumptions it was computed under, so a
@@ -50,7 +50,7 @@ class IdentityDeadline(BaseModel):
 
 
 # [U] awaiting legal review: § 60c Abs. 2 Nr. 3 identity deadlines by entry year
-# (DOMAIN.md § 2, § 60c row).
+# (docs/domain.md § 2, § 60c row).
 IDENTITY_DEADLINES_60C = (
     IdentityDeadline(entered_until=date(2016, 12, 31), by_application=True),
     IdentityDeadline(
@@ -60,7 +60,7 @@ IDENTITY_DEADLINES_60C = (
 )
 
 # [U] awaiting legal review: § 60d a.F. (2020–26.2.2024) identity deadlines are not in
-# DOMAIN.md; this is the engine's reading of § 60d Abs. 1 Nr. 1 a.F.
+# docs/domain.md; this is the engine's reading of § 60d Abs. 1 Nr. 1 a.F.
 IDENTITY_DEADLINES_60D_2020 = (
     IdentityDeadline(entered_until=date(2016, 12, 31), by_application=True),
     IdentityDeadline(
@@ -76,7 +76,7 @@ class LegalAssumptions(BaseModel):
 
     # --- periods ---------------------------------------------------------------
     # [U] awaiting legal review: § 60b time is "not counted" [V S46]; whether it also
-    # breaks the chain (rather than pausing it) is not settled in DOMAIN.md.
+    # breaks the chain (rather than pausing it) is not settled in docs/domain.md.
     duldung_60b_breaks_chain: bool = Field(
         default=False, description="§ 60b periods break uninterrupted-stay chains instead of pausing them."
     )
@@ -118,7 +118,7 @@ class LegalAssumptions(BaseModel):
         default=2, ge=0, description="Weeks within which a training provider reports a dropout."
     )
     # --- settlement permit ---------------------------------------------------------
-    # [U] awaiting legal review: date § 26 Abs. 4 changed from 7 to 5 years (DOMAIN: 2016).
+    # [U] awaiting legal review: date § 26 Abs. 4 changed from 7 to 5 years (docs/domain.md: 2016).
     ne_five_years_from: date = Field(
         default=date(2016, 8, 6), description="First day of the five-year rule of § 26 Abs. 4."
     )

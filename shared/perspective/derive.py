@@ -23,7 +23,7 @@ from shared.perspective.facts import (
     StatusKind,
     Training,
 )
-from shared.projection.store import TimelineEntry
+from shared.projection.records import TimelineEntry
 
 CIVIC_TESTS = {"life_in_germany": "leben_in_deutschland", "naturalisation_test": "einbuergerungstest"}
 

@@ -80,6 +80,12 @@ def evaluate_pathway(pathway: Pathway, facts: CaseFacts, on: date, assumptions: 
         version=version,
         assumptions=assumptions,
     )
+    return _judge(pathway, ctx)
+
+
+def _judge(pathway: Pathway, ctx: RuleContext) -> PathwayResult:
+    """The version's prerequisites judged in `ctx`, with the earliest date, deadlines and notes."""
+    version = ctx.version
     prerequisites = [predicate(ctx) for predicate in version.predicates]
     earliest = max((p.earliest_met_on for p in prerequisites if p.earliest_met_on), default=None)
     return PathwayResult(

@@ -19,18 +19,21 @@ from dataclasses import dataclass, field
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from shared.projection.store import CaseHistoryStore, ConsumedRecord, OffsetFencingError, Withheld
-from shared.settings import Service
-from shared.wire import PoisonMessageError, decode
+from shared.bus.wire import PoisonMessageError, decode
+from shared.projection.case_history_store import CaseHistoryStore
+from shared.projection.ports import OffsetFencingError
+from shared.projection.records import ConsumedRecord, Withheld
+from shared.service import Service
 
 log = logging.getLogger(__name__)
 
 
 def classify(record: object) -> ConsumedRecord:
     """Decode a Kafka record; a record that is not a valid event becomes poison."""
-    topic, partition, offset = record.topic, record.partition, record.offset  # type: ignore[attr-defined]
-    headers = [(k, v) for k, v in (record.headers or [])]  # type: ignore[attr-defined]
-    key, value = record.key, record.value  # type: ignore[attr-defined]
+    # ``record`` is a kafka-python ConsumerRecord (untyped) or a test's look-alike: duck-typed.
+    topic, partition, offset = record.topic, record.partition, record.offset  # type: ignore[attr-defined]  # duck-typed, see above
+    headers = [(k, v) for k, v in (record.headers or [])]  # type: ignore[attr-defined]  # duck-typed, see above
+    key, value = record.key, record.value  # type: ignore[attr-defined]  # duck-typed, see above
     try:
         envelope = decode(headers, key, value)
     except PoisonMessageError as exc:
@@ -70,7 +73,7 @@ class ProjectorStats:
     lag: dict[str, int] = field(default_factory=dict)
 
 
-class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # kafka-python is untyped: an Any base class
     def __init__(self, projector: Projector) -> None:
         self.projector = projector
 

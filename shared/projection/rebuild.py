@@ -16,8 +16,8 @@ from collections.abc import Callable
 from kafka import KafkaConsumer, TopicPartition
 
 from shared.projection.consumer import classify, fetch
-from shared.projection.postgres import PostgresCaseHistoryStore
-from shared.settings import Service
+from shared.projection.pg_store import PostgresCaseHistoryStore
+from shared.service import Service
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,28 @@ def rebuild(
     scratch.drop()
     scratch.setup()
     partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
+    _read_to_end(scratch, consumer, partitions, batch_size, progress)
+    # Events that arrived before the consent covering them (other topics are read
+    # at their own pace) are released now, as the live projector would.
+    scratch.sweep()
+    pending = scratch.releasable()
+    if pending:
+        consumer.resume(*partitions)
+        scratch.release(fetch(consumer, pending))
+    counts = scratch.counts()
+    scratch.swap_in(live)
+    log.info("rebuilt %s projection: %s", service.value, counts)
+    return counts
+
+
+def _read_to_end(
+    scratch: PostgresCaseHistoryStore,
+    consumer: KafkaConsumer,
+    partitions: list[TopicPartition],
+    batch_size: int,
+    progress: Progress | None,
+) -> None:
+    """Apply every record up to the end offsets seen at the start; pause each partition there."""
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)
     begin = consumer.beginning_offsets(partitions)
@@ -62,14 +84,3 @@ def rebuild(
             if consumer.position(tp) >= end[tp]:
                 remaining.discard(tp)
                 consumer.pause(tp)
-    # Events that arrived before the consent covering them (other topics are read
-    # at their own pace) are released now, as the live projector would.
-    scratch.sweep()
-    pending = scratch.releasable()
-    if pending:
-        consumer.resume(*partitions)
-        scratch.release(fetch(consumer, pending))
-    counts = scratch.counts()
-    scratch.swap_in(live)
-    log.info("rebuilt %s projection: %s", service.value, counts)
-    return counts

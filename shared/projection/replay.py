@@ -6,7 +6,7 @@ version, a stored value corrected from the owner's event store), the operator
 replays it: ``kim dead-letters replay <service> [--id N]``. The store decodes the
 stored record again and, if it is valid now, applies it like a released record,
 with the same policy and consent decision as a consumed one (see
-:meth:`CaseHistoryStore.replay_dead_letters`). What stays invalid stays parked,
+:mod:`shared.projection.dead_letters`). What stays invalid stays parked,
 with the reason, and can be replayed again later.
 """
 
@@ -18,8 +18,9 @@ from datetime import date
 
 from kafka import KafkaConsumer
 
+from shared.projection.case_history_store import CaseHistoryStore
 from shared.projection.consumer import fetch
-from shared.projection.store import CaseHistoryStore, ReplayResult
+from shared.projection.records import ReplayResult
 
 log = logging.getLogger(__name__)
 

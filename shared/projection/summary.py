@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from shared.bus.wire import Envelope
 from shared.events import catalogue as ev
 from shared.events.base import IntegrationEvent
-from shared.wire import Envelope
 
 OrderKey = tuple[str, str, int]
 

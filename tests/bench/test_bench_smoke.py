@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from shared.kafka import make_admin
+from shared.bus.kafka import make_admin
 from shared.settings import REPO_ROOT, InfraSettings
 
 pytestmark = pytest.mark.pipeline

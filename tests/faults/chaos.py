@@ -18,7 +18,8 @@ import httpx
 
 from services import processes
 from services.runner import ProcessKind
-from shared.settings import InfraSettings, Service
+from shared.service import Service
+from shared.settings import InfraSettings
 from tests.stack import Stack, eventually, infra
 
 RECOVERY_S = 120.0
@@ -129,14 +130,6 @@ def start_kafka(stack: Stack, timeout: float = 180.0) -> None:
         eventually(started, timeout, 1.0, what="kafka started")
     except AssertionError as exc:
         raise AssertionError(f"{exc}; infra.sh said: {errors[-3:]}") from None
-
-
-def _port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def _port_open(port: int) -> bool:

@@ -2,7 +2,8 @@
 
 It decides nothing with the code under test. It reads
 
-- each service's event table with psycopg (``<schema>.<name>_events``),
+- each service's event table with psycopg (``<schema>.<name>_events``) and its stored
+  results of Idempotency-Keys (``idempotency_keys``: key, case, version range),
 - each service topic with a kafka-python consumer of its own, from the raw ``ce_*``
   headers (``ce_id``, ``ce_type``, ``ce_sequence``, ``ce_subject``, ``ce_source``),
 - each projection's raw tables (``case_timeline``, ``processed_events``,
@@ -30,10 +31,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import psycopg
 from kafka import KafkaConsumer, TopicPartition
 
-from shared import policy
 from shared.events import EVENTS_BY_WIRE_TYPE
 from shared.events.common import Recipient
-from shared.settings import InfraSettings, Service, get_settings
+from shared.policy import sharing as policy
+from shared.service import Service
+from shared.settings import InfraSettings, get_settings
 
 EVENT_TABLES = {
     Service.INTAKE: "intake.intake_events",
@@ -132,6 +134,18 @@ class OnKafka:
     ce_sequence: str | None
     ce_subject: str | None
     ce_source: str | None
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    """The stored result of one request under its Idempotency-Key (``idempotency_keys``)."""
+
+    operation: str
+    key: str
+    case_id: UUID
+    first_version: int
+    version: int
+    notification_id: int
 
 
 @dataclass(frozen=True)
@@ -235,26 +249,25 @@ class Checker:
     def _pg(self, service: Service) -> psycopg.Connection[Any]:
         return psycopg.connect(get_settings(service).pg_conninfo(), autocommit=True, connect_timeout=5)
 
-    def stored(self) -> tuple[dict[tuple[Service, int], Stored], dict[Service, Counter[str]], dict[Service, set[UUID]]]:
-        """Every stored event; per service the idempotency refs found (ref -> count), and aggregates."""
+    def stored(self) -> tuple[dict[tuple[Service, int], Stored], dict[Service, dict[str, KeyRow]]]:
+        """Every stored event, and per service the stored results of Idempotency-Keys (key -> row)."""
         events: dict[tuple[Service, int], Stored] = {}
-        refs: dict[Service, Counter[str]] = {}
+        keys: dict[Service, dict[str, KeyRow]] = {}
         for service, table in EVENT_TABLES.items():
-            refs[service] = Counter()
             with self._pg(service) as conn:
                 rows = conn.execute(
-                    f"SELECT notification_id, originator_id, originator_version, topic, "  # noqa: S608
-                    f"CASE WHEN topic LIKE '%%.RowImported' OR topic LIKE '%%.PersonRegistered' "
-                    f"THEN state END FROM {table}"
+                    f"SELECT notification_id, originator_id, originator_version, topic FROM {table}"  # noqa: S608
                 ).fetchall()
-            for nid, aggregate, version, topic, state in rows:
+                results = conn.execute(
+                    "SELECT operation, key, case_id, first_version, version, notification_id FROM idempotency_keys"
+                ).fetchall()
+            for nid, aggregate, version, topic in rows:
                 events[(service, nid)] = Stored(service, nid, aggregate, version, topic)
-                if state is not None:
-                    body = json.loads(bytes(state))
-                    ref = body.get("ref") if topic.endswith(".RowImported") else body.get("import_ref")
-                    if ref:
-                        refs[service][f"{aggregate}|{ref}"] += 1
-        return events, refs, {}
+            keys[service] = {
+                key: KeyRow(operation, key, case_id, first, last, nid)
+                for operation, key, case_id, first, last, nid in results
+            }
+        return events, keys
 
     def kafka(self, timeout: float = 30.0) -> dict[tuple[str, int, int], OnKafka]:
         """Every record on the service topics (read incrementally to the current end)."""
@@ -327,12 +340,12 @@ class Checker:
 
     def check(self, commands: list[Any], label: str = "") -> Report:
         report = Report(label=label)
-        events, refs, _ = self.stored()
+        events, keys = self.stored()
         records = self.kafka()
         views = {s: self.projection(s) for s in Service}
         report.stored_events = len(events)
         report.injected = len(self.injected)
-        self._check_commands(report, commands, events, refs)
+        self._check_commands(report, commands, events, keys)
         published = self._check_relays(report, events, records)
         self._check_projections(report, events, published, views)
         self._check_dead_letters(report, views)
@@ -343,7 +356,7 @@ class Checker:
         report: Report,
         commands: list[Any],
         events: dict[tuple[Service, int], Stored],
-        refs: dict[Service, Counter[str]],
+        keys: dict[Service, dict[str, KeyRow]],
     ) -> None:
         versions = {(e.service, e.aggregate_id, e.version) for e in events.values()}
         for c in commands:
@@ -360,16 +373,30 @@ class Checker:
                 if stored is None or stored.aggregate_id != case_id:
                     report.fail("lost", f"{c.service.value} {c.name} {c.token} case {case_id}")
                     continue
-            # 2. The acknowledged version exists, and the command's idempotency key was stored once.
+            # 2. The acknowledged version exists, and the command's key holds its result.
             if c.version is not None and (service, case_id, c.version) not in versions:
                 report.fail("lost", f"{c.service.value} {c.name} case {case_id} version {c.version} missing")
                 continue
-            if refs[service][f"{case_id}|http:{c.key}"] == 0:
-                report.fail("lost", f"{c.service.value} {c.name} key {c.key}: not in the event store")
-        for service, counter in refs.items():
-            for ref, n in counter.items():
-                if n > 1:
-                    report.fail("duplicate_commands", f"{service.value} {ref} stored {n} times", n - 1)
+            row = keys[service].get(c.key)
+            if row is None or row.case_id != case_id or row.version != c.version:
+                report.fail("lost", f"{c.service.value} {c.name} key {c.key}: no stored result for it")
+        # 3. Every stored event belongs to exactly one request's result: every command of the
+        #    session carries a key, so an event outside every key's versions was stored by a
+        #    request that got no result (a second run of a command), and one inside two
+        #    keys' versions was stored twice.
+        covered: Counter[tuple[Service, UUID, int]] = Counter()
+        for service, rows in keys.items():
+            for row in rows.values():
+                for version in range(row.first_version, row.version + 1):
+                    covered[(service, row.case_id, version)] += 1
+        for event in events.values():
+            n = covered[(event.service, event.aggregate_id, event.version)]
+            if n != 1:
+                report.fail(
+                    "duplicate_commands",
+                    f"{event.service.value} {event.topic.rsplit('.', 1)[-1]} case {event.aggregate_id} "
+                    f"version {event.version}: in the results of {n} requests",
+                )
 
     def _check_relays(
         self, report: Report, events: dict[tuple[Service, int], Stored], records: dict[tuple[str, int, int], OnKafka]

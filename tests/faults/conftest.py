@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from shared.settings import InfraSettings, Service
+from shared.service import Service
+from shared.settings import InfraSettings
 from tests.faults.checker import Checker, Report
 from tests.faults.load import Ledger, Load
 from tests.pipeline.helpers import open_case, wait_reached

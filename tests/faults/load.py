@@ -22,7 +22,7 @@ from uuid import uuid4
 
 import httpx
 
-from shared.settings import Service
+from shared.service import Service
 from tests.conftest import person
 from tests.pipeline.helpers import ALL_CATEGORIES
 from tests.samples import SAMPLES

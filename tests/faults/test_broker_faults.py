@@ -10,11 +10,12 @@ import random
 import signal
 import time
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 
 from services.runner import ProcessKind
-from shared.settings import Service
+from shared.service import Service
 from tests.faults import chaos
 from tests.faults.checker import Report
 from tests.faults.conftest import note, rounds_of
@@ -85,7 +86,7 @@ def test_broker_paused_longer_than_the_delivery_timeout_the_relay_holds_its_posi
                 load.wait_acknowledged(3, service)
                 stored = max_notification_id(stack, service)
                 eventually(
-                    lambda s=service, end=stored: relay_position(stack, s) >= end,
+                    partial(relay_reached, stack, service, stored),
                     60,
                     0.1,
                     what=f"{service.value} relay caught up before the pause",
@@ -107,7 +108,7 @@ def test_broker_paused_longer_than_the_delivery_timeout_the_relay_holds_its_posi
                 assert positions[-1][2] > settled[0], "no command was stored while the broker was paused"
                 # It recovers by itself: same process, producer re-created, caught up.
                 eventually(
-                    lambda s=service, end=positions[-1][2]: relay_position(stack, s) >= end,
+                    partial(relay_reached, stack, service, positions[-1][2]),
                     chaos.RECOVERY_S,
                     0.1,
                     what=f"{service.value} relay caught up after the pause",
@@ -127,3 +128,8 @@ def test_broker_paused_longer_than_the_delivery_timeout_the_relay_holds_its_posi
     verify(load)
     for line in held:
         note(f"[faults] broker paused {PAUSE_S:.1f}s (delivery timeout {DELIVERY_TIMEOUT_MS} ms): {line}")
+
+
+def relay_reached(stack: Stack, service: Service, end: int) -> bool:
+    """The relay's position reached notification id ``end``."""
+    return relay_position(stack, service) >= end

@@ -19,18 +19,20 @@ import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
-from uuid import uuid4
+from functools import partial
+from typing import Any, cast
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 from kafka import KafkaProducer
 
 from services import processes
-from services.bootstrap import APPLICATIONS, _load
+from services.bootstrap import application_class
 from services.runner import ProcessKind
-from shared.settings import REPO_ROOT, Service, get_settings
-from shared.wire import encode
+from shared.bus.wire import encode
+from shared.service import Service
+from shared.settings import REPO_ROOT, get_settings
 from tests.faults import chaos
 from tests.faults.checker import Checker, Report
 from tests.faults.conftest import note, rounds_of
@@ -196,17 +198,18 @@ def test_poison_is_parked_logged_and_does_not_block_its_partition_and_an_operato
                 later = command(stack, ledger, service, case_id)
                 for viewer in Service:  # every projector consumed the later event ...
                     eventually(
-                        lambda v=viewer, c=case_id, t=later.token: stack.history(v, c, after=t, wait=5),
+                        partial(stack.history, viewer, case_id, later.token, 5),
                         chaos.RECOVERY_S,
                         0.2,
                         what=f"{viewer.value} consumed {later.token} behind the poison",
                     )
+                assert later.token is not None
                 partition, offset = kafka_position(stack, service, later.token)
                 assert {p for _, p, _ in produced.values()} == {partition}, "poison not on the case's partition"
                 assert all(o < offset for _, _, o in produced.values())
                 for viewer in Service:  # ... parked every poison record, visible to an operator, and logged it
                     shown = eventually(
-                        lambda v=viewer, ps=produced: _all_in(dead_letters(stack, v), ps.values()),
+                        partial(_shows_all, stack, viewer, list(produced.values())),
                         30,
                         0.2,
                         what=f"{viewer.value} shows the dead letters",
@@ -235,7 +238,7 @@ def test_poison_is_parked_logged_and_does_not_block_its_partition_and_an_operato
                 outcomes = []
                 for viewer in Service:
                     eventually(
-                        lambda v=viewer: copy in dead_letters(stack, v),
+                        partial(_shows, stack, viewer, copy),
                         chaos.RECOVERY_S,
                         0.2,
                         what=f"{viewer.value} parked the mangled copy",
@@ -268,24 +271,33 @@ def test_poison_is_parked_logged_and_does_not_block_its_partition_and_an_operato
     )
 
 
-def _all_in(shown: dict[tuple[str, int, int], Any], positions: Any) -> dict[tuple[str, int, int], Any] | None:
+def _shows_all(stack: Stack, viewer: Service, positions: list[Any]) -> dict[tuple[str, int, int], Any] | None:
+    """The dead letters ``viewer`` shows, once it shows every one of ``positions``."""
+    shown = dead_letters(stack, viewer)
     return shown if all(p in shown for p in positions) else None
+
+
+def _shows(stack: Stack, viewer: Service, position: Any) -> bool:
+    return position in dead_letters(stack, viewer)
 
 
 def genuine_message(service: Service, token: str | None) -> Any:
     """The CloudEvent the relay publishes for a stored event (read from the event store)."""
     assert token is not None
     number = int(token.partition(":")[2])
-    app = _load(APPLICATIONS[service])(env=get_settings(service).eventsourcing_env())
+    app = application_class(service)(env=get_settings(service).eventsourcing_env())
     try:
         (notification,) = app.recorder.select_notifications(start=number, limit=1)
         assert notification.id == number
         domain_event = app.mapper.to_domain_event(notification)
+        integration = app.translate(domain_event)
+        assert integration is not None, "the token names a published event"
         return encode(
-            app.translate(domain_event),
-            aggregate_id=notification.originator_id,
+            integration,
+            aggregate_id=UUID(str(notification.originator_id)),
             aggregate_version=notification.originator_version,
-            recorded_at=domain_event.timestamp,
+            # Every stored event has a timestamp; the library's protocol type does not say so.
+            recorded_at=cast(Any, domain_event).timestamp,
             notification_id=notification.id,
         )
     finally:
@@ -296,8 +308,8 @@ def fix_stored_value(stack: Stack, service: Service, position: tuple[str, int, i
     """What an operator does: correct the parked record's value from the owner's event store."""
     with stack.pg(service) as conn:
         row = conn.execute(
-            "UPDATE dead_letters SET message_value = %s WHERE topic = %s AND kafka_partition = %s AND kafka_offset = %s "
-            "RETURNING id",
+            "UPDATE dead_letters SET message_value = %s "
+            "WHERE topic = %s AND kafka_partition = %s AND kafka_offset = %s RETURNING id",
             (value, *position),
         ).fetchone()
     assert row is not None

@@ -15,7 +15,8 @@ import psycopg
 import pytest
 
 from services.runner import ProcessKind
-from shared.settings import Service, get_settings
+from shared.service import Service
+from shared.settings import get_settings
 from tests.faults import chaos
 from tests.faults.checker import Report
 from tests.faults.conftest import note, rounds_of
@@ -65,7 +66,8 @@ def test_postgres_stopped_immediately_during_writes_acknowledged_commands_surviv
     assert summary["by_retry"] > 0, "no command was in flight during the outages: nothing was tested"
     note(
         f"[faults] postgres stop -m immediate: {rounds} outages; (database back after, services healthy again "
-        f"after) = {[(round(a, 1), round(b, 1)) for a, b in outages]} s; {summary['by_retry']} commands acknowledged only after retries with the same "
+        f"after) = {[(round(a, 1), round(b, 1)) for a, b in outages]} s; {summary['by_retry']} commands "
+        f"acknowledged only after retries with the same "
         f"Idempotency-Key ({summary['found_stored_on_retry']} of them had been stored before the outage cut the "
         f"answer off), {summary['rejected']} failed wrongly, duplicate commands {report.duplicate_commands}"
     )

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pytest
 
 from services.runner import ProcessKind
-from shared.settings import Service
+from shared.service import Service
 from tests.faults import chaos
 from tests.faults.checker import Report
 from tests.faults.conftest import note, rounds_of

@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from services.runner import ProcessKind
-from shared.kafka import make_admin
-from shared.settings import REPO_ROOT, Service, get_settings
+from shared.bus.kafka import make_admin
+from shared.service import Service
+from shared.settings import REPO_ROOT, get_settings
 from tests.faults import chaos
 from tests.faults.checker import Report
 from tests.faults.conftest import note, rounds_of

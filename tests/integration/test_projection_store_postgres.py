@@ -8,9 +8,11 @@ from uuid import uuid4
 
 import pytest
 
-from shared.projection.postgres import PostgresCaseHistoryStore, make_pool
-from shared.settings import Service, get_settings
-from tests.unit.projection_suite import CaseHistoryStoreSuite
+from shared.persistence.pool import make_pool
+from shared.projection.pg_store import PostgresCaseHistoryStore
+from shared.service import Service
+from shared.settings import get_settings
+from tests.support.projection_suite import CaseHistoryStoreSuite
 
 pytestmark = pytest.mark.postgres
 
@@ -33,7 +35,7 @@ class TestPostgresStore(CaseHistoryStoreSuite):
 
 
 def test_rebuild_tables_swap_in_atomically(pool: Any) -> None:
-    from tests.unit.projection_suite import Feed, opened
+    from tests.support.projection_suite import Feed, opened
 
     prefix = f"t{uuid4().hex[:8]}_"
     live = PostgresCaseHistoryStore(pool, "kobiz", prefix=prefix)

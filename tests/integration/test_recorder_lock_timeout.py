@@ -14,8 +14,9 @@ from eventsourcing.persistence import OperationalError
 
 from services.intake.application import IntakeApplication
 from services.intake.domain import Case
-from shared.recorder import BoundedLockApplicationRecorder
-from shared.settings import Service, get_settings
+from shared.persistence.recorder import BoundedLockApplicationRecorder
+from shared.service import Service
+from shared.settings import get_settings
 
 pytestmark = pytest.mark.postgres
 

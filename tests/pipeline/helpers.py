@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from functools import partial
 from typing import Any
 from uuid import uuid4
 
 from kafka import KafkaConsumer, TopicPartition
 
-from shared import policy
-from shared.settings import Service
-from shared.wire import Envelope, PoisonMessageError, decode
+from shared.bus.wire import Envelope, PoisonMessageError, decode
+from shared.policy import sharing as policy
+from shared.service import Service
 from tests.conftest import person
 from tests.stack import Stack, eventually
 
 
 def post(stack: Stack, service: Service, path: str, body: dict[str, Any], expect: int | None = None) -> dict[str, Any]:
+    """Send a command as a careful client does: with an Idempotency-Key of its own."""
     with stack.client(service) as client:
-        response = client.post(path, json=body)
+        response = client.post(path, json=body, headers={"Idempotency-Key": uuid4().hex})
     if expect is not None:
         assert response.status_code == expect, response.text
     else:
@@ -195,7 +197,7 @@ def wait_reached(
     deadline = time.monotonic() + timeout
     for token in tokens:
         eventually(
-            lambda t=token: stack.history(service, case_id, after=t, wait=5),
+            partial(stack.history, service, case_id, token, 5),
             max(1.0, deadline - time.monotonic()),
             0.2,
             what=f"{service} consumed {token} of {case_id}",

@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from shared.settings import Service
+from shared.service import Service
 from tests.pipeline.helpers import open_case, post, wait_known
 from tests.stack import Stack
 

@@ -15,6 +15,7 @@ import random
 import threading
 import time
 from datetime import date
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -24,8 +25,9 @@ from eventsourcing.persistence import IntegrityError
 from services import processes
 from services.intake.application import IntakeApplication
 from services.runner import ProcessKind
-from shared.settings import Service, get_settings
-from shared.wire import event_id
+from shared.bus.wire import event_id
+from shared.service import Service
+from shared.settings import get_settings
 from tests.conftest import person
 from tests.pipeline.helpers import (
     EVENT_TABLES,
@@ -402,7 +404,7 @@ def test_commands_succeed_while_kafka_is_down_and_every_event_arrives_after_it_r
         assert_exactly_once_everywhere(stack, {case_id: tokens, new_case: new_tokens})
         for service in Service:
             eventually(
-                lambda s=service: relay_position(stack, s) == max_notification_id(stack, s),
+                partial(relay_caught_up, stack, service),
                 RECOVERY_S,
                 0.2,
                 what=f"{service} relay caught up",
@@ -414,3 +416,8 @@ def test_commands_succeed_while_kafka_is_down_and_every_event_arrives_after_it_r
     finally:
         if kafka_stopped:
             stack.kafka("start")
+
+
+def relay_caught_up(stack: Stack, service: Service) -> bool:
+    """The relay's position is the store's last notification id."""
+    return relay_position(stack, service) == max_notification_id(stack, service)

@@ -25,9 +25,9 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 from confluent_kafka import Consumer, KafkaError
 
-from shared import policy
 from shared.events import EVENTS_BY_WIRE_TYPE
-from shared.settings import Service
+from shared.policy import sharing as policy
+from shared.service import Service
 from tests.pipeline.helpers import (
     clarify_identity,
     grant_consent,
@@ -101,19 +101,20 @@ def read_with_confluent(stack: Stack, done: Any, timeout: float = 60.0) -> list[
             if error is not None:
                 assert error.code() == KafkaError._PARTITION_EOF, error  # noqa: SLF001 - librdkafka's code
                 continue
-            headers = message.headers() or []
+            headers = list(message.headers() or [])
             names = [name for name, _ in headers]
             assert len(names) == len(set(names)), f"repeated headers: {names}"
-            records.append(
-                Seen(
-                    message.topic(),
-                    message.partition(),
-                    message.offset(),
-                    message.key(),
-                    message.value() or b"",
-                    {name: bytes(value) for name, value in headers},
-                )
+            topic, partition, offset, key, value = (
+                message.topic(),
+                message.partition(),
+                message.offset(),
+                message.key(),
+                message.value(),
             )
+            assert topic is not None and partition is not None and offset is not None
+            assert not isinstance(key, str) and not isinstance(value, str)  # no deserialiser: bytes as sent
+            header_values = {str(name): v.encode() if isinstance(v, str) else bytes(v or b"") for name, v in headers}
+            records.append(Seen(topic, partition, offset, key, value or b"", header_values))
     finally:
         consumer.close()
     return records

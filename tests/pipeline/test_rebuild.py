@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from shared.settings import REPO_ROOT, Service
+from shared.service import Service
+from shared.settings import REPO_ROOT
 from tests.pipeline.helpers import event_keys, issue_toleration, open_case, record_counselling, wait_known
 from tests.stack import Stack
 

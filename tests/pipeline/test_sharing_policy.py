@@ -18,11 +18,13 @@ from uuid import uuid4
 
 import pytest
 
-from services.foreign_office.schemas import COMMANDS as FO_COMMANDS
-from services.kobiz.schemas import COMMANDS as KOBIZ_COMMANDS
-from shared import policy
+from services.foreign_office.application import COMMANDS as FO_COMMANDS
+from services.intake.application import COMMANDS as INTAKE_COMMANDS
+from services.kobiz.application import COMMANDS as KOBIZ_COMMANDS
+from shared.application.catalogue import CaseCommand
 from shared.events.common import DataCategory, Purpose, Recipient
-from shared.settings import Service
+from shared.policy import sharing as policy
+from shared.service import Service
 from tests.pipeline.helpers import open_case, post, wait_known
 from tests.samples import SAMPLES
 from tests.stack import Stack
@@ -35,6 +37,7 @@ FO_WALK = sorted(
     (s.name for s in FO_COMMANDS), key=lambda n: n != "apply_for_residence_permit" and n != "refuse_residence_permit"
 )
 KOBIZ_WALK = [s.name for s in KOBIZ_COMMANDS]
+RESOURCES = {s.name: s.resource for s in FO_COMMANDS if isinstance(s, CaseCommand)}
 PURPOSE = Purpose.PREPARE_APPLICATION_25B
 
 
@@ -58,13 +61,15 @@ def walk(stack: Stack, case_id: str) -> list[str]:
     """Run every command of the catalogue on the case; return the position tokens."""
     tokens = []
     paths = {
-        s.name: (svc, s.path)
-        for svc, specs in ((Service.FOREIGN_OFFICE, FO_COMMANDS), (Service.KOBIZ, KOBIZ_COMMANDS))
+        s.name: (svc, s.resource)
+        for svc, specs in (
+            (Service.FOREIGN_OFFICE, FO_COMMANDS),
+            (Service.KOBIZ, KOBIZ_COMMANDS),
+            (Service.INTAKE, INTAKE_COMMANDS),
+        )
         for s in specs
+        if isinstance(s, CaseCommand)
     }
-    from services.intake.schemas import COMMANDS as INTAKE_COMMANDS
-
-    paths |= {s.name: (Service.INTAKE, s.path) for s in INTAKE_COMMANDS}
     for name in INTAKE_WALK + KOBIZ_WALK + FO_WALK:
         service, path = paths[name]
         saved = post(stack, service, f"/{service.slug}/cases/{case_id}/{path}", SAMPLES[name])
@@ -187,7 +192,7 @@ def test_secret_and_internal_events_never_reach_a_topic(live_stack: Stack) -> No
         position = post(
             stack,
             Service.FOREIGN_OFFICE,
-            f"/foreign-office/cases/{case_id}/{dict((s.name, s.path) for s in FO_COMMANDS)[name]}",
+            f"/foreign-office/cases/{case_id}/{RESOURCES[name]}",
             SAMPLES[name],
         )["position"]
         assert position["published"] == (name == "record_departure")

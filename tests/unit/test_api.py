@@ -16,9 +16,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from shared.settings import Service
+from shared.service import Service
 from tests.conftest import person
-from tests.unit.walk import Api
+from tests.support.walk import Api
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def api(request: pytest.FixtureRequest) -> Iterator[Api]:
     assert not a.server_errors(), a.server_errors()
 
 
-def for_service(*services: Service) -> Any:
+def for_service(*services: Service) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("api", services or list(Service), indirect=True, ids=lambda s: s.value)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.asyncapi import asyncapi_document, render
+from shared.bus.asyncapi import asyncapi_document, render
 from shared.events import ALL_EVENTS
 from shared.settings import REPO_ROOT
 

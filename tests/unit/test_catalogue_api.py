@@ -1,6 +1,6 @@
 """Every command of every service over HTTP, in-process (POPO persistence, in-memory views).
 
-The commands come from the CommandSpec tables and their bodies from tests/samples.py,
+The commands come from the services' command tables and their bodies from tests/samples.py,
 so a new command is covered as soon as it is in its table and has a sample. Proven
 for each command: accepted with its status (201/200), the new version and a position
 (``published`` False exactly for the foreign office's internal findings); a body with
@@ -17,14 +17,26 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from shared.commands import Correctable
-from shared.settings import Service
-from shared.wire import event_id
-from tests.unit.projection_suite import opened
-from tests.unit.walk import COMMANDS, INTERNAL_COMMANDS, SPECS, WALKS, Api, apply, body, route, share_everything
+from shared.application.commands import Correctable
+from shared.bus.wire import event_id
+from shared.service import Service
+from tests.support.projection_suite import opened
+from tests.support.walk import (
+    COMMANDS,
+    INTERNAL_COMMANDS,
+    SPECS,
+    WALKS,
+    Api,
+    apply,
+    body,
+    route,
+    share_everything,
+    starts_case,
+    status,
+)
 
 ALL = [(service, spec.name) for service, specs in COMMANDS.items() for spec in specs]
-CASE_COMMANDS = [(service, name) for service, name in ALL if not SPECS[service][name].creates_case]
+CASE_COMMANDS = [(service, name) for service, name in ALL if not starts_case(service, name)]
 
 # What must have happened on a case before a command is accepted.
 NEEDS: dict[str, list[str]] = {
@@ -74,24 +86,23 @@ def version_of(api: Api, case_id: UUID) -> int:
 
 
 def run(api: Api, case_id: UUID, name: str, **overrides: Any) -> dict[str, Any]:
-    spec = SPECS[api.service][name]
-    return api.post(route(api.service, name, case_id), body(name, **overrides), spec.status)
+    return api.post(route(api.service, name, case_id), body(name, **overrides), status(api.service, name))
 
 
 @pytest.mark.parametrize(("service", "name"), ALL, ids=ids)
 def test_every_command_is_accepted_with_its_status_version_and_position(
     apis: dict[Service, Api], service: Service, name: str
 ) -> None:
-    api, spec = apis[service], SPECS[service][name]
-    if spec.creates_case:
-        answer = api.post(route(service, name), body(name), spec.status)
+    api = apis[service]
+    if starts_case(service, name):
+        answer = api.post(route(service, name), body(name), status(service, name))
         case_id, before = UUID(answer["case_id"]), 0
     else:
         case_id = new_case(api)
         for needed in NEEDS.get(name, []):
             run(api, case_id, needed)
         before = version_of(api, case_id)
-        answer = api.post(route(service, name, case_id), body(name), spec.status)
+        answer = api.post(route(service, name, case_id), body(name), status(service, name))
     assert UUID(answer["case_id"]) == case_id
     # One event per command, plus the department's FileOpened on its first command.
     assert answer["version"] == before + (2 if before == 0 and service is not Service.INTAKE else 1)
@@ -109,7 +120,7 @@ def test_a_malformed_body_answers_422_naming_the_field_and_stores_nothing(
     apis: dict[Service, Api], service: Service, name: str
 ) -> None:
     api, spec = apis[service], SPECS[service][name]
-    case_id = None if spec.creates_case else new_case(api)
+    case_id = None if starts_case(service, name) else new_case(api)
     before = api.container.app.recorder.max_notification_id()
     required = [f for f, info in spec.model.model_fields.items() if info.is_required()]
     assert required, name
@@ -145,9 +156,7 @@ ALLOWED_WHEN_CLOSED = {"revoke_consent", "change_consent_scope"}
 def test_a_closed_case_takes_only_corrections(apis: dict[Service, Api], service: Service) -> None:
     api = apis[service]
     case_id = new_case(api)
-    walk = [
-        n for n in WALKS[service] if not SPECS[service][n].creates_case and n not in ("close_case", "revoke_consent")
-    ]
+    walk = [n for n in WALKS[service] if not starts_case(service, n) and n not in ("close_case", "revoke_consent")]
     versions = {name: run(api, case_id, name)["version"] for name in walk}
     if service is Service.INTAKE:
         run(api, case_id, "close_case")
@@ -157,7 +166,7 @@ def test_a_closed_case_takes_only_corrections(apis: dict[Service, Api], service:
         assert api.get(f"/{service.slug}/cases/{case_id}/history", 200)["summary"]["case"]["status"] == "closed"
 
     for spec in COMMANDS[service]:
-        if spec.creates_case or spec.name in ALLOWED_WHEN_CLOSED:
+        if starts_case(service, spec.name) or spec.name in ALLOWED_WHEN_CLOSED:
             continue
         version = version_of(api, case_id)
         refused = api.post(route(service, spec.name, case_id), body(spec.name), 409)

@@ -19,13 +19,15 @@ import pytest
 
 from shared.events import catalogue as ev
 from shared.events.base import IntegrationEvent
-from shared.events.common import Purpose, Recipient
+from shared.events.common import ConsentScope, DataCategory, Norm, Purpose, Recipient
+from shared.events.kobiz import LanguageLevel
 from shared.perspective import CefrLevel, Flag, LanguageCertificate, Status, StatusKind, evaluate
 from shared.perspective.derive import derive_facts
-from shared.projection.store import InMemoryCaseHistoryStore, TimelineEntry
-from shared.settings import Service
-from tests.unit.projection_suite import Feed, opened
-from tests.unit.walk import apply, share_everything
+from shared.projection.memory import InMemoryCaseHistoryStore
+from shared.projection.records import TimelineEntry
+from shared.service import Service
+from tests.support.projection_suite import Feed, opened
+from tests.support.walk import apply, share_everything
 
 ON = date(2026, 6, 1)
 
@@ -62,7 +64,7 @@ def shared_view() -> View:
 
 
 def certificate(
-    case_id: UUID, level: str = "A2", on: date = date(2026, 1, 13), **extra: Any
+    case_id: UUID, level: LanguageLevel = "A2", on: date = date(2026, 1, 13), **extra: Any
 ) -> ev.LanguageCertificateObtained:
     return ev.LanguageCertificateObtained(case_id=case_id, level=level, exam_body="telc", obtained_on=on, **extra)
 
@@ -185,8 +187,8 @@ def test_certificates_tests_work_and_applications_become_facts() -> None:
             receives_sgb12=False,
         ),
         ev.EmploymentTaken(case_id=case_id, since=date(2026, 1, 18), hours_per_week=30, social_insurance=True),
-        ev.ResidencePermitApplied(case_id=case_id, applied_on=date(2026, 1, 9), norm="AufenthG_25b"),
-        ev.NaturalisationApplied(case_id=case_id, applied_on=date(2026, 2, 7), basis="StAG_10"),
+        ev.ResidencePermitApplied(case_id=case_id, applied_on=date(2026, 1, 9), norm=Norm.AUFENTHG_25B),
+        ev.NaturalisationApplied(case_id=case_id, applied_on=date(2026, 2, 7), basis=Norm.STAG_10),
         ev.FictionCertificateIssued(
             case_id=case_id, issued_on=date(2026, 1, 9), subsection="81_4", valid_until=date(2026, 7, 9)
         ),
@@ -196,7 +198,8 @@ def test_certificates_tests_work_and_applications_become_facts() -> None:
     assert [(t.kind, t.passed_on) for t in facts.civic_tests or []] == [("leben_in_deutschland", date(2026, 1, 14))]
     assert facts.integration_course_completed == Flag(value=True, since=date(2026, 1, 15))
     assert facts.livelihood is not None
-    assert (facts.livelihood.assessed_on, facts.livelihood.coverage_ratio) == (date(2026, 3, 1), pytest.approx(0.6))
+    assert facts.livelihood.assessed_on == date(2026, 3, 1)
+    assert facts.livelihood.coverage_ratio == pytest.approx(0.6)
     assert facts.livelihood.receives_sgb2_or_12 is False
     assert [(j.since, j.hours_per_week) for j in facts.employment or []] == [(date(2026, 1, 18), 30)]
     assert facts.application_for("AufenthG_25b", ON) == date(2026, 1, 9)
@@ -224,7 +227,11 @@ def test_a_certificate_the_view_may_not_hold_stays_unknown_until_a_consent_relea
         case_id=case_id,
         consent_id=uuid4(),
         purpose=Purpose.PREPARE_APPLICATION_25B,
-        scopes=[{"recipient": Recipient.FOREIGN_OFFICE, "categories": ["case_management", "status"]}],
+        scopes=[
+            ConsentScope(
+                recipient=Recipient.FOREIGN_OFFICE, categories=[DataCategory.CASE_MANAGEMENT, DataCategory.STATUS]
+            )
+        ],
         valid_from=date.today() - timedelta(days=1),
         valid_until=date.today() + timedelta(days=30),
         form_version="v1",

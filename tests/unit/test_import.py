@@ -5,7 +5,10 @@ recorded time is the import); importing the same file again changes nothing; a b
 row (bad JSON, unknown command, invalid field, unknown case, broken rule) is reported
 with its line number and stops neither the other rows nor leaves anything behind; the
 progress callback is called once per row; a row imported before stays skipped after
-the case closed.
+the case closed; a ref reused for a different row is reported and stores nothing.
+Imported refs are idempotency keys of the caller ``import`` (no RowImported events,
+random case ids; rows name their case by ``case_ref``, resolved through the stored
+result of the registration row).
 """
 
 from __future__ import annotations
@@ -14,14 +17,21 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid4
 
-from services.bootstrap import Container, build_container
-from services.importer import ImportReport, count_lines, import_file
-from services.intake.domain import IMPORT_NAMESPACE
-from shared.settings import Service
-from tests.unit.projection_suite import Feed
-from tests.unit.walk import body, close_known, know
+from eventsourcing.domain import DomainEvent
+
+from services.bootstrap import Container, build_container, build_importer
+from services.foreign_office.application import ForeignOfficeApplication
+from services.foreign_office.domain import ResidenceFile
+from services.importer import IMPORT_CALLER, ImportReport, count_lines
+from services.intake.application import IntakeApplication
+from services.kobiz.application import KobizApplication
+from shared.application.idempotency import IdempotencyScope
+from shared.persistence.memory import InMemoryIdempotencyStore
+from shared.service import Service
+from tests.support.projection_suite import Feed
+from tests.support.walk import body, close_known, know
 
 
 def write(path: Path, lines: list[Any]) -> Path:
@@ -48,18 +58,45 @@ def published_events(container: Container, case_id: UUID) -> list[Any]:
 
 def recorded_times(container: Container, case_id: UUID) -> list[datetime]:
     app = container.app
-    return [
-        app.mapper.to_domain_event(n).timestamp
-        for n in app.recorder.select_notifications(start=1, limit=1000)
-        if n.originator_id == case_id
-    ]
+    events = [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(start=1, limit=1000)]
+    return [e.timestamp for e in events if isinstance(e, DomainEvent) and e.originator_id == case_id]
 
 
-def run(service: Service, container: Container, path: Path) -> tuple[ImportReport, int]:
+def run(container: Container, path: Path) -> tuple[ImportReport, int]:
     calls: list[int] = []
-    report = import_file(service, container.app, path, progress=calls.append)
+    report = build_importer(container).import_file(path, progress=calls.append)
     assert calls == [1] * report.total, "one progress step per row"
     return report, len(calls)
+
+
+def imported_case(container: Container, ref: str) -> UUID:
+    """The case registered by the imported row ``ref`` (its stored result)."""
+    scope = IdempotencyScope(IMPORT_CALLER, f"{container.settings.service.slug}.register_person", ref)
+    stored = container.idempotency.store.find(scope)
+    assert stored is not None, ref
+    return stored.saved.case_id
+
+
+def imported_refs(container: Container) -> set[str]:
+    """The refs of every row imported into the service (kept as idempotency keys of ``import``)."""
+    store = container.idempotency.store
+    assert isinstance(store, InMemoryIdempotencyStore)
+    return {scope.key for scope in store.results() if scope.caller == IMPORT_CALLER}
+
+
+def intake(container: Container) -> IntakeApplication:
+    assert isinstance(container.app, IntakeApplication)
+    return container.app
+
+
+def foreign_office(container: Container) -> ForeignOfficeApplication:
+    assert isinstance(container.app, ForeignOfficeApplication)
+    return container.app
+
+
+def kobiz(container: Container) -> KobizApplication:
+    assert isinstance(container.app, KobizApplication)
+    return container.app
 
 
 INTAKE_ROWS: list[dict[str, Any]] = [
@@ -100,12 +137,13 @@ def test_backdated_rows_become_events_whose_dates_are_the_valid_time(tmp_path: P
     path = write(tmp_path / "intake.jsonl", INTAKE_ROWS)
     started = datetime.now(UTC)
 
-    report, steps = run(Service.INTAKE, container, path)
+    report, steps = run(container, path)
 
     assert (report.imported, report.skipped, report.failed, report.errors) == (5, 0, 0, [])
     assert steps == count_lines(path) == 5
-    case_id = uuid5(IMPORT_NAMESPACE, "alt-17")  # derived from the registration row
-    case = container.app.get_case(case_id)
+    case_id = imported_case(container, "alt-17")  # the rows naming case_ref "alt-17" went to it
+    assert case_id.version == 4, "a random case id, not derived from the row"
+    case = intake(container).get_case(case_id)
     assert (case.status, case.opened_on, case.case_manager_id) == ("open", date(2019, 3, 5), "cm-alt-3")
     assert case.family_name == "INTERN-Name"
     events = published_events(container, case_id)
@@ -116,25 +154,52 @@ def test_backdated_rows_become_events_whose_dates_are_the_valid_time(tmp_path: P
         ("CaseOpened", date(2019, 3, 5)),
         ("IntegrationPlanAgreed", date(2019, 4, 1)),
     ]
-    assert events[0].birth_date == date(1990, 2, 1)  # type: ignore[attr-defined]
+    assert events[0].birth_date == date(1990, 2, 1)
     # Valid time is the fact's date; the recorded time is the moment of the import.
     assert all(started <= t <= datetime.now(UTC) for t in recorded_times(container, case_id))
+    # The refs are kept as idempotency keys, not as events: nothing but the five facts was stored.
+    assert notifications(container) == 5 and case.imported_refs == set()
+    assert imported_refs(container) == {row["ref"] for row in INTAKE_ROWS}
 
 
 def test_importing_the_same_file_again_changes_nothing(tmp_path: Path) -> None:
     container = build_container(Service.INTAKE, in_memory=True)
     path = write(tmp_path / "intake.jsonl", INTAKE_ROWS)
-    first, _ = run(Service.INTAKE, container, path)
+    first, _ = run(container, path)
     stored = notifications(container)
-    case_id = uuid5(IMPORT_NAMESPACE, "alt-17")
-    version = container.app.get_case(case_id).version
+    case_id = imported_case(container, "alt-17")
+    version = intake(container).get_case(case_id).version
 
-    again, steps = run(Service.INTAKE, container, path)
+    again, steps = run(container, path)
 
     assert (first.imported, again.imported, again.skipped, again.failed) == (5, 0, 5, 0)
     assert steps == 5
     assert notifications(container) == stored
-    assert container.app.get_case(case_id).version == version
+    assert intake(container).get_case(case_id).version == version
+    assert imported_case(container, "alt-17") == case_id, "the registration is not repeated under a new id"
+
+
+def test_a_ref_reused_for_a_different_row_is_reported_and_stores_nothing(tmp_path: Path) -> None:
+    container = build_container(Service.INTAKE, in_memory=True)
+    run(container, write(tmp_path / "intake.jsonl", INTAKE_ROWS))
+    stored = notifications(container)
+    changed = [
+        INTAKE_ROWS[0] | {"data": body("register_person", family_name="INTERN-Andere")},  # alt-17, another person
+        INTAKE_ROWS[3] | {"data": {"opened_on": "2019-03-06", "case_manager_id": "cm-alt-3"}},  # alt-17-o, another day
+        INTAKE_ROWS[1] | {"ref": "alt-17-z2"},  # a new ref on the same case: imported
+        {"ref": "alt-99-z", "command": "receive_referral", "case_ref": "alt-99", "data": body("receive_referral")},
+    ]
+
+    report, _ = run(container, write(tmp_path / "changed.jsonl", changed))
+
+    assert (report.imported, report.skipped, report.failed) == (1, 0, 3)
+    errors = {e["line"]: (e["ref"], e["error"]) for e in report.errors}
+    assert errors[1][0] == "alt-17" and errors[1][1].startswith("IdempotencyKeyReusedError")
+    assert errors[2][0] == "alt-17-o" and errors[2][1].startswith("IdempotencyKeyReusedError")
+    assert errors[4] == ("alt-99-z", "RowError: case_ref alt-99: keine importierte Registrierung")
+    assert notifications(container) == stored + 1  # only the referral of the new ref
+    case = intake(container).get_case(imported_case(container, "alt-17"))
+    assert (case.family_name, case.opened_on) == ("INTERN-Name", date(2019, 3, 5))
 
 
 def test_bad_rows_are_reported_with_their_line_and_do_not_stop_the_rest(tmp_path: Path) -> None:
@@ -168,7 +233,7 @@ def test_bad_rows_are_reported_with_their_line_and_do_not_stop_the_rest(tmp_path
     ]
     path = write(tmp_path / "abh.jsonl", rows)
 
-    report, steps = run(Service.FOREIGN_OFFICE, container, path)
+    report, steps = run(container, path)
 
     assert steps == 10 and (report.imported, report.failed) == (3, 7)
     errors = {e["line"]: (e["ref"], e["error"]) for e in report.errors}
@@ -180,20 +245,22 @@ def test_bad_rows_are_reported_with_their_line_and_do_not_stop_the_rest(tmp_path
     assert errors[8][0] == "abh-8" and "IdentityAlreadyClarifiedError" in errors[8][1]
     assert errors[9][0] == "abh-9" and "case_id" in errors[9][1]
     assert errors[10][0] is None and "name" in errors[10][1]
-    file = container.app.get_file(case_id)
+    file = foreign_office(container).get_file(case_id)
     assert [s["valid_from"] for s in file.tolerated_stays] == [date(2018, 1, 1)]
     assert file.identity_clarified_on == date(2018, 2, 1)
     assert file.pending_applications == {"AufenthG_25b": date(2018, 5, 1)}
-    assert file.imported_refs == {"abh-1", "abh-7", "abh-11"}
-    assert container.app.find_aggregate(unknown, type(file)) is None, "nothing half-written"
+    assert imported_refs(container) == {"abh-1", "abh-7", "abh-11"}
+    assert file.imported_refs == set(), "no RowImported events any more"
+    assert container.app.find_aggregate(unknown, ResidenceFile) is None, "nothing half-written"
 
     # Once the case is known (and the bad rows fixed), importing again adds only what is new.
     stored = notifications(container)
     know(container.store, feed, unknown)
-    again, _ = run(Service.FOREIGN_OFFICE, container, path)
+    again, _ = run(container, path)
     assert (again.imported, again.skipped, again.failed) == (1, 3, 6)
-    assert notifications(container) == stored + 3  # FileOpened, ToleratedStayIssued, RowImported
-    assert container.app.get_file(unknown).imported_refs == {"abh-6"}
+    assert notifications(container) == stored + 2  # FileOpened, ToleratedStayIssued
+    assert imported_refs(container) == {"abh-1", "abh-6", "abh-7", "abh-11"}
+    assert [s["valid_from"] for s in foreign_office(container).get_file(unknown).tolerated_stays] == [date(2018, 1, 1)]
 
 
 def test_a_department_import_on_kobiz_records_the_rows_once(tmp_path: Path) -> None:
@@ -214,14 +281,14 @@ def test_a_department_import_on_kobiz_records_the_rows_once(tmp_path: Path) -> N
         },
     ]
     path = write(tmp_path / "kobiz.jsonl", rows)
-    assert run(Service.KOBIZ, container, path)[0].imported == 2
-    assert run(Service.KOBIZ, container, path)[0].skipped == 2
+    assert run(container, path)[0].imported == 2
+    assert run(container, path)[0].skipped == 2
     events = published_events(container, case_id)
     assert [(type(e).__name__, e.valid_on()) for e in events] == [
         ("LanguageCertificateObtained", date(2020, 6, 30)),
         ("PerspectiveCounsellingHeld", date(2020, 1, 15)),
     ]
-    file = container.app.get_file(case_id)
+    file = kobiz(container).get_file(case_id)
     assert [c["certificate_number"] for c in file.certificates] == ["INTERN-CERT-77"]
     assert len(file.sessions) == 1
 
@@ -234,11 +301,11 @@ def test_importing_again_after_the_case_closed_still_skips_what_was_imported(tmp
         for name in ("issue_tolerated_stay", "apply_for_residence_permit", "grant_residence_permit")
     ]
     path = write(tmp_path / "abh.jsonl", rows)
-    assert run(Service.FOREIGN_OFFICE, container, path)[0].imported == 3
+    assert run(container, path)[0].imported == 3
     stored = notifications(container)
     close_known(container.store, feed, case_id)  # the KIM case closed meanwhile
 
-    again, _ = run(Service.FOREIGN_OFFICE, container, path)
+    again, _ = run(container, path)
 
     assert (again.imported, again.skipped, again.failed, again.errors) == (0, 3, 0, [])
     assert notifications(container) == stored
@@ -247,5 +314,5 @@ def test_importing_again_after_the_case_closed_still_skips_what_was_imported(tmp
         tmp_path / "more.jsonl",
         [{"ref": "abh-new", "command": "record_departure", "case_id": str(case_id), "data": body("record_departure")}],
     )
-    refused, _ = run(Service.FOREIGN_OFFICE, container, extra)
+    refused, _ = run(container, extra)
     assert refused.failed == 1 and "CaseClosedError" in refused.errors[0]["error"]

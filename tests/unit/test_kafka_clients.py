@@ -1,4 +1,4 @@
-"""The work-around in shared.kafka for kafka-python losing an interrupted rebalance."""
+"""The work-around in shared.bus.kafka for kafka-python losing an interrupted rebalance."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import inspect
 from kafka.coordinator.base import BaseCoordinator
 from kafka.coordinator.consumer import ConsumerCoordinator
 
-from shared.kafka import finish_started_rebalances
+from shared.bus.kafka import finish_started_rebalances
 
 
 class FakeCoordinator:
@@ -26,7 +26,7 @@ class FakeConsumer:
 
 def test_a_started_rebalance_is_finished_even_when_the_library_no_longer_asks_for_it() -> None:
     consumer = FakeConsumer()
-    finish_started_rebalances(consumer)  # type: ignore[arg-type]
+    finish_started_rebalances(consumer)
     coordinator = consumer._coordinator
     assert coordinator.need_rejoin() is False
     # The leader's join is in flight (prepared, not completed) but its snapshots already

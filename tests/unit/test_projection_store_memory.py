@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shared.projection.store import CaseHistoryStore, InMemoryCaseHistoryStore
-from shared.settings import Service
-from tests.unit.projection_suite import CaseHistoryStoreSuite
+from shared.projection.case_history_store import CaseHistoryStore
+from shared.projection.memory import InMemoryCaseHistoryStore
+from shared.service import Service
+from tests.support.projection_suite import CaseHistoryStoreSuite
 
 
 class TestInMemoryStore(CaseHistoryStoreSuite):

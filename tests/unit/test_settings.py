@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 
-from shared.settings import REPO_ROOT, InfraSettings, Service, get_settings
+from services.bootstrap import build_container
+from shared.service import Service
+from shared.settings import REPO_ROOT, InfraSettings, get_settings
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +40,18 @@ def test_the_lock_timeout_reaches_eventsourcing_in_seconds(
     if milliseconds is not None:
         monkeypatch.setenv("KIM_INTAKE_PG_LOCK_TIMEOUT_MS", milliseconds)
     assert get_settings(Service.INTAKE).eventsourcing_env()["POSTGRES_LOCK_TIMEOUT"] == seconds
+
+
+def test_the_idempotency_retention_reaches_the_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert get_settings(Service.INTAKE).idempotency_retention == timedelta(hours=24)
+    get_settings.cache_clear()
+    monkeypatch.setenv("KIM_INTAKE_IDEMPOTENCY_RETENTION_HOURS", "48")
+    container = build_container(Service.INTAKE, get_settings(Service.INTAKE), in_memory=True)
+    assert container.idempotency.retention == timedelta(hours=48)
+    get_settings.cache_clear()
+    monkeypatch.setenv("KIM_INTAKE_IDEMPOTENCY_RETENTION_HOURS", "0")
+    with pytest.raises(ValueError, match="idempotency_retention_hours"):
+        get_settings(Service.INTAKE)
 
 
 @pytest.mark.parametrize(

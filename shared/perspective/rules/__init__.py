@@ -1,4 +1,4 @@
-"""The residence pathways and their versioned rules (DOMAIN.md § 2)."""
+"""The residence pathways and their versioned rules (docs/domain.md § 2)."""
 
 from __future__ import annotations
 

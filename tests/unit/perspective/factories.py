@@ -172,11 +172,21 @@ def pathway(facts: CaseFacts, on: date, norm: str, assumptions: LegalAssumptions
     return evaluate(facts, on, assumptions=assumptions or LegalAssumptions(), pathways=chosen).pathway(norm)
 
 
+def prerequisite(result: PathwayResult, key: str) -> PrerequisiteResult:
+    """One prerequisite of a pathway's result, by key."""
+    return next(p for p in result.prerequisites if p.key == key)
+
+
 def prereq(
     facts: CaseFacts, on: date, norm: str, key: str, assumptions: LegalAssumptions | None = None
 ) -> PrerequisiteResult:
     """One prerequisite of one pathway."""
-    return next(p for p in pathway(facts, on, norm, assumptions).prerequisites if p.key == key)
+    return prerequisite(pathway(facts, on, norm, assumptions), key)
+
+
+def deadlines(result: PathwayResult) -> set[tuple[str, date]]:
+    """The deadlines of a pathway's result as (key, date) pairs."""
+    return {(d.key, d.on) for d in result.deadlines}
 
 
 def failing(result: PathwayResult) -> set[str]:

@@ -1,10 +1,13 @@
-"""Conviction thresholds: AufenthG 50/90 Tagessätze (§§ 104c, 60c, 60d, 19d) and § 12a StAG."""
+"""Conviction thresholds: AufenthG 50/90 Tagessätze (§§ 104c, 60c, 60d, 19d) and § 12a StAG.
+
+The [U] reading that sums both pots into one is in test_assumptions.py.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from shared.perspective import Conviction, LegalAssumptions, Status
+from shared.perspective import Conviction, Status
 from tests.unit.perspective.factories import D, duldung, fine, integrated, permit, prereq, prison
 
 ON = D(2025, 6, 1)
@@ -15,6 +18,8 @@ NORMS_WITH_THRESHOLD = ["AufenthG_104c", "AufenthG_60c", "AufenthG_60d", "Aufent
 @pytest.mark.parametrize(
     ("convictions", "expected"),
     [
+        # Fines for intentional offences up to 50 Tagessätze, or 90 for offences only foreigners
+        # can commit, are disregarded; custodial sentences never are [V S1, S15].
         pytest.param([], Status.MET, id="none"),
         pytest.param([fine(50)], Status.MET, id="50-TS-ignored"),
         pytest.param([fine(51)], Status.NOT_MET, id="51-TS-counts"),
@@ -37,16 +42,11 @@ def test_aufenthg_threshold(norm: str, convictions: list[Conviction] | None, exp
     assert prereq(facts, ON, norm, "convictions").status == expected
 
 
-def test_combined_pot_reading_is_configurable() -> None:
-    facts = integrated(statuses=[duldung(D(2015, 6, 1))], convictions=[fine(40), fine(40, foreigner_only=True)])
-    combined = LegalAssumptions(conviction_pots_separate=False)
-    assert prereq(facts, ON, "AufenthG_104c", "convictions").status == Status.MET
-    assert prereq(facts, ON, "AufenthG_104c", "convictions", combined).status == Status.NOT_MET
-
-
 @pytest.mark.parametrize(
     ("convictions", "expected"),
     [
+        # § 12a Abs. 1 StAG: up to 90 Tagessätze or 3 months suspended, added up; never with a
+        # hateful motive; JGG measures are no sentence [V S18, S19].
         pytest.param([fine(90)], Status.MET, id="90-TS-ignored"),
         pytest.param([fine(91)], Status.NOT_MET, id="91-TS-counts"),
         pytest.param([fine(60), fine(31)], Status.NOT_MET, id="added-up"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 
@@ -11,6 +10,7 @@ from shared.perspective import (
     PATHWAYS,
     CaseFacts,
     LegalAssumptions,
+    Pathway,
     PathwayStatus,
     Perspective,
     Status,
@@ -30,33 +30,32 @@ def test_nothing_known_is_never_met(on: date) -> None:
         assert all(p.status != Status.MET for p in result.prerequisites), result.norm
 
 
-def eligible_cases() -> list[Any]:
-    """One eligible scenario per pathway (norm, facts, decision date)."""
-    return [
-        pytest.param("AufenthG_104c", integrated(statuses=[duldung(D(2016, 1, 1))]), D(2025, 6, 1), id="104c"),
-        pytest.param(
-            "AufenthG_25a",
-            integrated(birth_date=D(2002, 1, 1), statuses=[duldung(D(2019, 1, 1))]),
-            D(2025, 6, 1),
-            id="25a",
-        ),
-        pytest.param("AufenthG_25b", integrated(statuses=[duldung(D(2017, 1, 1))]), D(2025, 6, 1), id="25b"),
-        pytest.param(
-            "AufenthG_60c",
-            integrated(entry_on=D(2015, 6, 1), statuses=[duldung(D(2024, 1, 1))]),
-            D(2025, 6, 1),
-            id="60c",
-        ),
-        pytest.param(
-            "AufenthG_60d",
-            integrated(statuses=[duldung(D(2016, 1, 1))], language_certificates=[cert("A2")]),
-            D(2025, 6, 1),
-            id="60d",
-        ),
-        pytest.param("AufenthG_19d", integrated(statuses=[duldung(D(2016, 1, 1))]), D(2025, 6, 1), id="19d"),
-        pytest.param("AufenthG_26_4", integrated(statuses=[permit(D(2018, 1, 1))]), D(2025, 6, 1), id="26-4"),
-        pytest.param("StAG_10", integrated(statuses=[permit(D(2018, 1, 1))]), D(2025, 11, 1), id="stag-10"),
-    ]
+# One eligible scenario per pathway (norm, facts, decision date).
+ELIGIBLE_CASES = [
+    pytest.param("AufenthG_104c", integrated(statuses=[duldung(D(2016, 1, 1))]), D(2025, 6, 1), id="104c"),
+    pytest.param(
+        "AufenthG_25a",
+        integrated(birth_date=D(2002, 1, 1), statuses=[duldung(D(2019, 1, 1))]),
+        D(2025, 6, 1),
+        id="25a",
+    ),
+    pytest.param("AufenthG_25b", integrated(statuses=[duldung(D(2017, 1, 1))]), D(2025, 6, 1), id="25b"),
+    pytest.param(
+        "AufenthG_60c",
+        integrated(entry_on=D(2015, 6, 1), statuses=[duldung(D(2024, 1, 1))]),
+        D(2025, 6, 1),
+        id="60c",
+    ),
+    pytest.param(
+        "AufenthG_60d",
+        integrated(statuses=[duldung(D(2016, 1, 1))], language_certificates=[cert("A2")]),
+        D(2025, 6, 1),
+        id="60d",
+    ),
+    pytest.param("AufenthG_19d", integrated(statuses=[duldung(D(2016, 1, 1))]), D(2025, 6, 1), id="19d"),
+    pytest.param("AufenthG_26_4", integrated(statuses=[permit(D(2018, 1, 1))]), D(2025, 6, 1), id="26-4"),
+    pytest.param("StAG_10", integrated(statuses=[permit(D(2018, 1, 1))]), D(2025, 11, 1), id="stag-10"),
+]
 
 
 # Not prerequisites but inputs that shape the question: without an application the
@@ -64,7 +63,7 @@ def eligible_cases() -> list[Any]:
 NOT_MONOTONE = {"applications", "health_exemption_claimed"}
 
 
-@pytest.mark.parametrize(("norm", "facts", "on"), eligible_cases())
+@pytest.mark.parametrize(("norm", "facts", "on"), ELIGIBLE_CASES)
 def test_forgetting_a_fact_only_ever_turns_results_unknown(norm: str, facts: CaseFacts, on: date) -> None:
     chosen = [p for p in PATHWAYS if p.norm == norm]
     baseline = evaluate(facts, on, pathways=chosen).pathway(norm)
@@ -77,7 +76,7 @@ def test_forgetting_a_fact_only_ever_turns_results_unknown(norm: str, facts: Cas
 
 
 @pytest.mark.parametrize("pathway", PATHWAYS, ids=[p.norm for p in PATHWAYS])
-def test_versions_tile_time_without_gaps_or_overlaps(pathway: Any) -> None:
+def test_versions_tile_time_without_gaps_or_overlaps(pathway: Pathway) -> None:
     versions = pathway.versions(LegalAssumptions())
     assert [v.norm for v in versions] == [pathway.norm] * len(versions)
     for earlier, later in zip(versions, versions[1:], strict=False):

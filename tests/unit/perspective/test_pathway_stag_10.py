@@ -1,4 +1,7 @@
-"""§ 10 StAG: 8/7/6 years until 26.6.2024, 5 or 3 with C1 until 29.10.2025, 5 only since."""
+"""§ 10 StAG: 8/7/6 years until 26.6.2024, 5 or 3 with C1 until 29.10.2025, 5 only since.
+
+The [U] reading of the three-year route (C1 alone or with special achievements) is in test_assumptions.py.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,8 @@ from typing import Any
 import pytest
 
 from shared.perspective import (
-    CaseFacts,
     CivicTest,
-    LegalAssumptions,
+    Flag,
     Livelihood,
     PathwayStatus,
     Schooling,
@@ -32,30 +34,27 @@ from tests.unit.perspective.factories import (
     prereq,
     yes,
 )
+from tests.unit.perspective.personas import resident
 
 NORM = "StAG_10"
-
-
-def resident(since: date, **overrides: Any) -> CaseFacts:
-    """Lawfully resident since `since` with a qualifying title."""
-    return integrated(**({"statuses": [permit(since, norm="AufenthG_25_2")]} | overrides))
+V2007, V2024, V2025 = "StAG_10@2007-08-28", "StAG_10@2024-06-27", "StAG_10@2025-10-30"
+ELIGIBLE, NOT_ELIGIBLE = PathwayStatus.ELIGIBLE, PathwayStatus.NOT_ELIGIBLE
 
 
 @pytest.mark.parametrize(
     ("on", "years", "c1", "status", "version"),
     [
-        pytest.param(D(2025, 6, 1), 3, True, PathwayStatus.ELIGIBLE, "StAG_10@2024-06-27", id="3-years-C1-2025-06"),
-        pytest.param(D(2025, 10, 29), 3, True, PathwayStatus.ELIGIBLE, "StAG_10@2024-06-27", id="3-years-C1-last-day"),
-        pytest.param(
-            D(2025, 10, 30), 3, True, PathwayStatus.NOT_ELIGIBLE, "StAG_10@2025-10-30", id="3-years-C1-from-30.10.2025"
-        ),
-        pytest.param(
-            D(2025, 6, 1), 3, False, PathwayStatus.NOT_ELIGIBLE, "StAG_10@2024-06-27", id="3-years-without-C1"
-        ),
-        pytest.param(D(2025, 6, 1), 5, False, PathwayStatus.ELIGIBLE, "StAG_10@2024-06-27", id="5-years-2025"),
-        pytest.param(D(2026, 1, 1), 5, False, PathwayStatus.ELIGIBLE, "StAG_10@2025-10-30", id="5-years-2026"),
-        pytest.param(D(2024, 6, 26), 5, False, PathwayStatus.NOT_ELIGIBLE, "StAG_10@2007-08-28", id="5-years-old-law"),
-        pytest.param(D(2024, 6, 26), 8, False, PathwayStatus.ELIGIBLE, "StAG_10@2007-08-28", id="8-years-old-law"),
+        # § 10 Abs. 1 StAG a.F. (until 26.6.2024): eight years as the rule.
+        pytest.param(D(2024, 6, 26), 5, False, NOT_ELIGIBLE, V2007, id="5-years-old-law"),
+        pytest.param(D(2024, 6, 26), 8, False, ELIGIBLE, V2007, id="8-years-old-law"),
+        # 27.6.2024-29.10.2025: five years, three with C1 and special integration (§ 10 Abs. 3).
+        pytest.param(D(2025, 6, 1), 3, True, ELIGIBLE, V2024, id="3-years-C1-2025-06"),
+        pytest.param(D(2025, 10, 29), 3, True, ELIGIBLE, V2024, id="3-years-C1-last-day"),
+        pytest.param(D(2025, 6, 1), 3, False, NOT_ELIGIBLE, V2024, id="3-years-without-C1"),
+        pytest.param(D(2025, 6, 1), 5, False, ELIGIBLE, V2024, id="5-years-2025"),
+        # From 30.10.2025: five years only; the three-year route is repealed.
+        pytest.param(D(2025, 10, 30), 3, True, NOT_ELIGIBLE, V2025, id="3-years-C1-from-30.10.2025"),
+        pytest.param(D(2026, 1, 1), 5, False, ELIGIBLE, V2025, id="5-years-2026"),
     ],
 )
 def test_years_by_version(on: date, years: int, c1: bool, status: PathwayStatus, version: str) -> None:
@@ -68,6 +67,7 @@ def test_years_by_version(on: date, years: int, c1: bool, status: PathwayStatus,
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
+        # § 10 Abs. 3 StAG a.F.: seven years after a successful integration course.
         pytest.param({"integration_course_completed": yes(D(2017, 1, 1))}, Status.MET, id="7-with-course"),
         pytest.param({"integration_course_completed": no()}, Status.NOT_MET, id="7-without-course"),
     ],
@@ -77,16 +77,10 @@ def test_old_law_seven_years_with_integration_course(overrides: dict[str, Any], 
     assert prereq(facts, D(2024, 6, 1), NORM, "lawful_stay").status == expected
 
 
-def test_three_year_route_needs_special_achievements_unless_assumed_otherwise() -> None:
-    facts = resident(D(2022, 1, 1), language_certificates=[cert("C1")], special_integration_achievements=no())
-    assert prereq(facts, D(2025, 6, 1), NORM, "lawful_stay").status == Status.NOT_MET
-    c1_only = LegalAssumptions(stag_three_years_requires_special_integration=False)
-    assert prereq(facts, D(2025, 6, 1), NORM, "lawful_stay", c1_only).status == Status.MET
-
-
 @pytest.mark.parametrize(
     ("statuses", "asylum", "expected", "earliest"),
     [
+        # § 10 Abs. 1 S. 1 StAG: lawful habitual stay; a Duldung is not lawful and breaks it.
         pytest.param(
             [duldung(D(2016, 1, 1), D(2021, 12, 31)), permit(D(2022, 1, 1))],
             no(),
@@ -101,6 +95,7 @@ def test_three_year_route_needs_special_achievements_unless_assumed_otherwise() 
             None,
             id="fiktion-counts",
         ),
+        # [U] A Gestattung counts only once asylum was granted.
         pytest.param(
             [gestattung(D(2019, 1, 1), D(2020, 12, 31)), permit(D(2021, 1, 1))],
             yes(D(2020, 12, 1)),
@@ -124,7 +119,9 @@ def test_three_year_route_needs_special_achievements_unless_assumed_otherwise() 
         ),
     ],
 )
-def test_lawful_stay(statuses: list[StatusInterval], asylum: Any, expected: Status, earliest: date | None) -> None:
+def test_lawful_stay(
+    statuses: list[StatusInterval], asylum: Flag | None, expected: Status, earliest: date | None
+) -> None:
     result = prereq(integrated(statuses=statuses, asylum_granted=asylum), D(2025, 11, 1), NORM, "lawful_stay")
     assert (result.status, result.earliest_met_on) == (expected, earliest)
 
@@ -132,63 +129,76 @@ def test_lawful_stay(statuses: list[StatusInterval], asylum: Any, expected: Stat
 @pytest.mark.parametrize(
     ("norm", "expected"),
     [
+        # § 10 Abs. 1 S. 1 Nr. 2 StAG: [U] § 104c and § 25 Abs. 3-5 titles do not qualify.
         pytest.param("AufenthG_25b", Status.MET, id="25b-qualifies"),
         pytest.param("AufenthG_104c", Status.NOT_MET, id="104c-does-not"),
         pytest.param("AufenthG_25_5", Status.NOT_MET, id="25-5-does-not"),
     ],
 )
 def test_qualifying_title(norm: str, expected: Status) -> None:
-    assert (
-        prereq(integrated(statuses=[permit(D(2018, 1, 1), norm=norm)]), D(2025, 11, 1), NORM, "qualifying_title").status
-        == expected
-    )
+    facts = integrated(statuses=[permit(D(2018, 1, 1), norm=norm)])
+    assert prereq(facts, D(2025, 11, 1), NORM, "qualifying_title").status == expected
+
+
+def on_benefits(assessed_on: date, **exceptions: Any) -> Livelihood:
+    """Receives SGB II/XII benefits; `exceptions` are the facts that may excuse it."""
+    return Livelihood(assessed_on=assessed_on, receives_sgb2_or_12=True, **exceptions)
+
+
+WITHOUT_EXCEPTIONS: dict[str, Any] = {"guest_worker_generation": False, "spouse_fulltime_with_minor_child": False}
 
 
 @pytest.mark.parametrize(
-    ("livelihood", "expected"),
+    ("since", "on", "livelihood", "expected"),
     [
-        pytest.param(Livelihood(assessed_on=D(2025, 1, 1), receives_sgb2_or_12=False), Status.MET, id="no-benefits"),
+        # § 10 Abs. 1 S. 1 Nr. 3 StAG: without SGB II/XII benefits ...
         pytest.param(
-            Livelihood(
-                assessed_on=D(2025, 1, 1),
-                receives_sgb2_or_12=True,
-                guest_worker_generation=False,
-                fulltime_months_last_24=20,
-                spouse_fulltime_with_minor_child=False,
-            ),
+            D(2015, 1, 1),
+            D(2025, 11, 1),
+            Livelihood(assessed_on=D(2025, 1, 1), receives_sgb2_or_12=False),
+            Status.MET,
+            id="no-benefits",
+        ),
+        # ... before 27.6.2024 unless the receipt was not attributable to the person ...
+        pytest.param(
+            D(2012, 1, 1),
+            D(2024, 6, 1),
+            on_benefits(D(2024, 1, 1), benefits_not_attributable=True),
+            Status.MET,
+            id="old-law-not-attributable",
+        ),
+        # ... since then only the listed exceptions: e.g. 20 of the last 24 months in full-time work.
+        pytest.param(
+            D(2015, 1, 1),
+            D(2025, 11, 1),
+            on_benefits(D(2025, 1, 1), fulltime_months_last_24=20, **WITHOUT_EXCEPTIONS),
             Status.MET,
             id="20-of-24-months",
         ),
         pytest.param(
-            Livelihood(
-                assessed_on=D(2025, 1, 1),
-                receives_sgb2_or_12=True,
-                guest_worker_generation=False,
-                fulltime_months_last_24=19,
-                spouse_fulltime_with_minor_child=False,
-            ),
+            D(2015, 1, 1),
+            D(2025, 11, 1),
+            on_benefits(D(2025, 1, 1), fulltime_months_last_24=19, **WITHOUT_EXCEPTIONS),
             Status.NOT_MET,
             id="19-of-24-months",
         ),
         pytest.param(
-            Livelihood(assessed_on=D(2025, 1, 1), receives_sgb2_or_12=True, benefits_not_attributable=True),
+            D(2015, 1, 1),
+            D(2025, 11, 1),
+            on_benefits(D(2025, 1, 1), benefits_not_attributable=True),
             Status.UNKNOWN,
             id="not-attributable-no-longer-enough",
         ),
     ],
 )
-def test_livelihood_exceptions(livelihood: Livelihood, expected: Status) -> None:
-    assert prereq(resident(D(2015, 1, 1), livelihood=livelihood), D(2025, 11, 1), NORM, "livelihood").status == expected
-
-
-def test_old_law_allowed_unavoidable_benefits() -> None:
-    living = Livelihood(assessed_on=D(2024, 1, 1), receives_sgb2_or_12=True, benefits_not_attributable=True)
-    assert prereq(resident(D(2012, 1, 1), livelihood=living), D(2024, 6, 1), NORM, "livelihood").status == Status.MET
+def test_livelihood(since: date, on: date, livelihood: Livelihood, expected: Status) -> None:
+    assert prereq(resident(since, livelihood=livelihood), on, NORM, "livelihood").status == expected
 
 
 @pytest.mark.parametrize(
     ("tests", "expected"),
     [
+        # § 10 Abs. 1 S. 1 Nr. 7 StAG: [U] 17 of 33 LiD points count as a passed naturalisation test.
         pytest.param(
             [CivicTest(kind="leben_in_deutschland", passed_on=D(2020, 1, 1), points=17)], Status.MET, id="lid-17-points"
         ),

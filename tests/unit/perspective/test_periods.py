@@ -138,7 +138,16 @@ def test_add_months(start: date, months: int, expected: date) -> None:
     assert add_months(start, months) == expected
 
 
-def test_age_turns_on_the_birthday() -> None:
-    birth = D(1999, 3, 15)
-    assert age_on(birth, add_years(birth, 27)) == 27
-    assert age_on(birth, D(2026, 3, 14)) == 26
+BIRTH = D(1999, 3, 15)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        pytest.param(D(2026, 3, 14), 26, id="day-before-27th-birthday"),
+        pytest.param(add_years(BIRTH, 27), 27, id="27th-birthday"),
+        pytest.param(D(2026, 3, 16), 27, id="day-after-27th-birthday"),
+    ],
+)
+def test_age_turns_on_the_birthday(day: date, expected: int) -> None:
+    assert age_on(BIRTH, day) == expected

@@ -1,0 +1,165 @@
+"""What every service's eventsourcing Application has in common.
+
+The Application subclass *is* the service layer: one typed method per use case,
+each "get → mutate → save" in a few lines, through the two helpers here
+(:meth:`CaseApplication.start` for a use case that creates a case file,
+:meth:`CaseApplication.update` for one that changes it). Optimistic concurrency
+and the retry after a concurrent append live in :meth:`update`, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, Protocol, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, PersistenceError
+
+from shared.application.commands import Command
+from shared.application.idempotency import ResultAlreadyStoredError
+from shared.application.recording import CommandRecording, attached
+from shared.application.results import Position, Saved
+from shared.errors import CaseNotFoundError, ConcurrentModificationError, ServiceUnavailableError
+from shared.events.base import IntegrationEvent
+from shared.persistence.transcodings import DateAsISO
+from shared.service import Service
+
+A = TypeVar("A", bound=Aggregate)
+
+APPEND_ATTEMPTS = 3
+"""How often a command without ``expected_version`` is run again after a concurrent append."""
+
+
+class CaseApplication(Application[UUID]):
+    """An event-sourced department application whose aggregates are keyed by case id."""
+
+    service: ClassVar[Service]
+    published: ClassVar[Mapping[type[Any], type[IntegrationEvent]]] = {}
+    """Domain event class -> the integration event that publishes it (absent: internal)."""
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # --- the two shapes of a use case -----------------------------------------------
+
+    def start(self, aggregate: Aggregate) -> Saved:
+        """Save a case file a use case has just created."""
+        return self.save_case(aggregate)
+
+    def update(self, cmd: Command, load: Callable[[], A], mutate: Callable[[A], object]) -> Saved:
+        """Load, check the caller's ``expected_version``, mutate, save.
+
+        A caller that names no ``expected_version`` only appends: if another writer
+        saved the same aggregate in the meantime, the command is run again on the new
+        state (its invariants are checked again) instead of failing with 409.
+        """
+        attempts = APPEND_ATTEMPTS if cmd.expected_version is None else 1
+        for attempt in range(1, attempts + 1):
+            aggregate: A = load()
+            check_expected_version(aggregate, cmd.expected_version)
+            mutate(aggregate)
+            try:
+                return self.save_case(aggregate)
+            except ConcurrentModificationError:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # --- loading and saving ---------------------------------------------------------
+
+    def get_aggregate(self, case_id: UUID, cls: type[A]) -> A:
+        """Load one aggregate or raise CaseNotFoundError."""
+        try:
+            aggregate: object = self.repository.get(case_id)
+        except AggregateNotFoundError:
+            raise CaseNotFoundError(case_id) from None
+        except OperationalError as exc:
+            raise ServiceUnavailableError(type(exc).__name__) from None
+        if not isinstance(aggregate, cls):
+            raise CaseNotFoundError(case_id)
+        return aggregate
+
+    def find_aggregate(self, case_id: UUID, cls: type[A]) -> A | None:
+        """Load one aggregate, or None if it does not exist yet."""
+        try:
+            return self.get_aggregate(case_id, cls)
+        except CaseNotFoundError:
+            return None
+
+    def current_version(self, case_id: UUID) -> int:
+        """The version of the case's aggregate in this service (0 if it has none)."""
+        aggregate = self.find_aggregate(case_id, Aggregate)
+        return aggregate.version if aggregate is not None else 0
+
+    def save_case(self, aggregate: Aggregate) -> Saved:
+        """Store the aggregate's new events (with the records attached to this command)."""
+        published = [self._is_published(e) for e in aggregate.pending_events]
+        case_id, version = aggregate.id, aggregate.version
+
+        def saved_for(notification_ids: Sequence[int]) -> Saved:
+            # Answer with the last event that other projections will see, so that a
+            # reader can wait for it; internal-only events never reach a projection.
+            shared = [n for n, p in zip(notification_ids, published, strict=True) if p]
+            last = (shared or list(notification_ids))[-1]
+            return Saved(case_id, version, Position(self.service, last, bool(shared)))
+
+        try:
+            recordings = self.save(aggregate, command=CommandRecording(attached(), saved_for))
+        except ResultAlreadyStoredError:
+            raise
+        except IntegrityError:
+            raise ConcurrentModificationError(aggregate.id) from None
+        except PersistenceError as exc:
+            raise ServiceUnavailableError(type(exc).__name__) from None
+        return saved_for([r.notification.id for r in recordings])
+
+    def translate(self, domain_event: Any) -> IntegrationEvent | None:
+        """The integration event published for a stored domain event, or None (internal).
+
+        Only the fields of the published model are copied, so free text, names and
+        file references in the domain event cannot leak by construction.
+        """
+        target = self.published.get(type(domain_event))
+        if target is None:
+            return None
+        fields = {
+            name: getattr(domain_event, name)
+            for name in target.model_fields
+            if name != "case_id" and hasattr(domain_event, name)
+        }
+        return target(case_id=domain_event.originator_id, **fields)
+
+    def _is_published(self, domain_event: object) -> bool:
+        from shared.policy.sharing import rule_for
+
+        target = self.published.get(type(domain_event))
+        rule = rule_for(target) if target else None
+        return rule is not None and rule.published
+
+
+def is_new(aggregate: Aggregate) -> bool:
+    """Created in this command, not yet stored."""
+    return bool(aggregate.pending_events) and aggregate.pending_events[0].originator_version == 1
+
+
+def check_expected_version(aggregate: Aggregate, expected: int | None) -> None:
+    """Optimistic concurrency: the caller's expected version must be the current one (0: no file yet)."""
+    current = 0 if is_new(aggregate) else aggregate.version
+    if expected is not None and expected != current:
+        msg = f"expected version {expected}, current version is {current}"
+        raise ConcurrentModificationError(msg)
+
+
+class KnownCase(Protocol):
+    """What a department's own view knows of a case (its summary)."""
+
+    def case_status(self) -> str | None:
+        """``open``/``closed`` as far as the view knows, or None."""
+        ...
+
+
+CaseLookup = Callable[[UUID], KnownCase | None]
+"""What this service's own projection knows of a case (None: nothing)."""

@@ -1,0 +1,3 @@
+"""Kafka: clients with explicit safe settings, topics, the CloudEvents wire format, and the
+AsyncAPI document of the published language.
+"""

@@ -1,0 +1,44 @@
+"""FastAPI dependencies shared by the service routers: what the composition root built."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from shared.application.idempotency import Idempotency
+from shared.projection.case_history_store import CaseHistoryStore
+
+ANONYMOUS = "anonymous"
+"""The caller until identity is in place: every request shares one idempotency scope per operation."""
+
+
+def get_application(request: Request) -> Any:
+    """The service's eventsourcing application, built at startup."""
+    return request.app.state.container.app
+
+
+def get_idempotency(request: Request) -> Idempotency:
+    """The service's idempotency keys."""
+    idempotency: Idempotency = request.app.state.container.idempotency
+    return idempotency
+
+
+def get_caller(_request: Request) -> str:
+    """Who sends the request (the scope of its Idempotency-Key)."""
+    return ANONYMOUS
+
+
+def get_store(request: Request) -> CaseHistoryStore:
+    """The service's own case-history view."""
+    store: CaseHistoryStore = request.app.state.container.store
+    return store
+
+
+def get_max_wait(request: Request) -> float:
+    """The longest a read may wait for a position (``READ_WAIT_MAX_S``)."""
+    return float(request.app.state.container.read_wait_max_s)
+
+
+StoreDep = Annotated[CaseHistoryStore, Depends(get_store)]
+MaxWaitDep = Annotated[float, Depends(get_max_wait)]

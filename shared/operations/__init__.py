@@ -1,0 +1,1 @@
+"""What operators see and tests inject: process heartbeats and named fault-injection points."""

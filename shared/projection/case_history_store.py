@@ -1,0 +1,143 @@
+"""The case-history view of one service: what it may hold, and the positions consumed.
+
+A batch of consumed Kafka records is applied in one transaction together with the
+consumed offsets, so view and position never disagree: that makes the projection
+exactly-once in effect. Each event is recorded by (source, sequence), so a
+republished event (same pair, new offset) changes nothing.
+
+What a service may hold is decided per event by the sharing policy and, where the
+basis is consent, by the case's live consents. An event the service may not hold
+yet is *withheld*: only a pointer (source, sequence, Kafka position, category) is
+kept, never its content. When a consent later covers it, the projector fetches the
+record from Kafka again and releases it into the view; when a consent is revoked or
+expires, what was held only because of it goes back to being withheld.
+
+The orchestration lives once (:mod:`~shared.projection.apply`,
+:mod:`~shared.projection.consent_changes`, :mod:`~shared.projection.dead_letters`);
+adapters (in memory, PostgreSQL) provide a transaction with a few primitive
+operations (:class:`~shared.projection.ports.ViewTransaction`) and the reading API.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date
+from uuid import UUID
+
+from shared.events.common import Recipient
+from shared.policy.consent import Consents
+from shared.projection import consent_changes
+from shared.projection.apply import apply_records
+from shared.projection.dead_letters import replay_parked
+from shared.projection.ports import ViewTransaction
+from shared.projection.records import (
+    BatchOutcome,
+    ConsumedRecord,
+    DeadLetter,
+    ReplayResult,
+    TimelineEntry,
+    TopicPartition,
+    Withheld,
+)
+from shared.projection.summary import CaseSummary
+from shared.service import Service
+
+
+class CaseHistoryStore(ABC):
+    """A service's case-history view plus its consumed positions."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.recipient = Recipient(service.value)
+
+    # --- adapter hooks --------------------------------------------------------
+
+    @abstractmethod
+    def setup(self) -> None:
+        """Create the tables if they do not exist."""
+
+    @abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[ViewTransaction]:
+        """One atomic unit of work on the view."""
+
+    @abstractmethod
+    def load_offsets(self) -> dict[TopicPartition, int]:
+        """The next offset to consume, per partition that has one."""
+
+    # --- the reading API, per adapter ---------------------------------------------
+
+    @abstractmethod
+    def timeline(self, case_id: UUID) -> list[TimelineEntry]:
+        """The case's events in case order (recorded time, source, sequence)."""
+
+    @abstractmethod
+    def summary(self, case_id: UUID) -> CaseSummary | None:
+        """The current summary of a case, or None if this service holds no event of it."""
+
+    @abstractmethod
+    def has_processed(self, source: Service, sequence: int) -> bool:
+        """Whether the event at (source, sequence) has been consumed (held or not) and
+        nothing a consent released is still waiting to be fetched."""
+
+    @abstractmethod
+    def cases(self, limit: int, offset: int) -> list[CaseSummary]:
+        """Summaries, most recently changed first."""
+
+    @abstractmethod
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """Parked records, newest first."""
+
+    @abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Row counts, for operators and checks."""
+
+    @abstractmethod
+    def consents_of(self, case_id: UUID) -> Consents:
+        """The case's consents as this service knows them."""
+
+    # --- the orchestration, once for every adapter --------------------------------
+
+    def apply_batch(
+        self,
+        records: Sequence[ConsumedRecord],
+        expected: Mapping[TopicPartition, int | None],
+        today: date | None = None,
+    ) -> BatchOutcome:
+        """Apply records and offsets atomically. Raise OffsetFencingError, writing nothing,
+        if any partition's stored offset is not what the caller expects (None: none stored)."""
+        if not records:
+            return BatchOutcome()
+        with self.transaction() as tx:
+            return apply_records(tx, self.recipient, records, expected, today or date.today())
+
+    def release(self, records: Sequence[ConsumedRecord], today: date | None = None) -> int:
+        """Bring withheld events, fetched again from Kafka, into the view if a consent now covers them."""
+        with self.transaction() as tx:
+            return consent_changes.release(tx, self.recipient, records, today or date.today())
+
+    def sweep(self, today: date | None = None) -> BatchOutcome:
+        """Apply consents that started, ended or changed scope since the last sweep."""
+        with self.transaction() as tx:
+            return consent_changes.sweep(tx, self.recipient, today or date.today())
+
+    def releasable(self, today: date | None = None) -> list[Withheld]:
+        """Withheld events that a live consent covers now (e.g. after a crash mid-release)."""
+        with self.transaction() as tx:
+            return consent_changes.releasable(tx, self.recipient, today or date.today())
+
+    def replay_dead_letters(
+        self,
+        ids: Sequence[int] | None = None,
+        today: date | None = None,
+    ) -> tuple[list[ReplayResult], list[Withheld]]:
+        """Decode parked records again; apply those that are now valid like released records.
+
+        Each is replayed in its own transaction, with the same decision as a consumed
+        one (see :mod:`shared.projection.dead_letters`). Returns the results and the
+        withheld events that a replayed consent now releases (the caller fetches those
+        from Kafka, like the projector does).
+        """
+        return replay_parked(self.transaction, self.recipient, ids, today or date.today())

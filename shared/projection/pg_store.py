@@ -1,0 +1,156 @@
+"""The case-history view in the service's own PostgreSQL schema: the store, and its pool."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+from psycopg import Connection, sql
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from shared.policy.consent import Consents
+from shared.projection.case_history_store import CaseHistoryStore
+from shared.projection.pg_schema import ENTRY_COLUMNS, INDEXES, SCHEMA_SQL, TABLES, dead_letter_from_row, entry_from_row
+from shared.projection.pg_transaction import PgViewTransaction
+from shared.projection.ports import ViewTransaction
+from shared.projection.records import DeadLetter, TimelineEntry, TopicPartition
+from shared.projection.summary import CaseSummary
+from shared.service import Service
+
+
+class PostgresCaseHistoryStore(CaseHistoryStore):
+    """Projection tables, optionally under a prefix (a rebuild writes ``rebuild_*``)."""
+
+    def __init__(
+        self, pool: ConnectionPool[Connection[Any]], schema: str, prefix: str = "", service: Service | None = None
+    ) -> None:
+        super().__init__(service or Service(schema))
+        self.pool = pool
+        self.schema = schema
+        self.prefix = prefix
+
+    def t(self, name: str) -> sql.Composable:
+        """A schema-qualified, prefixed identifier."""
+        return sql.Identifier(self.schema, self.prefix + name)
+
+    def setup(self) -> None:
+        names: dict[str, sql.Composable] = {n: self.t(n) for n in TABLES}
+        names |= {n: sql.Identifier(self.prefix + n) for n in INDEXES}
+        with self.pool.connection() as conn:
+            conn.execute(sql.SQL(SCHEMA_SQL).format(**names))
+
+    def drop(self) -> None:
+        """Drop this prefix's tables (used for rebuild scratch tables)."""
+        with self.pool.connection() as conn:
+            for name in TABLES:
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(self.t(name)))
+
+    @contextmanager
+    def transaction(self) -> Iterator[ViewTransaction]:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+            yield PgViewTransaction(self.t, cur)
+
+    def _query(self, query: sql.Composed, params: Any = ()) -> list[dict[str, Any]]:
+        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(query, params)
+            return cur.fetchall()
+
+    def load_offsets(self) -> dict[TopicPartition, int]:
+        rows = self._query(
+            sql.SQL("SELECT topic, kafka_partition, next_offset FROM {}").format(self.t("projection_offsets"))
+        )
+        return {(r["topic"], r["kafka_partition"]): r["next_offset"] for r in rows}
+
+    def summary(self, case_id: UUID) -> CaseSummary | None:
+        rows = self._query(
+            sql.SQL("SELECT summary FROM {} WHERE case_id = %s").format(self.t("case_summary")), (case_id,)
+        )
+        return CaseSummary.model_validate(rows[0]["summary"]) if rows else None
+
+    def timeline(self, case_id: UUID) -> list[TimelineEntry]:
+        rows = self._query(
+            sql.SQL(
+                f"SELECT {ENTRY_COLUMNS} FROM {{}} WHERE case_id = %s ORDER BY recorded_at, source, sequence"
+            ).format(self.t("case_timeline")),
+            (case_id,),
+        )
+        return [entry_from_row(r) for r in rows]
+
+    def has_processed(self, source: Service, sequence: int) -> bool:
+        rows = self._query(
+            sql.SQL(
+                "SELECT 1 FROM {} WHERE source = %s AND sequence = %s "
+                "AND NOT EXISTS (SELECT 1 FROM {} WHERE releasable)"
+            ).format(self.t("processed_events"), self.t("withheld_events")),
+            (source.value, sequence),
+        )
+        return bool(rows)
+
+    def cases(self, limit: int, offset: int) -> list[CaseSummary]:
+        rows = self._query(
+            sql.SQL(
+                "SELECT summary FROM {} ORDER BY last_event_at DESC NULLS LAST, case_id DESC LIMIT %s OFFSET %s"
+            ).format(self.t("case_summary")),
+            (limit, offset),
+        )
+        return [CaseSummary.model_validate(r["summary"]) for r in rows]
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        rows = self._query(
+            sql.SQL(
+                "SELECT id, topic, kafka_partition, kafka_offset, reason, parked_at, replayed_at FROM {} "
+                "ORDER BY id DESC LIMIT %s"
+            ).format(self.t("dead_letters")),
+            (limit,),
+        )
+        return [dead_letter_from_row(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        result: dict[str, int] = {}
+        for key, table in (
+            ("timeline", "case_timeline"),
+            ("cases", "case_summary"),
+            ("processed", "processed_events"),
+            ("withheld", "withheld_events"),
+            ("dead_letters", "dead_letters"),
+        ):
+            result[key] = int(self._query(sql.SQL("SELECT count(*) AS n FROM {}").format(self.t(table)))[0]["n"])
+        return result
+
+    def consents_of(self, case_id: UUID) -> Consents:
+        with self.transaction() as tx:
+            return tx.consents({case_id}).get(case_id, {})
+
+    def swap_in(self, live: PostgresCaseHistoryStore) -> None:
+        """Atomically replace ``live``'s tables with this store's (end of a rebuild)."""
+        with self.pool.connection() as conn, conn.transaction():
+            for name in TABLES:
+                conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(live.t(name)))
+            for name in TABLES:
+                conn.execute(sql.SQL("DROP TABLE {} CASCADE").format(live.t(name)))
+                conn.execute(
+                    sql.SQL("ALTER TABLE {} RENAME TO {}").format(self.t(name), sql.Identifier(live.prefix + name))
+                )
+            self._rename_indexes_and_sequences(conn, live)
+
+    def _rename_indexes_and_sequences(self, conn: Connection[Any], live: PostgresCaseHistoryStore) -> None:
+        like = self.prefix.replace("_", r"\_") + "%"
+        for kind, view, column in (
+            ("INDEX", "pg_indexes", "indexname"),
+            ("SEQUENCE", "pg_sequences", "sequencename"),
+        ):
+            names = conn.execute(
+                sql.SQL("SELECT {} FROM {} WHERE schemaname = %s AND {} LIKE %s").format(
+                    sql.Identifier(column), sql.Identifier(view), sql.Identifier(column)
+                ),
+                (self.schema, like),
+            ).fetchall()
+            for (name,) in names:
+                conn.execute(
+                    sql.SQL(f"ALTER {kind} {{}} RENAME TO {{}}").format(
+                        sql.Identifier(self.schema, name), sql.Identifier(live.prefix + name[len(self.prefix) :])
+                    )
+                )

@@ -1,0 +1,448 @@
+"""One behaviour suite for the case-history store, run on every backend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from shared.bus.wire import Envelope, encode
+from shared.events import catalogue as ev
+from shared.events.base import IntegrationEvent
+from shared.events.common import ConsentScope, DataCategory, Purpose, Recipient
+from shared.projection.case_history_store import CaseHistoryStore
+from shared.projection.consumer import classify
+from shared.projection.ports import OffsetFencingError
+from shared.projection.records import ConsumedRecord, ReplayOutcome, Withheld
+from shared.projection.summary import CaseSummary
+from shared.service import Service
+
+T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
+
+
+class FakeRecord:
+    """A Kafka ConsumerRecord as kafka-python hands it over."""
+
+    def __init__(
+        self,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, bytes]],
+    ) -> None:
+        self.topic, self.partition, self.offset = topic, partition, offset
+        self.key, self.value, self.headers = key, value, headers
+
+
+class Feed:
+    """Builds records like the relays would publish them."""
+
+    def __init__(self, viewer: Service) -> None:
+        self.viewer = viewer
+        self.offsets: dict[tuple[str, int], int] = {}
+        self.sequence: dict[Service, int] = {}
+        self.log: dict[tuple[str, int, int], ConsumedRecord] = {}
+        self.raw: dict[tuple[str, int, int], FakeRecord] = {}
+
+    def record(
+        self,
+        event: IntegrationEvent,
+        *,
+        seconds: int = 0,
+        sequence: int | None = None,
+        partition: int = 0,
+        version: int = 1,
+    ) -> ConsumedRecord:
+        owner = event.owner
+        if sequence is None:
+            sequence = self.sequence.get(owner, 0) + 1
+        self.sequence[owner] = max(self.sequence.get(owner, 0), sequence)
+        msg = encode(
+            event,
+            aggregate_id=event.case_id,
+            aggregate_version=version + sequence,
+            recorded_at=T0 + timedelta(seconds=seconds),
+            notification_id=sequence,
+        )
+        topic = f"t.{owner.slug}"
+        offset = self.offsets.get((topic, partition), 0)
+        self.offsets[(topic, partition)] = offset + 1
+        raw = FakeRecord(topic, partition, offset, msg.key, msg.value, msg.headers)
+        record = classify(raw)
+        self.log[(topic, partition, offset)] = record
+        self.raw[(topic, partition, offset)] = raw
+        return record
+
+    def fetch(self, pointers: list[Withheld]) -> list[ConsumedRecord]:
+        """What the projector reads again from Kafka for withheld pointers."""
+        return [self.log[(p.topic, p.partition, p.offset)] for p in pointers]
+
+    def poison(
+        self,
+        topic: str = "t.intake",
+        partition: int = 0,
+        value: bytes = b"\xff not json",
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> ConsumedRecord:
+        offset = self.offsets.get((topic, partition), 0)
+        self.offsets[(topic, partition)] = offset + 1
+        return classify(
+            FakeRecord(topic, partition, offset, b"k", value, [("ce_type", b"x")] if headers is None else headers)
+        )
+
+
+def opened(case_id: UUID) -> ev.CaseOpened:
+    return ev.CaseOpened(case_id=case_id, person_id=uuid4(), opened_on=date(2026, 1, 6), case_manager_id="cm")
+
+
+def toleration(case_id: UUID, valid_from: date) -> ev.ToleratedStayIssued:
+    return ev.ToleratedStayIssued(
+        case_id=case_id,
+        subtype="60a",
+        ground_code="g",
+        valid_from=valid_from,
+        valid_until=valid_from + timedelta(days=180),
+        work_permitted=True,
+        residence_condition=False,
+    )
+
+
+def consent(
+    case_id: UUID,
+    recipient: Recipient = Recipient.KOBIZ,
+    categories: tuple[str, ...] = ("status", "identity"),
+    purpose: Purpose = Purpose.PREPARE_APPLICATION_25B,
+    valid_until: date = date(2027, 12, 31),
+    consent_id: UUID | None = None,
+) -> ev.ConsentGranted:
+    return ev.ConsentGranted(
+        case_id=case_id,
+        consent_id=consent_id or uuid4(),
+        scopes=[ConsentScope(recipient=recipient, categories=[DataCategory(c) for c in categories])],
+        purpose=purpose,
+        valid_from=date(2026, 1, 1),
+        valid_until=valid_until,
+        form_version="v1",
+        language="ar",
+        interpreter_used=True,
+    )
+
+
+TODAY = date(2026, 6, 1)
+StoreFactory = Callable[[], CaseHistoryStore]
+
+
+def envelope(record: ConsumedRecord) -> Envelope:
+    """The decoded event of a record the test built valid."""
+    assert record.envelope is not None, record.poison_reason
+    return record.envelope
+
+
+def person_of(record: ConsumedRecord) -> UUID:
+    """The person of a CaseOpened record."""
+    event = envelope(record).event
+    assert isinstance(event, ev.CaseOpened)
+    return event.person_id
+
+
+def summary_of(store: CaseHistoryStore, case_id: UUID) -> CaseSummary:
+    """The case's summary, which the test expects to exist."""
+    summary = store.summary(case_id)
+    assert summary is not None
+    return summary
+
+
+class CaseHistoryStoreSuite:
+    """Subclass and provide a ``store`` fixture."""
+
+    def apply(
+        self, store: CaseHistoryStore, records: list[ConsumedRecord], feed: Feed | None = None, today: date = TODAY
+    ) -> int:
+        """Apply a batch as the projector does, including releasing what a consent now covers."""
+        stored = store.load_offsets()
+        outcome = store.apply_batch(records, {r.tp: stored.get(r.tp) for r in records}, today=today)
+        if feed is not None and outcome.releasable:
+            store.release(feed.fetch(outcome.releasable), today=today)
+        return outcome.applied
+
+    def test_applies_events_and_offsets_in_one_batch(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        records = [
+            feed.record(opened(case)),
+            feed.record(consent(case), seconds=1),
+            feed.record(toleration(case, date(2026, 1, 1)), seconds=2),
+        ]
+        assert self.apply(store, records) == 3
+        assert [e.type.split(".")[-2] for e in store.timeline(case)] == [
+            "CaseOpened",
+            "ConsentGranted",
+            "ToleratedStayIssued",
+        ]
+        assert [e.basis.split(":")[0] for e in store.timeline(case)] == ["own_task", "named_in_consent", "consent"]
+        summary = store.summary(case)
+        assert summary is not None and summary.event_count == 3
+        assert store.load_offsets() == {("t.intake", 0): 2, ("t.foreign-office", 0): 1}
+
+    def test_a_republished_event_changes_nothing(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        first = feed.record(opened(case), sequence=5)
+        self.apply(store, [first])
+        again = feed.record(opened(case).model_copy(update={"person_id": person_of(first)}), sequence=5)
+        assert again.offset == first.offset + 1
+        assert self.apply(store, [again, feed.record(consent(case), seconds=2)]) == 1
+        assert len(store.timeline(case)) == 2
+        assert summary_of(store, case).event_count == 2
+        assert store.has_processed(Service.INTAKE, 5)
+
+    def test_stale_offsets_are_fenced_and_nothing_is_written(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        self.apply(store, [feed.record(opened(case))])
+        late = feed.record(toleration(case, date(2026, 1, 1)), seconds=1)
+        with pytest.raises(OffsetFencingError):
+            store.apply_batch([late], {late.tp: 7})
+        assert len(store.timeline(case)) == 1
+        with pytest.raises(OffsetFencingError):
+            store.apply_batch([feed.record(opened(uuid4()))], {("t.intake", 0): None})
+
+    def test_events_the_service_may_not_see_are_consumed_but_not_kept(self, store: CaseHistoryStore) -> None:
+        # Kobiz may hold a health exemption claim only via... nobody: it is Kobiz's own.
+        # A referral reaches Kobiz only with consent; without one it is withheld.
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        record = feed.record(ev.ReferralReceived(case_id=case, received_on=date(2026, 1, 2), source="self"))
+        self.apply(store, [record])
+        assert store.summary(case) is None and store.timeline(case) == []
+        assert store.has_processed(Service.INTAKE, envelope(record).sequence)
+        assert store.load_offsets()[record.tp] == record.offset + 1
+        assert store.counts()["withheld"] == 1
+
+    def test_poison_is_parked_and_the_partition_moves_on(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        records = [feed.poison(), feed.record(opened(case))]
+        assert self.apply(store, records) == 1
+        dead = store.dead_letters()
+        assert len(dead) == 1 and dead[0].offset == 0 and "not a CloudEvent" in dead[0].reason
+        assert store.load_offsets()[("t.intake", 0)] == 2
+
+    def test_poison_with_nul_characters_is_parked_too(self, store: CaseHistoryStore) -> None:
+        # PostgreSQL refuses NUL in text and jsonb; a record carrying one must not fail the batch.
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        template = encode(opened(case), aggregate_id=case, aggregate_version=1, recorded_at=T0, notification_id=1)
+        nul_type = [(k, b"de.nrw.kim.intake.No\x00Such.v1" if k == "ce_type" else v) for k, v in template.headers]
+        records = [
+            feed.poison(value=b"\x00{", headers=[("ce_type", b"\x00"), ("junk", b"a\x00b")]),
+            feed.poison(value=template.value, headers=nul_type),
+            feed.record(opened(case)),
+        ]
+        assert self.apply(store, records) == 1
+        reasons = sorted(d.reason for d in store.dead_letters())
+        assert len(reasons) == 2 and "unknown event type or version" in reasons[1], reasons
+        assert store.load_offsets()[("t.intake", 0)] == 3
+
+    def test_summary_is_the_same_whatever_the_arrival_order(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        self.apply(store, [feed.record(consent(case))])
+        early = feed.record(toleration(case, date(2026, 1, 1)), seconds=10, partition=1)
+        late = feed.record(toleration(case, date(2026, 7, 1)), seconds=20, partition=2)
+        self.apply(store, [late])
+        self.apply(store, [early])
+        stay = summary_of(store, case).get("tolerated_stay")
+        assert stay is not None and stay["valid_from"] == "2026-07-01"
+        assert [e.valid_on for e in store.timeline(case)][1:] == [date(2026, 1, 1), date(2026, 7, 1)]
+
+    def test_cases_lists_most_recent_first(self, store: CaseHistoryStore) -> None:
+        feed = Feed(Service.KOBIZ)
+        older, newer = uuid4(), uuid4()
+        self.apply(store, [feed.record(opened(older), seconds=1), feed.record(opened(newer), seconds=100)])
+        ids = [s.case_id for s in store.cases(limit=10, offset=0)]
+        assert ids.index(str(newer)) < ids.index(str(older))
+
+    # --- consent --------------------------------------------------------------------
+
+    def test_a_late_consent_releases_what_was_withheld(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        stay = feed.record(toleration(case, date(2026, 1, 1)), seconds=5)
+        self.apply(store, [stay], feed)
+        assert store.timeline(case) == [] and store.counts()["withheld"] == 1
+        self.apply(store, [feed.record(consent(case), seconds=1)], feed)
+        assert [e.type.split(".")[-2] for e in store.timeline(case)] == ["ConsentGranted", "ToleratedStayIssued"]
+        assert store.counts()["withheld"] == 0
+        assert summary_of(store, case).get("tolerated_stay") is not None
+
+    def test_revocation_removes_what_was_held_only_by_that_consent(self, store: CaseHistoryStore) -> None:
+        feed, case, consent_id = Feed(Service.KOBIZ), uuid4(), uuid4()
+        self.apply(
+            store,
+            [
+                feed.record(opened(case)),
+                feed.record(consent(case, consent_id=consent_id), seconds=1),
+                feed.record(toleration(case, date(2026, 1, 1)), seconds=2),
+            ],
+            feed,
+        )
+        revoked = ev.ConsentRevoked(
+            case_id=case, consent_id=consent_id, effective_on=TODAY, prior_recipients=[Recipient.KOBIZ]
+        )
+        self.apply(store, [feed.record(revoked, seconds=3)], feed)
+        kept = [e.type.split(".")[-2] for e in store.timeline(case)]
+        # The statutory event and the proof of the consent stay; the status data goes.
+        assert kept == ["CaseOpened", "ConsentGranted", "ConsentRevoked"]
+        assert summary_of(store, case).get("tolerated_stay") is None
+        assert store.counts()["withheld"] == 1
+        # A new consent brings it back.
+        self.apply(store, [feed.record(consent(case), seconds=4)], feed)
+        assert "ToleratedStayIssued" in [e.type.split(".")[-2] for e in store.timeline(case)]
+
+    def test_expiry_acts_like_revocation_when_it_happens(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        self.apply(
+            store,
+            [
+                feed.record(consent(case, valid_until=date(2026, 6, 30)), seconds=1),
+                feed.record(toleration(case, date(2026, 1, 1)), seconds=2),
+            ],
+            feed,
+        )
+        assert len(store.timeline(case)) == 2
+        store.sweep(today=date(2026, 6, 30))
+        assert len(store.timeline(case)) == 2
+        outcome = store.sweep(today=date(2026, 7, 1))
+        assert outcome.removed == 1
+        assert [e.type.split(".")[-2] for e in store.timeline(case)] == ["ConsentGranted"]
+
+    def test_a_consent_must_cover_recipient_category_and_purpose(self, store: CaseHistoryStore) -> None:
+        feed = Feed(Service.KOBIZ)
+        other_recipient, other_category = uuid4(), uuid4()
+        self.apply(
+            store,
+            [
+                feed.record(consent(other_recipient, recipient=Recipient.FOREIGN_OFFICE), seconds=1),
+                feed.record(toleration(other_recipient, date(2026, 1, 1)), seconds=2),
+                feed.record(consent(other_category, categories=("language_education",)), seconds=1),
+                feed.record(toleration(other_category, date(2026, 1, 1)), seconds=2),
+            ],
+            feed,
+        )
+        assert store.timeline(other_recipient) == []  # Kobiz is not named: not even the consent record
+        assert [e.type.split(".")[-2] for e in store.timeline(other_category)] == ["ConsentGranted"]
+
+    def test_narrowing_a_consent_withholds_the_category_from_then_on(self, store: CaseHistoryStore) -> None:
+        feed, case, consent_id = Feed(Service.KOBIZ), uuid4(), uuid4()
+        self.apply(
+            store,
+            [
+                feed.record(consent(case, consent_id=consent_id), seconds=1),
+                feed.record(toleration(case, date(2026, 1, 1)), seconds=2),
+            ],
+            feed,
+        )
+        narrowed = ev.ConsentScopeChanged(
+            case_id=case,
+            consent_id=consent_id,
+            effective_on=date(2026, 7, 1),
+            scopes=[ConsentScope(recipient=Recipient.KOBIZ, categories=[DataCategory.IDENTITY])],
+        )
+        self.apply(store, [feed.record(narrowed, seconds=3)], feed)
+        assert "ToleratedStayIssued" in [e.type.split(".")[-2] for e in store.timeline(case)]
+        store.sweep(today=date(2026, 7, 1))
+        assert "ToleratedStayIssued" not in [e.type.split(".")[-2] for e in store.timeline(case)]
+
+    # --- dead letters: replay -----------------------------------------------------------
+
+    @staticmethod
+    def parked_copy(
+        feed: Feed, record: ConsumedRecord, reason: str = "unknown event type or version: (older decoder)"
+    ) -> ConsumedRecord:
+        """A valid record as an older decoder rejected it: parked, though it decodes today."""
+        raw = feed.raw[(record.topic, record.partition, record.offset)]
+        return ConsumedRecord(
+            record.topic,
+            record.partition,
+            record.offset,
+            poison_reason=reason,
+            key=raw.key,
+            value=raw.value,
+            headers=list(raw.headers),
+        )
+
+    def test_a_dead_letter_that_decodes_now_is_applied_by_replay(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        self.apply(store, [feed.record(opened(case)), feed.record(consent(case), seconds=1)])
+        stay = feed.record(toleration(case, date(2026, 1, 1)), seconds=2)
+        self.apply(store, [self.parked_copy(feed, stay)])
+        assert len(store.timeline(case)) == 2
+        assert not store.has_processed(Service.FOREIGN_OFFICE, envelope(stay).sequence)
+        (dead,) = store.dead_letters()
+
+        results, releasable = store.replay_dead_letters([dead.id], today=TODAY)
+        assert [(r.id, r.outcome) for r in results] == [(dead.id, ReplayOutcome.APPLIED)] and releasable == []
+        assert [e.type.split(".")[-2] for e in store.timeline(case)] == [
+            "CaseOpened",
+            "ConsentGranted",
+            "ToleratedStayIssued",
+        ]
+        assert summary_of(store, case).event_count == 3
+        assert store.has_processed(Service.FOREIGN_OFFICE, envelope(stay).sequence)
+        assert store.dead_letters()[0].replayed_at is not None
+        # Once replayed it is settled: neither a second replay nor the genuine record changes anything.
+        assert store.replay_dead_letters(today=TODAY)[0] == []
+        assert store.replay_dead_letters([dead.id], today=TODAY)[0][0].outcome is ReplayOutcome.ALREADY_REPLAYED
+        again = feed.record(toleration(case, date(2026, 1, 1)), seconds=2, sequence=envelope(stay).sequence)
+        assert self.apply(store, [again]) == 0
+        assert summary_of(store, case).event_count == 3
+
+    def test_a_dead_letter_that_is_still_invalid_stays_parked(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        self.apply(store, [feed.poison(), feed.record(opened(case))])
+        (dead,) = store.dead_letters()
+        results, _ = store.replay_dead_letters(today=TODAY)
+        assert [(r.id, r.outcome) for r in results] == [(dead.id, ReplayOutcome.STILL_INVALID)]
+        assert "not a CloudEvent" in results[0].reason and not results[0].outcome.resolved
+        (after,) = store.dead_letters()
+        assert after.replayed_at is None and "not a CloudEvent" in after.reason
+        assert len(store.timeline(case)) == 1
+
+    def test_a_replayed_event_consumed_meanwhile_changes_nothing(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        first = feed.record(opened(case))
+        self.apply(store, [self.parked_copy(feed, first)])
+        self.apply(
+            store,
+            [
+                feed.record(
+                    opened(case).model_copy(update={"person_id": person_of(first)}),
+                    sequence=envelope(first).sequence,
+                )
+            ],
+        )
+        results, _ = store.replay_dead_letters(today=TODAY)
+        assert results[0].outcome is ReplayOutcome.ALREADY_PROCESSED
+        assert len(store.timeline(case)) == 1 and summary_of(store, case).event_count == 1
+
+    def test_a_replayed_event_no_consent_covers_stays_parked_until_one_does(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        stay = feed.record(toleration(case, date(2026, 1, 1)), seconds=2)
+        self.apply(store, [self.parked_copy(feed, stay)])
+        results, _ = store.replay_dead_letters(today=TODAY)
+        assert results[0].outcome is ReplayOutcome.WAITING_FOR_CONSENT
+        assert store.timeline(case) == [] and store.counts()["withheld"] == 0
+        assert not store.has_processed(Service.FOREIGN_OFFICE, envelope(stay).sequence)
+        assert store.dead_letters()[0].replayed_at is None and "consent" in store.dead_letters()[0].reason
+        self.apply(store, [feed.record(consent(case), seconds=1)], feed)
+        results, _ = store.replay_dead_letters(today=TODAY)
+        assert results[0].outcome is ReplayOutcome.APPLIED
+        assert [e.type.split(".")[-2] for e in store.timeline(case)] == ["ConsentGranted", "ToleratedStayIssued"]
+
+    def test_a_replayed_consent_releases_what_it_covers(self, store: CaseHistoryStore) -> None:
+        feed, case = Feed(Service.KOBIZ), uuid4()
+        self.apply(store, [feed.record(toleration(case, date(2026, 1, 1)), seconds=2)], feed)
+        assert store.counts()["withheld"] == 1
+        self.apply(store, [self.parked_copy(feed, feed.record(consent(case), seconds=1))])
+        results, releasable = store.replay_dead_letters(today=TODAY)
+        assert results[0].outcome is ReplayOutcome.APPLIED and len(releasable) == 1
+        assert store.release(feed.fetch(releasable), today=TODAY) == 1
+        assert [e.type.split(".")[-2] for e in store.timeline(case)] == ["ConsentGranted", "ToleratedStayIssued"]
+        assert summary_of(store, case).event_count == 2
