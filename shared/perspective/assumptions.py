@@ -113,6 +113,49 @@ class LegalAssumptions(BaseModel):
     identity_deadlines_60d_2020: tuple[IdentityDeadline, ...] = Field(
         default=IDENTITY_DEADLINES_60D_2020, description="§ 60d a.F. identity deadlines."
     )
+    # --- § 104c Abs. 2 (family members) -----------------------------------------------
+    # Verified [V S1]: spouses, registered partners and minor unmarried children living
+    # in the household of a beneficiary under Abs. 1 get the title under Abs. 1 Nr. 1
+    # and 2 without the five years. The rest is [U] awaiting legal review:
+    # [U] whether the family member must be tolerated (Abs. 1 speaks of "geduldete
+    # Ausländer"; Abs. 2 does not repeat it).
+    family_104c_must_be_tolerated: bool = Field(
+        default=True, description="§ 104c Abs. 2 also requires the family member to be tolerated."
+    )
+    # [U] whether Abs. 1 S. 2 (refusal after repeated deception) applies to Abs. 2.
+    family_104c_deception_bar: bool = Field(
+        default=True, description="§ 104c Abs. 1 S. 2 (repeated deception) also bars family members."
+    )
+    # [U] Abs. 2 S. 2: only its opening ("Das Gleiche gilt für das volljähr…") is verified;
+    # the reading that an adult unmarried child who entered as a minor is covered is not.
+    family_104c_adult_child_entered_as_minor: bool = Field(
+        default=True, description="An adult unmarried child who entered as a minor counts as a child (Abs. 2 S. 2)."
+    )
+    # [U] the instant at which a child must be a minor (docs/domain.md § 2: facts are
+    # judged at the decision; family reunification law often looks at the application).
+    family_104c_minority_at_application: bool = Field(
+        default=False, description="A child's minority under § 104c Abs. 2 is judged at the application."
+    )
+    # --- § 16g (training residence permit) --------------------------------------------
+    # [U] awaiting legal review: § 16g Abs. 2 Nr. 3 identity deadlines; only "within
+    # fixed deadlines" is verified (Stadt Frankfurt); read like § 60c Abs. 2 Nr. 3.
+    identity_deadlines_16g: tuple[IdentityDeadline, ...] = Field(
+        default=IDENTITY_DEADLINES_60C, description="§ 16g identity deadlines by entry."
+    )
+    # [U] awaiting legal review: Stadt Frankfurt names "no conviction for an intentional
+    # offence"; whether fines up to 50/90 Tagessätze are disregarded as in § 60c is not verified.
+    training_permit_16g_minor_fines_disregarded: bool = Field(
+        default=True, description="§ 16g disregards fines up to 50/90 Tagessätze like § 60c."
+    )
+    # [U] awaiting legal review: concrete measures to end the stay bar § 16g (as § 60c Abs. 2 Nr. 5).
+    training_permit_16g_concrete_measures_bar: bool = Field(
+        default=True, description="Concrete measures to end the stay exclude § 16g (as in § 60c)."
+    )
+    # --- § 60a Abs. 2b ------------------------------------------------------------------
+    # [U] awaiting legal review: the day § 60a Abs. 2b came into force; the text is
+    # verified in the consolidated AufenthG of 1.6.2012 (bundestag/gesetze), its start
+    # is taken to be the start of § 25a (1.7.2011).
+    duldung_60a_2b_from: date = Field(default=date(2011, 7, 1), description="First day of § 60a Abs. 2b AufenthG.")
     # [U] awaiting legal review: § 60c Abs. 5 dropout reporting period.
     training_dropout_report_weeks: int = Field(
         default=2, ge=0, description="Weeks within which a training provider reports a dropout."

@@ -20,8 +20,23 @@ def add_years(day: date, years: int) -> date:
     return add_months(day, 12 * years)
 
 
+def birthday(birth: date, years: int) -> date:
+    """The first day on which `years` years of life are completed (§§ 187 Abs. 2 S. 2, 188 BGB).
+
+    The day of birth counts (§ 187 Abs. 2 S. 2 BGB); a year of life ends with the
+    day before the birthday (§ 188 Abs. 2 BGB), so the new age begins on the birthday.
+    Born on 29.2.: in a common year the day is missing and the year ends with 28.2.
+    (§ 188 Abs. 3 BGB), so the new age begins on 1.3. Source: haufe.de, "Lebensalter –
+    Vollendung eines Lebensjahres" ("Sonderfall Schaltjahr": the 12-month period ends
+    on 28.2.; in a common year 1.3. is the birthday), and the text of § 188 Abs. 3 BGB.
+    """
+    if (birth.month, birth.day) == (2, 29) and not calendar.isleap(birth.year + years):
+        return date(birth.year + years, 3, 1)
+    return add_years(birth, years)
+
+
 def age_on(birth: date, day: date) -> int:
-    """Completed years of life on `day`."""
+    """Completed years of life on `day` (consistent with :func:`birthday`)."""
     before_birthday = (day.month, day.day) < (birth.month, birth.day)
     return day.year - birth.year - int(before_birthday)
 

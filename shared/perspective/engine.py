@@ -60,14 +60,15 @@ def _instant(version: RuleVersion, on: date, application_on: date) -> date:
 
 def evaluate_pathway(pathway: Pathway, facts: CaseFacts, on: date, assumptions: LegalAssumptions) -> PathwayResult:
     """One pathway: version in force, prerequisites, earliest date, deadlines."""
-    recorded = facts.application_for(pathway.norm, on)
+    recorded = facts.application_for(pathway.application_norm, on)
     application_on = recorded or on  # without an application, one filed on the decision date is assumed
     versions = pathway.versions(assumptions)
     # The law in force at the decision applies; facts bound to another instant (age at
     # application, stay on the cut-off) are judged there. [U] awaiting legal review:
     # norms listed in versions_by_application_date keep the version of the application
     # (e.g. § 104c applications pending at the end of 2025 [V S47]).
-    by_application = pathway.norm in assumptions.versions_by_application_date
+    chosen = assumptions.versions_by_application_date
+    by_application = pathway.norm in chosen or pathway.application_norm in chosen
     version = select_version(versions, recorded if recorded and by_application else on)
     if version is None:
         return _not_in_force(pathway, versions, on)
@@ -101,7 +102,7 @@ def _judge(pathway: Pathway, ctx: RuleContext) -> PathwayResult:
         prerequisites=prerequisites,
         earliest_time_met_on=earliest,
         deadlines=_deadlines(ctx),
-        notes_de=_notes(ctx, earliest),
+        notes_de=_notes(pathway, ctx, earliest),
     )
 
 
@@ -120,9 +121,9 @@ def _deadlines(ctx: RuleContext) -> list[Deadline]:
     return sorted(found, key=lambda d: d.on)
 
 
-def _notes(ctx: RuleContext, earliest: date | None) -> list[str]:
+def _notes(pathway: Pathway, ctx: RuleContext, earliest: date | None) -> list[str]:
     notes = list(ctx.version.notes_de)
-    if not ctx.application_recorded:
+    if pathway.on_application and not ctx.application_recorded:
         notes.append(f"Kein Antrag erfasst; bewertet wird ein Antrag am {de(ctx.decision_on)}.")
     if earliest and ctx.version.valid_to and earliest > ctx.version.valid_to:
         end = de(ctx.version.valid_to)

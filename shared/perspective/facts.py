@@ -12,6 +12,8 @@ from datetime import date
 
 from pydantic import Field
 
+from shared.perspective.household import HouseholdMember, MemberPermit, PermitState, Relation
+from shared.perspective.obligations import CooperationDuty, Departure, DepartureObligation
 from shared.perspective.records import (
     DULDUNG_KINDS,
     TITLE_KINDS,
@@ -103,9 +105,25 @@ class CaseFacts(FactModel):
     employment_agency_consent: Flag | None = Field(
         default=None, description="Consent of the Federal Employment Agency."
     )
-    family_member_of_104c_applicant: Flag | None = Field(
-        default=None, description="Spouse or minor child of a § 104c holder (§ 104c Abs. 2)."
+    unmarried: Flag | None = Field(
+        default=None, description="Ledig: neither married nor in a registered partnership (§ 104c Abs. 2)."
     )
+    household_members: list[HouseholdMember] | None = Field(
+        default=None, description="The people the person lives or lived with; [] = known to live alone."
+    )
+    departure_impossible: Flag | None = Field(
+        default=None, description="Departure (removal and voluntary) impossible in fact or law (§ 25 Abs. 5)."
+    )
+    departure_obstacle_lasting: Flag | None = Field(
+        default=None, description="The obstacle to departure is not expected to end soon (§ 25 Abs. 5 S. 1)."
+    )
+    cooperation_duties: list[CooperationDuty] | None = Field(
+        default=None, description="Acts required to remove obstacles to departure, with deadlines (§ 82)."
+    )
+    departure_obligations: list[DepartureObligation] | None = Field(
+        default=None, description="Enforceable obligations to leave as the foreign office records them."
+    )
+    departures: list[Departure] | None = Field(default=None, description="Departures that happened; [] = none.")
     nationality_renunciation_ensured: Flag | None = Field(
         default=None, description="Loss of the previous nationality ensured or excused (StAG before 27.6.2024)."
     )
@@ -128,13 +146,20 @@ __all__ = [
     "CefrLevel",
     "CivicTest",
     "Conviction",
+    "CooperationDuty",
     "Deception",
+    "Departure",
+    "DepartureObligation",
     "EmploymentSpell",
     "FactModel",
     "Flag",
+    "HouseholdMember",
     "LanguageCertificate",
     "Livelihood",
+    "MemberPermit",
     "PensionRecord",
+    "PermitState",
+    "Relation",
     "Schooling",
     "StatusInterval",
     "StatusKind",

@@ -1,4 +1,9 @@
-"""§ 104c AufenthG: Chancen-Aufenthaltsrecht, an 18-month bridge into §§ 25a/25b [V S1, S2]."""
+"""§ 104c Abs. 1 AufenthG: Chancen-Aufenthaltsrecht, an 18-month bridge into §§ 25a/25b [V S1, S2].
+
+Abs. 1 is judged on the person's own periods alone; family members under Abs. 2
+are their own route (aufenthg_104c_2.py), so a missing household record never turns
+a stay that is short of five years into "unknown".
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,11 @@ from shared.perspective.assumptions import LegalAssumptions
 from shared.perspective.dates import ONE_DAY, add_months
 from shared.perspective.facts import DULDUNG_KINDS, StatusKind
 from shared.perspective.norms import AUFENTHG_104C
-from shared.perspective.results import Deadline, EvaluationInstant, PrerequisiteResult, Status, any_of
-from shared.perspective.rules.common import describe_statuses, flag_predicate, flag_status, no_deception, statuses_on
+from shared.perspective.results import Deadline, EvaluationInstant, PrerequisiteResult, Status
+from shared.perspective.rules.common import describe_statuses, flag_predicate, no_deception, statuses_on
 from shared.perspective.rules.convictions import conviction_threshold
-from shared.perspective.rules.model import Pathway, Req, RuleContext, RuleVersion
-from shared.perspective.rules.stay import Route, holds_104c, period_predicate, residence, spans_of
+from shared.perspective.rules.model import Pathway, Prerequisite, Reason, Req, RuleContext, RuleVersion, prerequisite
+from shared.perspective.rules.stay import Route, at_rule_instant, holds_104c, period_predicate, residence, spans_of
 
 IN_FORCE = date(2022, 12, 31)
 CUT_OFF = date(2022, 10, 31)
@@ -20,27 +25,37 @@ LAST_GRANT = date(2025, 12, 31)  # Art. 5 ChAR-Gesetz: no new grants from 1.1.20
 TITLE_MONTHS = 18  # not extendable; switch only to § 25a/§ 25b [V S1]
 REF = "§ 104c Abs. 1 AufenthG"
 
-TOLERATED = Req("tolerated", "Geduldet (oder Anspruch auf Duldung)", REF)
+TOLERATED = Req("tolerated", "Geduldet (oder Anspruch auf Duldung)", REF, facts=("statuses",))
 STAY = Req("stay_on_cut_off", "Am 31.10.2022 seit fünf Jahren ununterbrochen geduldet, gestattet oder erlaubt", REF)
 
 
-def _tolerated(ctx: RuleContext) -> PrerequisiteResult:
-    at = ctx.decision_on
-    current = statuses_on(ctx, at)
-    detail = describe_statuses(current, at)
-    if current is None:
-        return TOLERATED.result(Status.UNKNOWN, detail)
-    if holds_104c(ctx, at) is Status.MET:
-        return TOLERATED.result(Status.NOT_MET, detail + " Titel nach § 104c bereits erteilt; nicht verlängerbar.")
-    if any(s.kind in DULDUNG_KINDS for s in current):
-        return TOLERATED.result(Status.MET, detail)
-    if not current:
-        return TOLERATED.result(Status.UNKNOWN, detail + " Anspruch auf Duldung prüfen.")
-    return TOLERATED.result(Status.NOT_MET, detail)
+def tolerated_as(req: Req) -> Prerequisite:
+    """Tolerated now; a § 104c title already granted cannot be granted again."""
+
+    def check(ctx: RuleContext) -> PrerequisiteResult:
+        at = ctx.decision_on
+        current = statuses_on(ctx, at)
+        detail = describe_statuses(current, at)
+        if current is None:
+            return req.result(Status.UNKNOWN, detail)
+        if holds_104c(ctx, at) is Status.MET:
+            return req.result(Status.NOT_MET, detail + " Titel nach § 104c bereits erteilt; nicht verlängerbar.")
+        if any(s.kind in DULDUNG_KINDS for s in current):
+            return req.result(Status.MET, detail)
+        if not current:
+            return req.result(Status.UNKNOWN, detail + " Anspruch auf Duldung prüfen.")
+        return req.result(Status.NOT_MET, detail)
+
+    return Prerequisite(req, check)
 
 
-# § 60b periods count here (§ 104c Abs. 1 S. 3) [V S1]; "uninterrupted" on the cut-off.
-_STAY_PERIOD = period_predicate(
+tolerated = tolerated_as(TOLERATED)
+
+
+# The person's own five years on the cut-off, nothing else: family members of a
+# beneficiary need none (Abs. 2, its own pathway). § 60b periods count here
+# (§ 104c Abs. 1 S. 3) [V S1]; "uninterrupted" on the cut-off.
+STAY_ON_CUT_OFF = period_predicate(
     STAY,
     [
         Route(
@@ -50,19 +65,34 @@ _STAY_PERIOD = period_predicate(
             lambda ctx: ctx.assumptions.gap_tolerance_months_104c,  # [U] awaiting legal review: tolerance
         )
     ],
-    at_instant=True,
+    at=at_rule_instant,
+)
+FDGO = flag_predicate(
+    Req(
+        "fdgo_declaration",
+        "Bekenntnis zur freiheitlichen demokratischen Grundordnung",
+        "§ 104c Abs. 1 S. 1 Nr. 1 AufenthG",
+    ),
+    "fdgo_declaration",
+    met_de="Bekenntnis abgegeben.",
+    not_met_de="Bekenntnis fehlt.",
+)
+CONVICTIONS = conviction_threshold(
+    Req("convictions", "Keine Verurteilung über der Bagatellgrenze", "§ 104c Abs. 1 S. 1 Nr. 2 AufenthG")
+)
+REPEATED_DECEPTION = no_deception(
+    Req(
+        "no_repeated_deception",
+        "Keine wiederholte Täuschung, die die Abschiebung verhindert hat",
+        "§ 104c Abs. 1 S. 2 AufenthG",
+    ),
+    require_prevented=True,
+    min_count=2,
+    not_met_de="Wiederholte eigene Täuschung hat die Abschiebung verhindert: Erteilung soll versagt werden.",
 )
 
 
-def _stay(ctx: RuleContext) -> PrerequisiteResult:
-    """Five years on the cut-off, unless a family member of a holder (Abs. 2) [V S1]."""
-    own = _STAY_PERIOD(ctx)
-    family = flag_status(ctx.facts.family_member_of_104c_applicant, ctx.decision_on)
-    extra = " Familienangehörige/r nach Abs. 2: Voraufenthalt nicht erforderlich." if family is Status.MET else ""
-    return STAY.result(any_of(own.status, family), own.detail_de + extra)
-
-
-def _title_expiry(ctx: RuleContext) -> list[Deadline]:
+def title_expiry(ctx: RuleContext) -> list[Deadline]:
     """The expiry of a § 104c title held: extend only as § 25a or § 25b [V S1, S2]."""
     titles = [
         s for s in ctx.facts.statuses or [] if s.kind is StatusKind.AUFENTHALTSERLAUBNIS and s.norm == AUFENTHG_104C
@@ -77,7 +107,7 @@ def _title_expiry(ctx: RuleContext) -> list[Deadline]:
     ]
 
 
-def _last_grant(ctx: RuleContext) -> list[Deadline]:
+def last_grant(ctx: RuleContext) -> list[Deadline]:
     if ctx.decision_on > LAST_GRANT or holds_104c(ctx, ctx.decision_on) is Status.MET:
         return []
     return [
@@ -90,13 +120,28 @@ def _last_grant(ctx: RuleContext) -> list[Deadline]:
     ]
 
 
-def _no_new_grants(ctx: RuleContext) -> PrerequisiteResult:
-    req = Req("new_grant_possible", "Neuerteilung möglich", "Art. 5 ChAR-Gesetz")
+NO_NEW_GRANTS = Req(
+    "new_grant_possible",
+    "Neuerteilung möglich",
+    "Art. 5 ChAR-Gesetz",
+    fixed_by_law=Reason(
+        de="Seit 01.01.2026 sieht das Gesetz keine Neuerteilung vor; keine Tatsache ändert das.",
+        en="From 1 January 2026 the law grants no new titles; no fact changes that.",
+    ),
+)
+
+
+@prerequisite(NO_NEW_GRANTS)
+def no_new_grants(ctx: RuleContext) -> PrerequisiteResult:
+    """Art. 5 ChAR-Gesetz: no new grants from 1.1.2026 [V S2]."""
     detail = (
         "Seit 01.01.2026 keine Neuerteilung; bestehende Titel laufen bis zum Ablauf "
         "und werden nur als § 25a/§ 25b verlängert."
     )
-    return req.result(Status.NOT_MET, detail)
+    return NO_NEW_GRANTS.result(Status.NOT_MET, detail)
+
+
+PREDICATES_2022: tuple[Prerequisite, ...] = (tolerated, STAY_ON_CUT_OFF, FDGO, CONVICTIONS, REPEATED_DECEPTION)
 
 
 V2022 = RuleVersion(
@@ -107,37 +152,12 @@ V2022 = RuleVersion(
     valid_to=LAST_GRANT,
     evaluation_instant=EvaluationInstant.CUT_OFF,
     cut_off=CUT_OFF,
-    predicates=(
-        _tolerated,
-        _stay,
-        flag_predicate(
-            Req(
-                "fdgo_declaration",
-                "Bekenntnis zur freiheitlichen demokratischen Grundordnung",
-                "§ 104c Abs. 1 S. 1 Nr. 1 AufenthG",
-            ),
-            lambda f: f.fdgo_declaration,
-            met_de="Bekenntnis abgegeben.",
-            not_met_de="Bekenntnis fehlt.",
-        ),
-        conviction_threshold(
-            Req("convictions", "Keine Verurteilung über der Bagatellgrenze", "§ 104c Abs. 1 S. 1 Nr. 2 AufenthG")
-        ),
-        no_deception(
-            Req(
-                "no_repeated_deception",
-                "Keine wiederholte Täuschung, die die Abschiebung verhindert hat",
-                "§ 104c Abs. 1 S. 2 AufenthG",
-            ),
-            require_prevented=True,
-            min_count=2,
-            not_met_de="Wiederholte eigene Täuschung hat die Abschiebung verhindert: Erteilung soll versagt werden.",
-        ),
-    ),
-    deadlines=(_title_expiry, _last_grant),
+    predicates=PREDICATES_2022,
+    deadlines=(title_expiry, last_grant),
     notes_de=(
         "Lebensunterhalt, Identitätsklärung und Passpflicht sind nicht erforderlich (§ 5 Abs. 1 Nr. 1, 1a, 4, Abs. 2).",
         "Erteilung für 18 Monate, nicht verlängerbar; Übergang nur in § 25a/§ 25b; kein Familiennachzug.",
+        "Ehegatten, Lebenspartner und minderjährige ledige Kinder eines Begünstigten: eigener Pfad § 104c Abs. 2.",
     ),
 )
 
@@ -149,8 +169,8 @@ V2026 = RuleVersion(
     valid_to=None,
     evaluation_instant=EvaluationInstant.CUT_OFF,
     cut_off=CUT_OFF,
-    predicates=(_no_new_grants,),
-    deadlines=(_title_expiry,),
+    predicates=(no_new_grants,),
+    deadlines=(title_expiry,),
     notes_de=(
         "Anträge auf andere Titel lösen keine Fiktion nach § 81 Abs. 4 aus.",
         "Ende 2025 anhängige Anträge: Rechtslage unklar (Annahme versions_by_application_date).",

@@ -17,10 +17,11 @@ from shared.perspective.rules.common import (
     holds,
     language,
     no_deception,
+    reads,
     statuses_on,
 )
 from shared.perspective.rules.convictions import conviction_threshold
-from shared.perspective.rules.model import Pathway, Req, RuleContext, RuleVersion
+from shared.perspective.rules.model import Pathway, Req, RuleContext, RuleVersion, prerequisite
 from shared.perspective.rules.stay import Route, job_spans, period_predicate
 
 REF = "§ 19d Abs. 1 AufenthG"
@@ -28,6 +29,7 @@ QUALIFICATION = Req(
     "qualification",
     "Deutscher Abschluss, ausländischer Hochschulabschluss mit 2 Jahren oder 3 Jahre qualifizierte Beschäftigung",
     REF + " Nr. 1",
+    facts=("german_vocational_qualification",),
 )
 
 
@@ -59,6 +61,7 @@ _WORK_ROUTES = period_predicate(
             job_spans(_jobs_where(lambda j: j.matches_degree)),
             _tolerance,
             lambda ctx: flag_status(ctx.facts.foreign_degree_recognised, ctx.decision_on),
+            ("foreign_degree_recognised",),
         ),
         Route(
             "Qualifizierte Beschäftigung ohne Leistungsbezug im letzten Jahr",
@@ -66,11 +69,13 @@ _WORK_ROUTES = period_predicate(
             job_spans(_jobs_where(lambda j: j.qualified)),
             _tolerance,
             _no_benefits_last_year,
+            ("livelihood",),
         ),
     ],
 )
 
 
+@prerequisite(reads(QUALIFICATION, *_WORK_ROUTES.req.facts))
 def _qualification(ctx: RuleContext) -> PrerequisiteResult:
     """One of the three routes of Abs. 1 Nr. 1 [V S15]."""
     german = flag_status(ctx.facts.german_vocational_qualification, ctx.decision_on)
@@ -79,10 +84,13 @@ def _qualification(ctx: RuleContext) -> PrerequisiteResult:
     return QUALIFICATION.result(any_of(german, work.status), head + work.detail_de, work.earliest_met_on)
 
 
+TOLERATED = Req("tolerated", "Geduldet", REF, facts=("statuses",))
+
+
+@prerequisite(TOLERATED)
 def _tolerated(ctx: RuleContext) -> PrerequisiteResult:
-    req = Req("tolerated", "Geduldet", REF)
     at = ctx.decision_on
-    return req.result(holds(ctx, at, DULDUNG_KINDS), describe_statuses(statuses_on(ctx, at), at))
+    return TOLERATED.result(holds(ctx, at, DULDUNG_KINDS), describe_statuses(statuses_on(ctx, at), at))
 
 
 V2020 = RuleVersion(
@@ -97,7 +105,7 @@ V2020 = RuleVersion(
         _qualification,
         flag_predicate(
             Req("housing", "Ausreichender Wohnraum", REF + " Nr. 2"),
-            lambda f: f.housing_sufficient,
+            "housing_sufficient",
             met_de="Wohnraum ausreichend.",
             not_met_de="Wohnraum nicht ausreichend.",
         ),
@@ -111,7 +119,7 @@ V2020 = RuleVersion(
         ),
         flag_predicate(
             Req("no_extremism", "Keine Bezüge zu extremistischen oder terroristischen Organisationen", REF),
-            lambda f: f.extremism_indications,
+            "extremism_indications",
             want=False,
             met_de="Keine Anhaltspunkte.",
             not_met_de="Anhaltspunkte liegen vor.",
@@ -123,7 +131,7 @@ V2020 = RuleVersion(
                 "Zustimmung der Bundesagentur für Arbeit",
                 "§ 19d Abs. 1 AufenthG, § 39 AufenthG",
             ),
-            lambda f: f.employment_agency_consent,
+            "employment_agency_consent",
             met_de="Zustimmung liegt vor.",
             not_met_de="Zustimmung versagt.",
         ),

@@ -6,7 +6,7 @@ import math
 from datetime import date
 
 from shared.perspective.assumptions import LegalAssumptions
-from shared.perspective.dates import ONE_DAY, add_months, add_years, age_on, de
+from shared.perspective.dates import ONE_DAY, add_months, age_on, birthday, de
 from shared.perspective.facts import DULDUNG_KINDS, StatusKind
 from shared.perspective.norms import AUFENTHG_25A
 from shared.perspective.results import Deadline, EvaluationInstant, PrerequisiteResult, Status, any_of
@@ -21,25 +21,38 @@ from shared.perspective.rules.common import (
     statuses_on,
     texts,
 )
-from shared.perspective.rules.model import DeadlineRule, Pathway, Predicate, Req, RuleContext, RuleVersion
+from shared.perspective.rules.model import (
+    DeadlineRule,
+    Pathway,
+    Prerequisite,
+    Req,
+    RuleContext,
+    RuleVersion,
+    prerequisite,
+)
 from shared.perspective.rules.stay import Route, duldung_only, holds_104c, period_predicate, residence, spans_of
 
 REF = "§ 25a Abs. 1 S. 1 AufenthG"
 
 
+STATUS_OLD = Req(
+    "status", "Geduldet oder gestattet (Wechsel aus dem Asylverfahren möglich)", REF + " a.F.", facts=("statuses",)
+)
+
+
+@prerequisite(STATUS_OLD)
 def _status_until_2022(ctx: RuleContext) -> PrerequisiteResult:
     """Before 31.12.2022 a tolerated person, or a switch from Gestattung [V S4]."""
-    req = Req("status", "Geduldet oder gestattet (Wechsel aus dem Asylverfahren möglich)", REF + " a.F.")
     status = holds(ctx, ctx.decision_on, DULDUNG_KINDS | {StatusKind.GESTATTUNG})
-    return req.result(status, describe_statuses(statuses_on(ctx, ctx.decision_on), ctx.decision_on))
+    return STATUS_OLD.result(status, describe_statuses(statuses_on(ctx, ctx.decision_on), ctx.decision_on))
 
 
-def _status(with_104c: bool) -> Predicate:
+def _status(with_104c: bool) -> Prerequisite:
     """From 31.12.2022: a § 104c title, or a Duldung held for 12 months [V S4, S5]."""
     label = (
         "Aufenthaltserlaubnis nach § 104c oder seit 12 Monaten geduldet" if with_104c else "Seit 12 Monaten geduldet"
     )
-    req = Req("status", label, REF + " Nr. 1")
+    req = Req("status", label, REF + " Nr. 1", facts=("statuses",))
     duldung = period_predicate(req, [Route("Duldung", 12, spans_of(lambda ctx: duldung_only(ctx.assumptions)))])
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
@@ -50,10 +63,10 @@ def _status(with_104c: bool) -> Predicate:
         detail = ("Aufenthaltserlaubnis nach § 104c. " if holder is Status.MET else "") + tolerated.detail_de
         return req.result(any_of(holder, tolerated.status), detail, tolerated.earliest_met_on)
 
-    return check
+    return Prerequisite(req, check)
 
 
-def _stay(years: int) -> Predicate:
+def _stay(years: int) -> Prerequisite:
     """Uninterrupted permitted, tolerated or gestattet stay; § 60b time only for § 104c holders [V S1]."""
     req = Req("stay", f"{years} Jahre ununterbrochen erlaubt, geduldet oder gestattet", REF + " Nr. 2")
     route = Route(
@@ -65,9 +78,14 @@ def _stay(years: int) -> Predicate:
     return period_predicate(req, [route])
 
 
-def _schooling(years: int) -> Predicate:
+def _schooling(years: int) -> Prerequisite:
     """Usually `years` of successful schooling in Germany or a German qualification."""
-    req = Req("schooling", f"{years} Jahre erfolgreicher Schulbesuch oder deutscher Abschluss", REF + " Nr. 3")
+    req = Req(
+        "schooling",
+        f"{years} Jahre erfolgreicher Schulbesuch oder deutscher Abschluss",
+        REF + " Nr. 3",
+        facts=("schooling", "german_vocational_qualification", "health_exemption_claimed"),
+    )
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
         school = ctx.facts.schooling
@@ -85,23 +103,33 @@ def _schooling(years: int) -> Predicate:
         status, detail = exempted(ctx, status, detail)
         return req.result(status, detail, earliest if earliest and earliest > ctx.decision_on else None)
 
-    return check
+    return Prerequisite(req, check)
 
 
-def _age(limit: int) -> Predicate:
-    """The application is filed before the `limit`th birthday: judged at application [V S4]."""
-    req = Req("age_at_application", f"Antrag vor dem {limit}. Geburtstag", REF + " Nr. 4")
+def _age(limit: int) -> Prerequisite:
+    """The application is filed before the `limit`th year of life is completed: judged at application [V S4].
+
+    The year is completed at the end of the day before the birthday; born on 29.2.,
+    at the end of 28.2. in a common year (§§ 187 Abs. 2, 188 Abs. 2, 3 BGB, see
+    dates.birthday), so an application on 28.2. is still in time.
+    """
+    req = Req(
+        "age_at_application",
+        f"Antrag vor dem {limit}. Geburtstag",
+        REF + " Nr. 4",
+        facts=("birth_date", "applications"),
+    )
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
         birth = ctx.facts.birth_date
         if birth is None:
             return req.result(Status.UNKNOWN, "Geburtsdatum unbekannt.")
-        at, birthday = ctx.instant_on, add_years(birth, limit)
+        at, completed = ctx.instant_on, birthday(birth, limit)
         filed = "gestellt" if ctx.application_recorded else "unterstellt"
-        detail = f"Antrag {filed} am {de(at)} im Alter von {age_on(birth, at)}; {limit}. Geburtstag am {de(birthday)}."
-        return req.result(Status.MET if at < birthday else Status.NOT_MET, detail)
+        detail = f"Antrag {filed} am {de(at)} im Alter von {age_on(birth, at)}; {limit}. Geburtstag am {de(completed)}."
+        return req.result(Status.MET if at < completed else Status.NOT_MET, detail)
 
-    return check
+    return Prerequisite(req, check)
 
 
 def _age_deadline(limit: int) -> DeadlineRule:
@@ -109,7 +137,7 @@ def _age_deadline(limit: int) -> DeadlineRule:
         birth = ctx.facts.birth_date
         if birth is None or ctx.application_recorded:
             return []
-        last_day = add_years(birth, limit) - ONE_DAY
+        last_day = birthday(birth, limit) - ONE_DAY
         label = f"Letzter Tag für den Antrag (vor dem {limit}. Geburtstag)"
         return (
             [Deadline(key="age_limit", label_de=label, on=last_day, legal_reference=REF)]
@@ -120,7 +148,7 @@ def _age_deadline(limit: int) -> DeadlineRule:
     return deadlines
 
 
-def _common(years: int, age: int, status: Predicate) -> tuple[Predicate, ...]:
+def _common(years: int, age: int, status: Prerequisite) -> tuple[Prerequisite, ...]:
     return (
         status,
         _stay(years),
@@ -128,13 +156,13 @@ def _common(years: int, age: int, status: Predicate) -> tuple[Predicate, ...]:
         _age(age),
         flag_predicate(
             Req("integration_prognosis", "Positive Integrationsprognose", REF + " Nr. 5"),
-            lambda f: f.integration_prognosis_positive,
+            "integration_prognosis_positive",
             met_de="Prognose positiv.",
             not_met_de="Prognose nicht positiv.",
         ),
         flag_predicate(
             Req("no_extremism", "Keine Anhaltspunkte gegen das Bekenntnis zur fdGO", REF + " Nr. 6"),
-            lambda f: f.extremism_indications,
+            "extremism_indications",
             want=False,
             met_de="Keine Anhaltspunkte.",
             not_met_de="Anhaltspunkte liegen vor.",
@@ -150,7 +178,7 @@ def _common(years: int, age: int, status: Predicate) -> tuple[Predicate, ...]:
         ),
         flag_predicate(
             Req("passport", "Pass oder Passersatz (Regelvoraussetzung)", "§ 5 Abs. 1 Nr. 4 AufenthG"),
-            lambda f: f.passport_present,
+            "passport_present",
             met_de="Pass liegt vor.",
             not_met_de="Kein Pass; Absehen nur im Ermessen (§ 5 Abs. 3 S. 2).",
         ),
@@ -159,11 +187,12 @@ def _common(years: int, age: int, status: Predicate) -> tuple[Predicate, ...]:
 
 NOTES = (
     "Leistungsbezug während Schule, Ausbildung oder Studium ist unschädlich (§ 25a Abs. 1 S. 2).",
-    "Abs. 2 (Eltern und Geschwister) ist nicht modelliert.",
+    "Abs. 2 (Aufenthaltserlaubnis für Eltern und Geschwister) ist nicht modelliert; "
+    "Duldung der Eltern und Geschwister eines Minderjährigen: Pfad § 60a Abs. 2b.",
 )
 
 
-def _version(since: date, until: date | None, years: int, age: int, status: Predicate, label: str) -> RuleVersion:
+def _version(since: date, until: date | None, years: int, age: int, status: Prerequisite, label: str) -> RuleVersion:
     return RuleVersion(
         id=f"{AUFENTHG_25A}@{since.isoformat()}",
         norm=AUFENTHG_25A,

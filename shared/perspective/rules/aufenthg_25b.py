@@ -21,19 +21,20 @@ from shared.perspective.rules.common import (
     statuses_on,
     texts,
 )
-from shared.perspective.rules.model import Pathway, Predicate, Req, RuleContext, RuleVersion
+from shared.perspective.rules.model import Pathway, Prerequisite, Req, RuleContext, RuleVersion, prerequisite
 from shared.perspective.rules.stay import Route, duldung_only, holds_104c, period_predicate, residence, spans_of
 
 REF = "§ 25b Abs. 1 S. 2 AufenthG"
 INTERRUPTION_TOLERANCE_MONTHS = 3  # interruptions of up to three months are harmless [V S8]
 
 
-def _status(with_104c: bool) -> Predicate:
+def _status(with_104c: bool) -> Prerequisite:
     """A tolerated person, or (from 31.12.2022) a § 104c holder [V S6]."""
     req = Req(
         "status",
         "Geduldet" + (" oder Aufenthaltserlaubnis nach § 104c" if with_104c else ""),
         "§ 25b Abs. 1 S. 1 AufenthG",
+        facts=("statuses",),
     )
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
@@ -42,10 +43,10 @@ def _status(with_104c: bool) -> Predicate:
         status = any_of(holds(ctx, at, DULDUNG_KINDS), holder)
         return req.result(status, describe_statuses(statuses_on(ctx, at), at))
 
-    return check
+    return Prerequisite(req, check)
 
 
-def _stay(years: int, years_with_child: int) -> Predicate:
+def _stay(years: int, years_with_child: int) -> Prerequisite:
     """Uninterrupted stay; § 60b time excluded [V S46]; or 30 months of § 60d (Abs. 6)."""
     req = Req(
         "stay",
@@ -63,7 +64,14 @@ def _stay(years: int, years_with_child: int) -> Predicate:
     only_60d = frozenset({StatusKind.DULDUNG_60D})
     routes = [
         Route("Voraufenthalt", 12 * years, stay, tolerance),
-        Route("Voraufenthalt mit minderjährigem Kind", 12 * years_with_child, stay, tolerance, with_child),
+        Route(
+            "Voraufenthalt mit minderjährigem Kind",
+            12 * years_with_child,
+            stay,
+            tolerance,
+            with_child,
+            ("minor_child_in_household",),
+        ),
         Route(
             "Beschäftigungsduldung (§ 25b Abs. 6)", 30, spans_of(lambda ctx: duldung_only(ctx.assumptions, only_60d))
         ),
@@ -71,13 +79,18 @@ def _stay(years: int, years_with_child: int) -> Predicate:
     return period_predicate(req, routes)
 
 
+LIVELIHOOD = Req(
+    "livelihood_predominant",
+    "Lebensunterhalt überwiegend durch Erwerbstätigkeit gesichert oder zu erwarten",
+    REF + " Nr. 3",
+    facts=("livelihood", "health_exemption_claimed"),
+)
+
+
+@prerequisite(LIVELIHOOD)
 def _livelihood(ctx: RuleContext) -> PrerequisiteResult:
     """Predominantly (≥ 50 %) secured by work, or expected to be [V S8]; Abs. 3 exemption."""
-    req = Req(
-        "livelihood_predominant",
-        "Lebensunterhalt überwiegend durch Erwerbstätigkeit gesichert oder zu erwarten",
-        REF + " Nr. 3",
-    )
+    req = LIVELIHOOD
     livelihood = ctx.facts.livelihood
     expected = (
         Status.UNKNOWN
@@ -93,13 +106,13 @@ def _livelihood(ctx: RuleContext) -> PrerequisiteResult:
     return req.result(*exempted(ctx, status, detail))
 
 
-def _predicates(years: int, years_with_child: int, with_104c: bool) -> tuple[Predicate, ...]:
+def _predicates(years: int, years_with_child: int, with_104c: bool) -> tuple[Prerequisite, ...]:
     return (
         _status(with_104c),
         _stay(years, years_with_child),
         flag_predicate(
             Req("fdgo_declaration", "Bekenntnis zur freiheitlichen demokratischen Grundordnung", REF + " Nr. 2"),
-            lambda f: f.fdgo_declaration,
+            "fdgo_declaration",
             met_de="Bekenntnis abgegeben.",
             not_met_de="Bekenntnis fehlt.",
         ),
@@ -108,7 +121,7 @@ def _predicates(years: int, years_with_child: int, with_104c: bool) -> tuple[Pre
         language(Req("german_a2", "Hinreichende mündliche Deutschkenntnisse (A2)", REF + " Nr. 4"), CefrLevel.A2),
         flag_predicate(
             Req("children_attend_school", "Tatsächlicher Schulbesuch schulpflichtiger Kinder", REF + " Nr. 5"),
-            lambda f: f.children_attend_school,
+            "children_attend_school",
             met_de="Schulbesuch nachgewiesen oder keine schulpflichtigen Kinder.",
             not_met_de="Schulbesuch nicht nachgewiesen.",
         ),
@@ -123,7 +136,7 @@ def _predicates(years: int, years_with_child: int, with_104c: bool) -> tuple[Pre
                 "Kein schwerwiegendes Ausweisungsinteresse",
                 "§ 25b Abs. 2 Nr. 2 AufenthG",
             ),
-            lambda f: f.serious_expulsion_interest,
+            "serious_expulsion_interest",
             want=False,
             met_de="Kein Ausweisungsinteresse nach § 54 Abs. 1, Abs. 2 Nr. 1–2.",
             not_met_de="Schwerwiegendes Ausweisungsinteresse besteht.",

@@ -20,7 +20,7 @@ from shared.perspective.rules.common import (
     statuses_on,
 )
 from shared.perspective.rules.convictions import public_safety_review
-from shared.perspective.rules.model import Pathway, Predicate, Req, RuleContext, RuleVersion
+from shared.perspective.rules.model import Pathway, Prerequisite, Req, RuleContext, RuleVersion, prerequisite
 from shared.perspective.rules.stay import Route, period_predicate, spans_of
 
 REF = "§ 26 Abs. 4 AufenthG"
@@ -49,8 +49,14 @@ def title_chain(assumptions: LegalAssumptions) -> Callable[[StatusInterval], Cat
     return classify
 
 
+HUMANITARIAN = Req(
+    "humanitarian_title", "Im Besitz einer humanitären Aufenthaltserlaubnis", REF + " S. 1", facts=("statuses",)
+)
+
+
+@prerequisite(HUMANITARIAN)
 def _humanitarian_title(ctx: RuleContext) -> PrerequisiteResult:
-    req = Req("humanitarian_title", "Im Besitz einer humanitären Aufenthaltserlaubnis", REF + " S. 1")
+    req = HUMANITARIAN
     at = ctx.decision_on
     current = statuses_on(ctx, at)
     detail = describe_statuses(current, at)
@@ -62,11 +68,18 @@ def _humanitarian_title(ctx: RuleContext) -> PrerequisiteResult:
     return req.result(Status.UNKNOWN if None in flags else Status.NOT_MET, detail)
 
 
+PENSION = Req(
+    "pension_60_months",
+    "60 Monate Pflicht- oder freiwillige Beiträge zur Rentenversicherung",
+    REF_9 + " Nr. 3",
+    facts=("pension_contributions", "employment"),
+)
+
+
+@prerequisite(PENSION)
 def _pension(ctx: RuleContext) -> PrerequisiteResult:
     """60 months of contributions; while insured work goes on, only time is needed."""
-    req = Req(
-        "pension_60_months", "60 Monate Pflicht- oder freiwillige Beiträge zur Rentenversicherung", REF_9 + " Nr. 3"
-    )
+    req = PENSION
     record = ctx.facts.pension_contributions
     if record is None:
         return req.result(Status.UNKNOWN, "Versicherungsverlauf nicht erfasst.")
@@ -89,7 +102,7 @@ def _pension(ctx: RuleContext) -> PrerequisiteResult:
     return req.result(Status.NOT_MET, detail + f" Bei fortlaufender Beschäftigung erreicht am {de(reached)}.", reached)
 
 
-def _predicates(years: int) -> tuple[Predicate, ...]:
+def _predicates(years: int) -> tuple[Prerequisite, ...]:
     title = Route(
         "Besitz humanitärer Titel",
         12 * years,
@@ -115,7 +128,7 @@ def _predicates(years: int) -> tuple[Predicate, ...]:
         ),
         flag_predicate(
             Req("housing", "Ausreichender Wohnraum", REF_9 + " Nr. 9"),
-            lambda f: f.housing_sufficient,
+            "housing_sufficient",
             met_de="Wohnraum ausreichend.",
             not_met_de="Wohnraum nicht ausreichend.",
         ),

@@ -1,4 +1,9 @@
-"""§ 60c AufenthG: Ausbildungsduldung (training toleration) [V S13, S14]."""
+"""§ 60c AufenthG: Ausbildungsduldung (training toleration) [V S13, S14].
+
+From 1.3.2024 the residence permit of § 16g exists alongside it; the RückfVerbG keeps
+§ 60c [V S11, S12], so a version from that day carries the same prerequisites and
+points to § 16g (aufenthg_16g.py).
+"""
 
 from __future__ import annotations
 
@@ -6,137 +11,96 @@ from dataclasses import replace
 from datetime import date
 
 from shared.perspective.assumptions import LegalAssumptions
-from shared.perspective.dates import add_months, de
-from shared.perspective.facts import Training
+from shared.perspective.dates import ONE_DAY
 from shared.perspective.norms import AUFENTHG_60C
-from shared.perspective.results import EvaluationInstant, PrerequisiteResult, Status, all_of, any_of
-from shared.perspective.rules.common import flag_predicate, holds, texts
+from shared.perspective.results import EvaluationInstant
+from shared.perspective.rules.common import flag_predicate
 from shared.perspective.rules.convictions import conviction_threshold
 from shared.perspective.rules.identity import identity_by_deadline, identity_deadline_rule
-from shared.perspective.rules.model import Pathway, Req, RuleContext, RuleVersion
-from shared.perspective.rules.stay import COUNTING_DULDUNG, Route, duldung_only, period_predicate, spans_of
-
-APPLICATION_WINDOW_MONTHS = 7  # the application may be filed at most 7 months before the start
-
-
-def _bool(value: bool | None) -> Status:
-    return Status.UNKNOWN if value is None else (Status.MET if value else Status.NOT_MET)
-
-
-TOLERATED = Req(
-    "tolerated_3_months",
-    "Seit drei Monaten geduldet (außer Ausbildungsbeginn während der Gestattung)",
-    "§ 60c Abs. 2 Nr. 2 AufenthG",
+from shared.perspective.rules.model import Pathway, Prerequisite, Req, RuleVersion
+from shared.perspective.rules.training import (
+    application_window,
+    contract_registered,
+    tolerated_three_months,
+    training_kind,
 )
-_THREE_MONTHS = period_predicate(TOLERATED, [Route("Duldung", 3, spans_of(lambda ctx: duldung_only(ctx.assumptions)))])
 
+FROM_16G = date(2024, 3, 1)  # § 16g in force; § 60c stays alongside it [V S11, S12]
 
-def _tolerated(ctx: RuleContext) -> PrerequisiteResult:
-    by_time = _THREE_MONTHS(ctx)
-    started = _bool(ctx.facts.training.started_under_gestattung) if ctx.facts.training else Status.UNKNOWN
-    under_gestattung = all_of(started, holds(ctx, ctx.decision_on, COUNTING_DULDUNG))
-    status = any_of(by_time.status, under_gestattung)
-    extra = " Ausbildung während der Gestattung begonnen." if under_gestattung is Status.MET else ""
-    return TOLERATED.result(status, by_time.detail_de + extra, by_time.earliest_met_on)
-
-
-def _training_of(ctx: RuleContext, req: Req) -> Training | PrerequisiteResult:
-    return ctx.facts.training or req.result(Status.UNKNOWN, "Kein Ausbildungsvertrag erfasst.")
-
-
-def _training_kind(ctx: RuleContext) -> PrerequisiteResult:
-    req = Req(
-        "training_kind",
-        "Qualifizierte Berufsausbildung oder Helferausbildung mit Anschlusszusage im Engpassberuf",
-        "§ 60c Abs. 1 S. 1 AufenthG",
-    )
-    training = _training_of(ctx, req)
-    if isinstance(training, PrerequisiteResult):
-        return training
-    helper = all_of(_bool(training.helper_training), _bool(training.shortage_occupation_offer))
-    status = any_of(_bool(training.qualified), helper)
-    return req.result(
-        status,
-        texts(
-            status, "Ausbildung ist förderfähig.", "Weder qualifizierte Ausbildung noch Helferausbildung mit Zusage."
+PREDICATES: tuple[Prerequisite, ...] = (
+    tolerated_three_months(
+        Req(
+            "tolerated_3_months",
+            "Seit drei Monaten geduldet (außer Ausbildungsbeginn während der Gestattung)",
+            "§ 60c Abs. 2 Nr. 2 AufenthG",
+        )
+    ),
+    training_kind(
+        Req(
+            "training_kind",
+            "Qualifizierte Berufsausbildung oder Helferausbildung mit Anschlusszusage im Engpassberuf",
+            "§ 60c Abs. 1 S. 1 AufenthG",
+        )
+    ),
+    contract_registered(
+        Req("contract_registered", "Ausbildungsvertrag bei der zuständigen Kammer eingetragen", "§ 60c Abs. 3 AufenthG")
+    ),
+    application_window(
+        Req("application_window", "Antrag frühestens sieben Monate vor Ausbildungsbeginn", "§ 60c Abs. 3 AufenthG")
+    ),
+    # [U] awaiting legal review: deadlines by entry year, see LegalAssumptions.
+    identity_by_deadline(
+        Req(
+            "identity", "Identität fristgerecht geklärt (oder alle zumutbaren Schritte)", "§ 60c Abs. 2 Nr. 3 AufenthG"
         ),
-    )
-
-
-def _registered(ctx: RuleContext) -> PrerequisiteResult:
-    req = Req(
-        "contract_registered", "Ausbildungsvertrag bei der zuständigen Kammer eingetragen", "§ 60c Abs. 3 AufenthG"
-    )
-    training = _training_of(ctx, req)
-    if isinstance(training, PrerequisiteResult):
-        return training
-    status = _bool(training.kammer_registered)
-    return req.result(status, texts(status, "Eintragung liegt vor.", "Eintragung fehlt."))
-
-
-def _application_window(ctx: RuleContext) -> PrerequisiteResult:
-    """Filed no earlier than seven months before the training starts (only time is needed)."""
-    req = Req("application_window", "Antrag frühestens sieben Monate vor Ausbildungsbeginn", "§ 60c Abs. 3 AufenthG")
-    training = _training_of(ctx, req)
-    if isinstance(training, PrerequisiteResult):
-        return training
-    if training.starts_on is None:
-        return req.result(Status.UNKNOWN, "Ausbildungsbeginn nicht erfasst.")
-    opens = add_months(training.starts_on, -APPLICATION_WINDOW_MONTHS)
-    status = Status.MET if ctx.application_on >= opens else Status.NOT_MET
-    detail = f"Beginn {de(training.starts_on)}; Antrag möglich ab {de(opens)}; Antrag am {de(ctx.application_on)}."
-    return req.result(status, detail, opens)
-
+        lambda ctx: ctx.assumptions.identity_deadlines_60c,
+    ),
+    conviction_threshold(
+        Req("convictions", "Keine Verurteilung über der Bagatellgrenze", "§ 60c Abs. 2 Nr. 4 AufenthG")
+    ),
+    flag_predicate(
+        Req(
+            "no_concrete_removal_measures",
+            "Keine konkreten Maßnahmen zur Aufenthaltsbeendigung",
+            "§ 60c Abs. 2 Nr. 5 AufenthG",
+        ),
+        "concrete_removal_measures",
+        want=False,
+        met_de="Keine konkreten Maßnahmen.",
+        not_met_de="Konkrete Maßnahmen zur Aufenthaltsbeendigung stehen bevor.",
+    ),
+    flag_predicate(
+        Req("no_employment_ban", "Kein Beschäftigungsverbot", "§ 60c Abs. 2 Nr. 1 AufenthG"),
+        "employment_ban",
+        want=False,
+        met_de="Kein Beschäftigungsverbot.",
+        not_met_de="Beschäftigungsverbot nach § 60a Abs. 6.",
+    ),
+)
 
 V2020 = RuleVersion(
     id=f"{AUFENTHG_60C}@2020-01-01",
     norm=AUFENTHG_60C,
     label_de="§ 60c AufenthG i.d.F. vom 01.01.2020",
     valid_from=date(2020, 1, 1),
-    valid_to=None,
+    valid_to=FROM_16G - ONE_DAY,
     evaluation_instant=EvaluationInstant.DECISION,
-    predicates=(
-        _tolerated,
-        _training_kind,
-        _registered,
-        _application_window,
-        # [U] awaiting legal review: deadlines by entry year, see LegalAssumptions.
-        identity_by_deadline(
-            Req(
-                "identity",
-                "Identität fristgerecht geklärt (oder alle zumutbaren Schritte)",
-                "§ 60c Abs. 2 Nr. 3 AufenthG",
-            ),
-            lambda ctx: ctx.assumptions.identity_deadlines_60c,
-        ),
-        conviction_threshold(
-            Req("convictions", "Keine Verurteilung über der Bagatellgrenze", "§ 60c Abs. 2 Nr. 4 AufenthG")
-        ),
-        flag_predicate(
-            Req(
-                "no_concrete_removal_measures",
-                "Keine konkreten Maßnahmen zur Aufenthaltsbeendigung",
-                "§ 60c Abs. 2 Nr. 5 AufenthG",
-            ),
-            lambda f: f.concrete_removal_measures,
-            want=False,
-            met_de="Keine konkreten Maßnahmen.",
-            not_met_de="Konkrete Maßnahmen zur Aufenthaltsbeendigung stehen bevor.",
-        ),
-        flag_predicate(
-            Req("no_employment_ban", "Kein Beschäftigungsverbot", "§ 60c Abs. 2 Nr. 1 AufenthG"),
-            lambda f: f.employment_ban,
-            want=False,
-            met_de="Kein Beschäftigungsverbot.",
-            not_met_de="Beschäftigungsverbot nach § 60a Abs. 6.",
-        ),
-    ),
+    predicates=PREDICATES,
     deadlines=(
         identity_deadline_rule(lambda ctx: ctx.assumptions.identity_deadlines_60c, "§ 60c Abs. 2 Nr. 3 AufenthG"),
     ),
+    notes_de=("Nach erfolgreichem Abschluss: Aufenthaltserlaubnis nach § 19d Abs. 1a.",),
+)
+V2024 = replace(
+    V2020,
+    id=f"{AUFENTHG_60C}@2024-03-01",
+    label_de="§ 60c AufenthG ab 01.03.2024 (neben § 16g)",
+    valid_from=FROM_16G,
+    valid_to=None,
     notes_de=(
-        "Nach erfolgreichem Abschluss: Aufenthaltserlaubnis nach § 19d Abs. 1a.",
-        "Seit 01.03.2024 alternativ Aufenthaltserlaubnis nach § 16g (nicht modelliert).",
+        *V2020.notes_de,
+        "Seit 01.03.2024 alternativ Aufenthaltserlaubnis nach § 16g (eigener Pfad; verlangt u. a. Pass und "
+        "gesicherten Lebensunterhalt).",
     ),
 )
 
@@ -146,7 +110,7 @@ def versions(assumptions: LegalAssumptions) -> tuple[RuleVersion, ...]:
     # [U] awaiting legal review: the training provider's dropout reporting period.
     weeks = assumptions.training_dropout_report_weeks
     note = f"Der Ausbildungsbetrieb muss einen Abbruch binnen {weeks} Wochen melden (§ 60c Abs. 5)."
-    return (replace(V2020, notes_de=(*V2020.notes_de, note)),)
+    return tuple(replace(v, notes_de=(*v.notes_de, note)) for v in (V2020, V2024))
 
 
 PATHWAY = Pathway(AUFENTHG_60C, "Ausbildungsduldung (§ 60c AufenthG)", versions)

@@ -19,7 +19,7 @@ from shared.perspective.rules.common import (
 )
 from shared.perspective.rules.convictions import conviction_threshold
 from shared.perspective.rules.identity import DeadlineTable, identity_by_deadline, identity_deadline_rule
-from shared.perspective.rules.model import Pathway, Predicate, Req, RuleContext, RuleVersion
+from shared.perspective.rules.model import Pathway, Prerequisite, Req, RuleContext, RuleVersion
 from shared.perspective.rules.stay import Route, duldung_only, job_spans, period_predicate, spans_of
 
 REF = "§ 60d Abs. 1 AufenthG"
@@ -35,8 +35,8 @@ IDENTITY_DEADLINES_2024 = (
 )
 
 
-def _entry(latest: date) -> Predicate:
-    req = Req("entry_date", f"Einreise bis {de(latest)}", REF + " Nr. 1")
+def _entry(latest: date) -> Prerequisite:
+    req = Req("entry_date", f"Einreise bis {de(latest)}", REF + " Nr. 1", facts=("entry_on",))
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
         entry = ctx.facts.entry_on
@@ -44,7 +44,7 @@ def _entry(latest: date) -> Predicate:
             return req.result(Status.UNKNOWN, "Einreisedatum unbekannt.")
         return req.result(Status.MET if entry <= latest else Status.NOT_MET, f"Einreise am {de(entry)}.")
 
-    return check
+    return Prerequisite(req, check)
 
 
 def _qualifying_job(hours: int) -> Callable[[EmploymentSpell], Category]:
@@ -60,7 +60,7 @@ def _qualifying_job(hours: int) -> Callable[[EmploymentSpell], Category]:
     return classify
 
 
-def _employment(months: int, hours: int) -> Predicate:
+def _employment(months: int, hours: int) -> Prerequisite:
     req = Req(
         "employment",
         f"Seit {months} Monaten sozialversicherungspflichtig beschäftigt, mindestens {hours} Std./Woche",
@@ -76,7 +76,7 @@ def _employment(months: int, hours: int) -> Predicate:
     return period_predicate(req, [route])
 
 
-def _predicates(entry_by: date, months: int, hours: int, table: DeadlineTable) -> tuple[Predicate, ...]:
+def _predicates(entry_by: date, months: int, hours: int, table: DeadlineTable) -> tuple[Prerequisite, ...]:
     return (
         _entry(entry_by),
         identity_by_deadline(
@@ -96,14 +96,14 @@ def _predicates(entry_by: date, months: int, hours: int, table: DeadlineTable) -
         ),
         flag_predicate(
             Req("children_attend_school", "Tatsächlicher Schulbesuch schulpflichtiger Kinder", REF),
-            lambda f: f.children_attend_school,
+            "children_attend_school",
             met_de="Schulbesuch nachgewiesen oder keine schulpflichtigen Kinder.",
             not_met_de="Schulbesuch nicht nachgewiesen.",
         ),
         conviction_threshold(Req("convictions", "Keine Verurteilung über der Bagatellgrenze", REF)),
         flag_predicate(
             Req("no_extremism", "Keine Bezüge zu extremistischen Organisationen", REF),
-            lambda f: f.extremism_indications,
+            "extremism_indications",
             want=False,
             met_de="Keine Anhaltspunkte.",
             not_met_de="Anhaltspunkte liegen vor.",

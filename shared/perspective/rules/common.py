@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
+from dataclasses import replace
 from datetime import date
 
 from shared.perspective.dates import de
 from shared.perspective.facts import CaseFacts, CefrLevel, Flag, StatusInterval, StatusKind
 from shared.perspective.norms import norm_de
 from shared.perspective.results import PrerequisiteResult, Status, all_of, any_of, negate
-from shared.perspective.rules.model import Predicate, Req, RuleContext
+from shared.perspective.rules.model import Prerequisite, Req, RuleContext
 
 UNKNOWN_DE = "Keine Angabe erfasst."
 EXEMPTION_DE = " Ausnahme wegen Krankheit oder Behinderung geltend gemacht – Prüfung durch die Behörde."
+
+
+def reads(req: Req, *fields: str) -> Req:
+    """`req` declaring that it also reads `fields` (kept in order, without repeats)."""
+    return replace(req, facts=tuple(dict.fromkeys((*req.facts, *fields))))
+
+
+def known(value: bool | None) -> Status:
+    """A recorded yes/no as a status (unknown if not recorded)."""
+    return Status.UNKNOWN if value is None else (Status.MET if value else Status.NOT_MET)
 
 
 def flag_status(flag: Flag | None, at: date, *, want: bool = True) -> Status:
@@ -27,16 +38,16 @@ def texts(status: Status, met_de: str, not_met_de: str, unknown_de: str = UNKNOW
     return {Status.MET: met_de, Status.NOT_MET: not_met_de}.get(status, unknown_de)
 
 
-def flag_predicate(
-    req: Req, get: Callable[[CaseFacts], Flag | None], *, met_de: str, not_met_de: str, want: bool = True
-) -> Predicate:
-    """A prerequisite that is one flag having the wanted value at the decision."""
+def flag_predicate(req: Req, field: str, *, met_de: str, not_met_de: str, want: bool = True) -> Prerequisite:
+    """A prerequisite that is one flag (the CaseFacts field `field`) having the wanted value at the decision."""
+    req = reads(req, field)
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
-        status = flag_status(get(ctx.facts), ctx.decision_on, want=want)
+        flag: Flag | None = getattr(ctx.facts, field)
+        status = flag_status(flag, ctx.decision_on, want=want)
         return req.result(status, texts(status, met_de, not_met_de))
 
-    return check
+    return Prerequisite(req, check)
 
 
 def exempted(ctx: RuleContext, status: Status, detail: str) -> tuple[Status, str]:
@@ -60,8 +71,9 @@ def language_status(facts: CaseFacts, level: CefrLevel, at: date) -> tuple[Statu
     return (Status.MET if best is not None and best.rank >= level.rank else Status.NOT_MET), best
 
 
-def language(req: Req, level: CefrLevel, *, exemptable: bool = True) -> Predicate:
+def language(req: Req, level: CefrLevel, *, exemptable: bool = True) -> Prerequisite:
     """German at `level` or above, proven by a certificate."""
+    req = reads(req, "language_certificates", *(["health_exemption_claimed"] if exemptable else []))
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
         status, best = language_status(ctx.facts, level, ctx.decision_on)
@@ -70,7 +82,7 @@ def language(req: Req, level: CefrLevel, *, exemptable: bool = True) -> Predicat
             status, detail = exempted(ctx, status, detail)
         return req.result(status, detail)
 
-    return check
+    return Prerequisite(req, check)
 
 
 def civic_test_passed(facts: CaseFacts, at: date) -> Status:
@@ -87,8 +99,12 @@ def german_school_qualification(facts: CaseFacts) -> Status:
     return Status.MET if facts.schooling.german_qualification else Status.NOT_MET
 
 
-def basic_knowledge(req: Req) -> Predicate:
+KNOWLEDGE_FACTS = ("integration_course_completed", "civic_tests", "schooling", "german_vocational_qualification")
+
+
+def basic_knowledge(req: Req) -> Prerequisite:
     """Basic knowledge of the legal and social order: course, LiD test or German education."""
+    req = reads(req, *KNOWLEDGE_FACTS, "health_exemption_claimed")
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
         facts, at = ctx.facts, ctx.decision_on
@@ -106,7 +122,7 @@ def basic_knowledge(req: Req) -> Predicate:
         )
         return req.result(*exempted(ctx, status, detail))
 
-    return check
+    return Prerequisite(req, check)
 
 
 def coverage_status(facts: CaseFacts, minimum: float) -> Status:
@@ -123,15 +139,16 @@ def no_benefits_status(facts: CaseFacts) -> Status:
     return Status.NOT_MET if facts.livelihood.receives_sgb2_or_12 else Status.MET
 
 
-def livelihood_secured(req: Req, *, exemptable: bool = False) -> Predicate:
+def livelihood_secured(req: Req, *, exemptable: bool = False) -> Prerequisite:
     """Livelihood fully secured without SGB II/XII benefits."""
+    req = reads(req, "livelihood", *(["health_exemption_claimed"] if exemptable else []))
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
         status = all_of(coverage_status(ctx.facts, 1.0), no_benefits_status(ctx.facts))
         detail = texts(status, "Lebensunterhalt gesichert.", "Lebensunterhalt nicht (vollständig) gesichert.")
         return req.result(*(exempted(ctx, status, detail) if exemptable else (status, detail)))
 
-    return check
+    return Prerequisite(req, check)
 
 
 BOTH_KINDS = frozenset({"deception", "obstruction"})
@@ -139,8 +156,9 @@ BOTH_KINDS = frozenset({"deception", "obstruction"})
 
 def no_deception(
     req: Req, *, require_prevented: bool, not_met_de: str, min_count: int = 1, kinds: frozenset[str] = BOTH_KINDS
-) -> Predicate:
+) -> Prerequisite:
     """Fewer than `min_count` own deceptions/obstructions of `kinds` established by the decision."""
+    req = reads(req, "deceptions")
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
         if ctx.facts.deceptions is None:
@@ -158,11 +176,12 @@ def no_deception(
             return req.result(Status.MET, "Keine maßgebliche eigene Täuschung festgestellt.")
         return req.result(Status.UNKNOWN, "Feststellungen liegen vor; eigenes Verhalten oder Auswirkung offen.")
 
-    return check
+    return Prerequisite(req, check)
 
 
-def integration_course_if_mandatory(req: Req) -> Predicate:
+def integration_course_if_mandatory(req: Req) -> Prerequisite:
     """The integration course was completed if the person was obliged to attend."""
+    req = reads(req, "integration_course_mandatory", "integration_course_completed")
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
         facts, at = ctx.facts, ctx.decision_on
@@ -175,7 +194,7 @@ def integration_course_if_mandatory(req: Req) -> Predicate:
             texts(status, "Keine Pflicht oder Kurs abgeschlossen.", "Kurspflicht bestand, Kurs nicht abgeschlossen."),
         )
 
-    return check
+    return Prerequisite(req, check)
 
 
 def statuses_on(ctx: RuleContext, at: date) -> list[StatusInterval] | None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from shared.perspective.assumptions import LegalAssumptions
 from shared.perspective.facts import Conviction
 from shared.perspective.results import PrerequisiteResult, Status
-from shared.perspective.rules.common import UNKNOWN_DE
-from shared.perspective.rules.model import Predicate, Req, RuleContext
+from shared.perspective.rules.common import UNKNOWN_DE, reads
+from shared.perspective.rules.model import Prerequisite, Reason, Req, RuleContext
 
 # §§ 104c, 60c, 60d, 19d AufenthG: fines for intentional offences of up to 50
 # Tagessätze in total, or up to 90 for offences only foreigners can commit (AufenthG,
@@ -46,36 +47,52 @@ def _aufenthg_sums(convictions: Sequence[Conviction], pessimistic: bool) -> tupl
     return general, foreigner_only, custodial
 
 
-def _within(general: int, foreigner_only: int, custodial: bool, assumptions: LegalAssumptions) -> bool:
+def _within(general: int, foreigner_only: int, custodial: bool, assumptions: LegalAssumptions, minor: bool) -> bool:
     if custodial:
         return False
+    if not minor:
+        return general + foreigner_only == 0
     if assumptions.conviction_pots_separate:
         return general <= GENERAL_LIMIT and foreigner_only <= FOREIGNER_ONLY_LIMIT
     limit = GENERAL_LIMIT if general else FOREIGNER_ONLY_LIMIT
     return general + foreigner_only <= limit
 
 
-def conviction_threshold(req: Req) -> Predicate:
-    """No intentional conviction beyond 50 Tagessätze (90 for foreigner-only offences)."""
+def always_disregarded(ctx: RuleContext) -> bool:
+    """Minor fines are disregarded (the rule of §§ 104c, 60c, 60d, 19d [V S1, S15])."""
+    return True
+
+
+def conviction_threshold(
+    req: Req, minor_fines_disregarded: Callable[[RuleContext], bool] = always_disregarded
+) -> Prerequisite:
+    """No intentional conviction beyond 50 Tagessätze (90 for foreigner-only offences).
+
+    Where `minor_fines_disregarded` says no, any intentional conviction counts.
+    """
+    req = reads(req, "convictions")
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
         convictions = _relevant(ctx)
         if convictions is None:
             return req.result(Status.UNKNOWN, UNKNOWN_DE)
+        minor = minor_fines_disregarded(ctx)
         worst = _aufenthg_sums(convictions, pessimistic=True)
         best = _aufenthg_sums(convictions, pessimistic=False)
         general, foreigner_only, custodial = worst
+        limits = f"(Grenze {GENERAL_LIMIT}" if minor else "(keine Bagatellgrenze"
         detail = (
-            f"Geldstrafen: {general} Tagessätze allgemein (Grenze {GENERAL_LIMIT}), {foreigner_only} Tagessätze "
-            f"nur von Ausländern begehbar (Grenze {FOREIGNER_ONLY_LIMIT}){'; Freiheitsstrafe' if custodial else ''}."
+            f"Geldstrafen: {general} Tagessätze allgemein {limits}), {foreigner_only} Tagessätze nur von "
+            f"Ausländern begehbar{f' (Grenze {FOREIGNER_ONLY_LIMIT})' if minor else ''}"
+            f"{'; Freiheitsstrafe' if custodial else ''}."
         )
-        if _within(*worst, ctx.assumptions):
+        if _within(*worst, ctx.assumptions, minor):
             return req.result(Status.MET, "Keine beachtliche Verurteilung. " + detail)
-        if not _within(*best, ctx.assumptions):
+        if not _within(*best, ctx.assumptions, minor):
             return req.result(Status.NOT_MET, "Schwelle überschritten. " + detail)
         return req.result(Status.UNKNOWN, "Vorsatz oder Art der Straftat nicht erfasst. " + detail)
 
-    return check
+    return Prerequisite(req, check)
 
 
 def _stag_days(convictions: Sequence[Conviction], pessimistic: bool) -> int | None:
@@ -92,8 +109,9 @@ def _stag_days(convictions: Sequence[Conviction], pessimistic: bool) -> int | No
     return total
 
 
-def stag_12a(req: Req) -> Predicate:
+def stag_12a(req: Req) -> Prerequisite:
     """No conviction beyond the § 12a StAG limits (90 Tagessätze / 3 months suspended)."""
+    req = reads(req, "convictions")
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
         convictions = _relevant(ctx)
@@ -109,11 +127,18 @@ def stag_12a(req: Req) -> Predicate:
             )
         return req.result(Status.UNKNOWN, "Bewährung oder Beweggründe nicht erfasst.")
 
-    return check
+    return Prerequisite(req, check)
 
 
-def public_safety_review(req: Req) -> Predicate:
+PUBLIC_SAFETY_WEIGHING = Reason(
+    de="Bei Verurteilungen wägt die Behörde Gefahr und Bleibeinteressen ab (§ 9 Abs. 2 S. 1 Nr. 4 AufenthG).",
+    en="With convictions the authority weighs the danger against the interests in staying.",
+)
+
+
+def public_safety_review(req: Req) -> Prerequisite:
     """§ 9 Abs. 2 Nr. 4: without convictions met; with any, a weighing for the authority."""
+    req = replace(reads(req, "convictions"), discretion=PUBLIC_SAFETY_WEIGHING)
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
         convictions = _relevant(ctx)
@@ -125,4 +150,4 @@ def public_safety_review(req: Req) -> Predicate:
             )
         return req.result(Status.MET, "Keine Verurteilungen erfasst.")
 
-    return check
+    return Prerequisite(req, check)

@@ -8,8 +8,8 @@ from datetime import date
 from shared.perspective.assumptions import IdentityDeadline
 from shared.perspective.dates import de
 from shared.perspective.results import Deadline, PrerequisiteResult, Status, any_of
-from shared.perspective.rules.common import flag_status
-from shared.perspective.rules.model import DeadlineRule, Predicate, Req, RuleContext
+from shared.perspective.rules.common import flag_status, reads
+from shared.perspective.rules.model import DeadlineRule, Prerequisite, Req, RuleContext
 
 DeadlineTable = Callable[[RuleContext], Sequence[IdentityDeadline]]
 
@@ -38,8 +38,12 @@ def _clarified_in_time(ctx: RuleContext, deadline: date | None) -> tuple[Status,
     return in_time, f"Identität geklärt am {de(clarified.since)}; Frist {de(deadline)}."
 
 
-def identity_by_deadline(req: Req, table: DeadlineTable) -> Predicate:
-    """Identity clarified in time, or deemed so when all reasonable steps were taken."""
+def identity_by_deadline(req: Req, table: DeadlineTable) -> Prerequisite:
+    """Identity clarified in time, or deemed so when all reasonable steps were taken.
+
+    The application date (``applications``) fixes deadlines "by the application".
+    """
+    req = reads(req, "identity_clarified", "entry_on", "identity_steps_taken", "applications")
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
         clarified, detail = _clarified_in_time(ctx, identity_deadline(ctx, table(ctx)))
@@ -48,7 +52,7 @@ def identity_by_deadline(req: Req, table: DeadlineTable) -> Predicate:
             detail += " Alle zumutbaren Schritte unternommen (gilt als erfüllt)."
         return req.result(any_of(clarified, steps), detail)
 
-    return check
+    return Prerequisite(req, check)
 
 
 def identity_deadline_rule(table: DeadlineTable, reference: str) -> DeadlineRule:

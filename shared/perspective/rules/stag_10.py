@@ -24,7 +24,7 @@ from shared.perspective.rules.common import (
     texts,
 )
 from shared.perspective.rules.convictions import stag_12a
-from shared.perspective.rules.model import Pathway, Predicate, Req, RuleContext, RuleVersion
+from shared.perspective.rules.model import Pathway, Prerequisite, Req, RuleContext, RuleVersion, prerequisite
 from shared.perspective.rules.stay import Route, always, period_predicate, spans_of
 
 REF = "§ 10 Abs. 1 S. 1 StAG"
@@ -48,9 +48,9 @@ def lawful_stay(facts: CaseFacts, assumptions: LegalAssumptions) -> Callable[[St
     return classify
 
 
-def _route(label: str, years: int, condition: Callable[[RuleContext], Status] = always) -> Route:
-    spans = spans_of(lambda ctx: lawful_stay(ctx.facts, ctx.assumptions))
-    return Route(label, 12 * years, spans, _tolerance, condition)
+def _route(label: str, years: int, condition: Callable[[RuleContext], Status] = always, *condition_facts: str) -> Route:
+    spans = spans_of(lambda ctx: lawful_stay(ctx.facts, ctx.assumptions), "asylum_granted")
+    return Route(label, 12 * years, spans, _tolerance, condition, condition_facts)
 
 
 def _tolerance(ctx: RuleContext) -> int:
@@ -79,26 +79,52 @@ STAY_OLD = period_predicate(
     STAY_REQ,
     [
         _route("Regelfall", 8),
-        _route("Integrationskurs", 7, _old_course),
-        _route("Besondere Integrationsleistungen", 6, _old_special),
+        _route("Integrationskurs", 7, _old_course, "integration_course_completed"),
+        _route(
+            "Besondere Integrationsleistungen",
+            6,
+            _old_special,
+            "language_certificates",
+            "special_integration_achievements",
+        ),
     ],
 )
 STAY_2024 = period_predicate(
-    STAY_REQ, [_route("Regelfall", 5), _route("Besondere Integration mit C1 (§ 10 Abs. 3)", 3, _c1_route)]
+    STAY_REQ,
+    [
+        _route("Regelfall", 5),
+        _route(
+            "Besondere Integration mit C1 (§ 10 Abs. 3)",
+            3,
+            _c1_route,
+            "language_certificates",
+            "special_integration_achievements",
+        ),
+    ],
 )
 STAY_2025 = period_predicate(STAY_REQ, [_route("Regelfall", 5)])
 
 
+IDENTITY = Req(
+    "identity_nationality",
+    "Identität und Staatsangehörigkeit geklärt",
+    REF,
+    facts=("identity_clarified", "nationality_clarified"),
+)
+
+
+@prerequisite(IDENTITY)
 def _identity(ctx: RuleContext) -> PrerequisiteResult:
-    req = Req("identity_nationality", "Identität und Staatsangehörigkeit geklärt", REF)
+    req = IDENTITY
     at = ctx.decision_on
     status = all_of(flag_status(ctx.facts.identity_clarified, at), flag_status(ctx.facts.nationality_clarified, at))
     return req.result(status, texts(status, "Geklärt.", "Identität oder Staatsangehörigkeit ungeklärt."))
 
 
-def _fdgo(historical: bool) -> Predicate:
+def _fdgo(historical: bool) -> Prerequisite:
     label = "Bekenntnis zur fdGO" + (" und zur historischen Verantwortung Deutschlands" if historical else "")
-    req = Req("fdgo_declaration", label, REF + " Nr. 1")
+    facts = ("fdgo_declaration", "historical_responsibility_commitment") if historical else ("fdgo_declaration",)
+    req = Req("fdgo_declaration", label, REF + " Nr. 1", facts=facts)
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
         at = ctx.decision_on
@@ -109,16 +135,21 @@ def _fdgo(historical: bool) -> Predicate:
         status = all_of(*parts)
         return req.result(status, texts(status, "Bekenntnis abgegeben.", "Bekenntnis fehlt."))
 
-    return check
+    return Prerequisite(req, check)
 
 
+QUALIFYING_TITLE = Req(
+    "qualifying_title",
+    "Unbefristetes Aufenthaltsrecht oder einbürgerungsfähige Aufenthaltserlaubnis",
+    REF + " Nr. 2",
+    facts=("statuses",),
+)
+
+
+@prerequisite(QUALIFYING_TITLE)
 def _qualifying_title(ctx: RuleContext) -> PrerequisiteResult:
     """A permanent right or a qualifying title; [U] not § 104c or § 25 Abs. 3–5."""
-    req = Req(
-        "qualifying_title",
-        "Unbefristetes Aufenthaltsrecht oder einbürgerungsfähige Aufenthaltserlaubnis",
-        REF + " Nr. 2",
-    )
+    req = QUALIFYING_TITLE
     at = ctx.decision_on
     current = statuses_on(ctx, at)
     detail = describe_statuses(current, at)
@@ -136,9 +167,9 @@ def _qualifying_title(ctx: RuleContext) -> PrerequisiteResult:
     return req.result(any_of(*(one(s) for s in current)), detail)
 
 
-def _livelihood(old: bool) -> Predicate:
+def _livelihood(old: bool) -> Prerequisite:
     """Without SGB II/XII; before 27.6.2024 unless not attributable, since then only the listed exceptions."""
-    req = Req("livelihood", "Lebensunterhalt ohne Leistungen nach SGB II/XII", REF + " Nr. 3")
+    req = Req("livelihood", "Lebensunterhalt ohne Leistungen nach SGB II/XII", REF + " Nr. 3", facts=("livelihood",))
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
         living = ctx.facts.livelihood
@@ -161,7 +192,7 @@ def _livelihood(old: bool) -> Predicate:
             status, texts(status, "Kein Leistungsbezug oder Ausnahme erfüllt.", "Leistungsbezug ohne Ausnahme.")
         )
 
-    return check
+    return Prerequisite(req, check)
 
 
 def _test_status(ctx: RuleContext) -> Status:
@@ -175,10 +206,17 @@ def _test_status(ctx: RuleContext) -> Status:
     return Status.UNKNOWN if any(t.points is None for t in passed) else Status.NOT_MET
 
 
+NATURALISATION_TEST = Req(
+    "naturalisation_test",
+    "Kenntnisse der Rechts- und Gesellschaftsordnung (Einbürgerungstest)",
+    REF + " Nr. 7",
+    facts=("civic_tests", "schooling", "health_exemption_claimed"),
+)
+
+
+@prerequisite(NATURALISATION_TEST)
 def _naturalisation_test(ctx: RuleContext) -> PrerequisiteResult:
-    req = Req(
-        "naturalisation_test", "Kenntnisse der Rechts- und Gesellschaftsordnung (Einbürgerungstest)", REF + " Nr. 7"
-    )
+    req = NATURALISATION_TEST
     # [U] awaiting legal review: a German school qualification replaces the test.
     replaces = ctx.assumptions.stag_school_qualification_replaces_test
     school = german_school_qualification(ctx.facts) if replaces else Status.NOT_MET
@@ -186,7 +224,7 @@ def _naturalisation_test(ctx: RuleContext) -> PrerequisiteResult:
     return req.result(*exempted(ctx, status, texts(status, "Nachweis liegt vor.", "Kein Einbürgerungstest.")))
 
 
-def _predicates(stay: Predicate, *, old: bool, historical: bool) -> tuple[Predicate, ...]:
+def _predicates(stay: Prerequisite, *, old: bool, historical: bool) -> tuple[Prerequisite, ...]:
     common = (
         stay,
         _identity,
@@ -201,7 +239,7 @@ def _predicates(stay: Predicate, *, old: bool, historical: bool) -> tuple[Predic
         Req(
             "renunciation", "Aufgabe der bisherigen Staatsangehörigkeit (oder Ausnahme nach § 12)", REF + " Nr. 4 a.F."
         ),
-        lambda f: f.nationality_renunciation_ensured,
+        "nationality_renunciation_ensured",
         met_de="Aufgabe gesichert oder Ausnahme.",
         not_met_de="Aufgabe nicht gesichert.",
     )
@@ -209,7 +247,7 @@ def _predicates(stay: Predicate, *, old: bool, historical: bool) -> tuple[Predic
 
 
 def _version(
-    since: date, until: date | None, predicates: tuple[Predicate, ...], label: str, *notes: str
+    since: date, until: date | None, predicates: tuple[Prerequisite, ...], label: str, *notes: str
 ) -> RuleVersion:
     return RuleVersion(
         id=f"{STAG_10}@{since.isoformat()}",

@@ -12,10 +12,23 @@ from shared.perspective.facts import DULDUNG_KINDS, EmploymentSpell, StatusInter
 from shared.perspective.norms import AUFENTHG_104C
 from shared.perspective.periods import Category, PeriodOutcome, Span, employment_spans, period, status_spans
 from shared.perspective.results import PrerequisiteResult, Status, all_of, any_of
-from shared.perspective.rules.model import Predicate, Req, RuleContext
+from shared.perspective.rules.common import reads
+from shared.perspective.rules.model import Prerequisite, Req, RuleContext
 
 Classifier = Callable[[StatusInterval], Category]
-SpanSource = Callable[[RuleContext], list[Span] | None]
+Instant = Callable[[RuleContext], date]
+
+
+@dataclass(frozen=True)
+class SpanSource:
+    """Where a period's spans come from, and the CaseFacts fields that shape them."""
+
+    fields: tuple[str, ...]
+    spans: Callable[[RuleContext], list[Span] | None]
+
+    def __call__(self, ctx: RuleContext) -> list[Span] | None:
+        return self.spans(ctx)
+
 
 COUNTING_DULDUNG = DULDUNG_KINDS - {StatusKind.DULDUNG_60B}
 """Duldungen whose time counts: § 60b time does not count as prior stay [V S46]."""
@@ -48,14 +61,17 @@ def duldung_only(assumptions: LegalAssumptions, kinds: frozenset[StatusKind] = C
     return classify
 
 
-def spans_of(classifier: Callable[[RuleContext], Classifier]) -> SpanSource:
-    """A span source over the status history (None if the history is unknown)."""
+def spans_of(classifier: Callable[[RuleContext], Classifier], *also: str) -> SpanSource:
+    """A span source over the status history (None if the history is unknown).
+
+    `also` names further CaseFacts fields the classifier reads.
+    """
 
     def source(ctx: RuleContext) -> list[Span] | None:
         statuses = ctx.facts.statuses
         return None if statuses is None else status_spans(statuses, classifier(ctx))
 
-    return source
+    return SpanSource(("statuses", *also), source)
 
 
 def job_spans(classify: Callable[[EmploymentSpell], Category]) -> SpanSource:
@@ -65,7 +81,7 @@ def job_spans(classify: Callable[[EmploymentSpell], Category]) -> SpanSource:
         jobs = ctx.facts.employment
         return None if jobs is None else employment_spans(jobs, classify)
 
-    return source
+    return SpanSource(("employment",), source)
 
 
 def holds_104c(ctx: RuleContext, at: date) -> Status:
@@ -88,13 +104,17 @@ def no_tolerance(ctx: RuleContext) -> int:
 
 @dataclass(frozen=True)
 class Route:
-    """One way to satisfy a period prerequisite (e.g. 6 years, or 4 with a minor child)."""
+    """One way to satisfy a period prerequisite (e.g. 6 years, or 4 with a minor child).
+
+    ``condition_facts`` names the CaseFacts fields the condition reads.
+    """
 
     label_de: str
     months: int
     spans: SpanSource
     tolerance_months: Callable[[RuleContext], int] = no_tolerance
     condition: Callable[[RuleContext], Status] = always
+    condition_facts: tuple[str, ...] = ()
 
 
 def _outcome(route: Route, ctx: RuleContext, at: date) -> PeriodOutcome:
@@ -121,17 +141,34 @@ def _route_de(route: Route, condition: Status, outcome: PeriodOutcome, at: date,
     return f"{head}: kein anrechenbarer ununterbrochener Zeitraum am {de(at)}"
 
 
-def period_predicate(req: Req, routes: Sequence[Route], *, at_instant: bool = False) -> Predicate:
-    """A period prerequisite met by any of `routes`; at the rule's instant or the decision."""
+def at_decision(ctx: RuleContext) -> date:
+    """The decision date."""
+    return ctx.decision_on
+
+
+def at_rule_instant(ctx: RuleContext) -> date:
+    """The version's evaluation instant (application, cut-off or decision)."""
+    return ctx.instant_on
+
+
+def at_application(ctx: RuleContext) -> date:
+    """The application date (recorded, or assumed on the decision date)."""
+    return ctx.application_on
+
+
+def period_predicate(req: Req, routes: Sequence[Route], *, at: Instant = at_decision) -> Prerequisite:
+    """A period prerequisite met by any of `routes`, judged at the instant `at`."""
+    fields = [f for r in routes for f in (*r.spans.fields, *r.condition_facts)]
+    req = reads(req, *fields, *(["applications"] if at is at_application else []))
 
     def check(ctx: RuleContext) -> PrerequisiteResult:
-        at = ctx.instant_on if at_instant else ctx.decision_on
-        judged = [(r, r.condition(ctx), _outcome(r, ctx, at)) for r in routes]
+        at_day = at(ctx)
+        judged = [(r, r.condition(ctx), _outcome(r, ctx, at_day)) for r in routes]
         status = any_of(*(all_of(c, o.status) for _, c, o in judged))
-        future = [o.reached_on for _, c, o in judged if c is Status.MET and o.reached_on and o.reached_on > at]
-        projecting = at == ctx.decision_on
+        future = [o.reached_on for _, c, o in judged if c is Status.MET and o.reached_on and o.reached_on > at_day]
+        projecting = at_day == ctx.decision_on
         earliest = min(future, default=None) if projecting else None
-        detail = "; ".join(_route_de(r, c, o, at, projecting) for r, c, o in judged) + "."
+        detail = "; ".join(_route_de(r, c, o, at_day, projecting) for r, c, o in judged) + "."
         return req.result(status, detail, earliest)
 
-    return check
+    return Prerequisite(req, check)

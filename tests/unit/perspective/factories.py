@@ -14,11 +14,15 @@ from shared.perspective import (
     Conviction,
     EmploymentSpell,
     Flag,
+    HouseholdMember,
     LanguageCertificate,
     LegalAssumptions,
     Livelihood,
+    MemberPermit,
     PensionRecord,
+    PermitState,
     PrerequisiteResult,
+    Relation,
     Schooling,
     StatusInterval,
     StatusKind,
@@ -104,6 +108,34 @@ def applied(norm: str, on: date) -> Application:
     return Application(norm=norm, filed_on=on)
 
 
+def granted(norm: str, since: date = SOME_DAY, until: date | None = None) -> MemberPermit:
+    """A household member's permit under `norm`, granted on `since`."""
+    return MemberPermit(norm=norm, state=PermitState.GRANTED, since=since, valid_until=until)
+
+
+def applied_for(norm: str, since: date = SOME_DAY) -> MemberPermit:
+    """A household member's pending application for `norm`."""
+    return MemberPermit(norm=norm, state=PermitState.APPLIED, since=since)
+
+
+def member(
+    relation: Relation,
+    *permits: MemberPermit,
+    birth: date | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> HouseholdMember:
+    """A household member: what they are to the person, their permits and days of living together."""
+    return HouseholdMember(
+        relation=relation, birth_date=birth, household_since=since, household_until=until, permits=list(permits)
+    )
+
+
+def spouse_holding_104c(since: date | None = None, until: date | None = None) -> HouseholdMember:
+    """A spouse in the household who holds § 104c Abs. 1 (granted 1.3.2023)."""
+    return member(Relation.SPOUSE, granted("AufenthG_104c", D(2023, 3, 1)), since=since, until=until)
+
+
 CLEAN_RECORD: dict[str, Any] = {
     "convictions": [],
     "deceptions": [],
@@ -111,7 +143,7 @@ CLEAN_RECORD: dict[str, Any] = {
     "serious_expulsion_interest": no(),
     "concrete_removal_measures": no(),
     "employment_ban": no(),
-    "family_member_of_104c_applicant": no(),
+    "cooperation_duties": [],
     "applications": [],
 }
 

@@ -9,8 +9,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from shared.perspective import CaseFacts, Livelihood, Schooling, Training
-from tests.unit.perspective.factories import D, cert, duldung, integrated, job, no, permit, yes
+from shared.perspective import CaseFacts, DepartureObligation, Livelihood, Relation, Schooling, Training
+from tests.unit.perspective.factories import (
+    D,
+    cert,
+    duldung,
+    granted,
+    integrated,
+    job,
+    member,
+    no,
+    permit,
+    spouse_holding_104c,
+    yes,
+)
 
 
 def youth(birth: date, **overrides: Any) -> CaseFacts:
@@ -73,3 +85,51 @@ def trainee(entry: date, tolerated_since: date, starts: date, **overrides: Any) 
 def resident(since: date, **overrides: Any) -> CaseFacts:
     """§ 10 StAG: lawfully resident since `since` with a qualifying title (§ 25 Abs. 2)."""
     return integrated(**({"statuses": [permit(since, norm="AufenthG_25_2")]} | overrides))
+
+
+def spouse(**overrides: Any) -> CaseFacts:
+    """§ 104c Abs. 2: tolerated since 2021 (no five years), living with a spouse who holds § 104c Abs. 1."""
+    base = {"statuses": [duldung(D(2021, 1, 1))], "household_members": [spouse_holding_104c()]}
+    return integrated(**(base | overrides))
+
+
+def child_of_beneficiary(birth: date, **overrides: Any) -> CaseFacts:
+    """§ 104c Abs. 2: an unmarried child living with a parent who holds § 104c Abs. 1."""
+    parent = member(Relation.PARENT, granted("AufenthG_104c", D(2023, 3, 1)))
+    base = {
+        "birth_date": birth,
+        "statuses": [duldung(D(2021, 1, 1))],
+        "household_members": [parent],
+        "unmarried": yes(),
+    }
+    return integrated(**(base | overrides))
+
+
+def stranded(tolerated_since: date, **overrides: Any) -> CaseFacts:
+    """§ 25 Abs. 5: tolerated, departure impossible for good, no fault recorded."""
+    base = {
+        "statuses": [duldung(tolerated_since)],
+        "departure_impossible": yes(),
+        "departure_obstacle_lasting": yes(),
+        "cooperation_duties": [],
+        "deceptions": [],
+    }
+    return integrated(**(base | overrides))
+
+
+def parent_of_youth(youth_birth: date, **overrides: Any) -> CaseFacts:
+    """§ 60a Abs. 2b: tolerated parent of a child holding § 25a Abs. 1 (granted 1.1.2024)."""
+    youth = member(Relation.CHILD, granted("AufenthG_25a", D(2024, 1, 1)), birth=youth_birth)
+    return integrated(**({"statuses": [duldung(D(2020, 1, 1))], "household_members": [youth]} | overrides))
+
+
+def obliged(**overrides: Any) -> CaseFacts:
+    """Departure: enforceably obliged since 1.1.2025, tolerated until 31.12.2025, still here."""
+    base = {
+        "statuses": [duldung(D(2025, 2, 1), D(2025, 12, 31))],
+        "departure_obligations": [
+            DepartureObligation(enforceable_since=D(2025, 1, 1), departure_deadline=D(2025, 1, 31))
+        ],
+        "departures": [],
+    }
+    return integrated(**(base | overrides))

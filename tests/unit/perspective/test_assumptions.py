@@ -13,7 +13,15 @@ from datetime import date
 
 import pytest
 
-from shared.perspective import CaseFacts, IdentityDeadline, LegalAssumptions, PathwayResult, PathwayStatus, Status
+from shared.perspective import (
+    CaseFacts,
+    Deception,
+    IdentityDeadline,
+    LegalAssumptions,
+    PathwayResult,
+    PathwayStatus,
+    Status,
+)
 from tests.unit.perspective.factories import (
     D,
     applied,
@@ -27,7 +35,7 @@ from tests.unit.perspective.factories import (
     prerequisite,
     yes,
 )
-from tests.unit.perspective.personas import resident, trainee, youth
+from tests.unit.perspective.personas import resident, spouse, trainee, youth
 
 Observe = Callable[[PathwayResult], object]
 
@@ -125,6 +133,61 @@ def rule_version(result: PathwayResult) -> object:
             LegalAssumptions(identity_deadlines_60c=(IdentityDeadline(by_application=True),)),
             Status.MET,
             id="60c-identity-by-application",
+        ),
+        # § 16g Abs. 2 Nr. 3: only "within fixed deadlines" is verified; read like § 60c.
+        pytest.param(
+            "AufenthG_16g",
+            trainee(
+                D(2021, 3, 1),
+                D(2024, 1, 1),
+                D(2025, 8, 1),
+                identity_clarified=yes(D(2022, 1, 1)),
+                identity_steps_taken=no(),
+            ),
+            D(2025, 6, 1),
+            status_of("identity"),
+            Status.NOT_MET,
+            LegalAssumptions(identity_deadlines_16g=(IdentityDeadline(by_application=True),)),
+            Status.MET,
+            id="16g-identity-by-application",
+        ),
+        # § 16g: "no conviction for an intentional offence" (Stadt Frankfurt); minor fines disregarded?
+        pytest.param(
+            "AufenthG_16g",
+            trainee(D(2021, 3, 1), D(2024, 1, 1), D(2025, 8, 1), convictions=[fine(40)]),
+            D(2025, 6, 1),
+            status_of("convictions"),
+            Status.MET,
+            LegalAssumptions(training_permit_16g_minor_fines_disregarded=False),
+            Status.NOT_MET,
+            id="16g-any-intentional-conviction",
+        ),
+        # § 16g Abs. 2: concrete measures to end the stay as an exclusion (as in § 60c)?
+        pytest.param(
+            "AufenthG_16g",
+            trainee(D(2021, 3, 1), D(2024, 1, 1), D(2025, 8, 1), concrete_removal_measures=yes()),
+            D(2025, 6, 1),
+            pathway_status,
+            PathwayStatus.NOT_ELIGIBLE,
+            LegalAssumptions(training_permit_16g_concrete_measures_bar=False),
+            PathwayStatus.ELIGIBLE,
+            id="16g-concrete-measures-no-exclusion",
+        ),
+        # § 104c Abs. 2: does Abs. 1 S. 2 (repeated deception) bar family members too?
+        pytest.param(
+            "AufenthG_104c_2",
+            spouse(
+                deceptions=[
+                    Deception(established_on=D(2019, 1, d), kind="deception", own=True, prevented_deportation=True)
+                    for d in (1, 2)
+                ]
+            ),
+            D(2024, 6, 1),
+            pathway_status,
+            PathwayStatus.NOT_ELIGIBLE,
+            LegalAssumptions(family_104c_deception_bar=False),
+            PathwayStatus.ELIGIBLE,
+            id="104c-2-deception-bar",
         ),
         # § 10 Abs. 3 StAG (27.6.2024-29.10.2025): three years with C1, and special achievements?
         pytest.param(

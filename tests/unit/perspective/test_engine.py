@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+import shared.perspective
 from shared.perspective import (
     PATHWAYS,
     CaseFacts,
@@ -19,6 +22,7 @@ from shared.perspective import (
 )
 from shared.perspective.dates import ONE_DAY
 from tests.unit.perspective.factories import D, cert, duldung, integrated, permit, yes
+from tests.unit.perspective.personas import obliged, parent_of_youth, spouse, stranded
 
 DATES = [D(2019, 6, 1), D(2022, 11, 15), D(2023, 6, 1), D(2024, 6, 1), D(2025, 6, 1), D(2026, 6, 1)]
 
@@ -55,7 +59,21 @@ ELIGIBLE_CASES = [
     pytest.param("AufenthG_19d", integrated(statuses=[duldung(D(2016, 1, 1))]), D(2025, 6, 1), id="19d"),
     pytest.param("AufenthG_26_4", integrated(statuses=[permit(D(2018, 1, 1))]), D(2025, 6, 1), id="26-4"),
     pytest.param("StAG_10", integrated(statuses=[permit(D(2018, 1, 1))]), D(2025, 11, 1), id="stag-10"),
+    pytest.param("AufenthG_104c_2", spouse(), D(2025, 6, 1), id="104c-2"),
+    pytest.param(
+        "AufenthG_16g",
+        integrated(entry_on=D(2015, 6, 1), statuses=[duldung(D(2024, 1, 1))]),
+        D(2025, 6, 1),
+        id="16g",
+    ),
+    pytest.param("AufenthG_25_5", stranded(D(2020, 1, 1)), D(2025, 6, 1), id="25-5"),
+    pytest.param("AufenthG_60a_2b", parent_of_youth(D(2010, 1, 1)), D(2025, 6, 1), id="60a-2b"),
+    pytest.param("AufenthG_50", obliged(), D(2025, 6, 1), id="departure"),
 ]
+
+
+def test_every_pathway_has_an_eligible_scenario() -> None:
+    assert {case.values[0] for case in ELIGIBLE_CASES} == {p.norm for p in PATHWAYS}
 
 
 # Not prerequisites but inputs that shape the question: without an application the
@@ -122,3 +140,19 @@ def test_time_beyond_the_version_is_flagged() -> None:
     result = evaluate(facts, D(2025, 6, 1)).pathway("StAG_10")
     assert result.earliest_time_met_on == D(2026, 1, 1)  # three years, but the route ends on 29.10.2025
     assert any("nach dem Ende dieser Fassung" in n for n in result.notes_de)
+
+
+def test_the_engine_reads_no_clock() -> None:
+    # Callers pass "today in Europe/Berlin"; nothing in shared/perspective may ask the clock.
+    root = Path(shared.perspective.__file__).parent
+    clock = re.compile(r"\b(date|datetime)\.(today|now|utcnow)\(|\btime\.time\(")
+    offenders = [str(f.relative_to(root)) for f in root.rglob("*.py") if clock.search(f.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_60c_has_a_version_from_16g() -> None:
+    facts = integrated(entry_on=D(2015, 6, 1), statuses=[duldung(D(2023, 1, 1))])
+    before = evaluate(facts, D(2024, 2, 29)).pathway("AufenthG_60c")
+    after = evaluate(facts, D(2024, 3, 1)).pathway("AufenthG_60c")
+    assert (before.rule_version_id, after.rule_version_id) == ("AufenthG_60c@2020-01-01", "AufenthG_60c@2024-03-01")
+    assert any("§ 16g" in n for n in after.notes_de)

@@ -1,6 +1,8 @@
-"""§ 104c: five years on the cut-off 31.10.2022, § 60b counting, no new grants from 2026.
+"""§ 104c Abs. 1: five years on the cut-off 31.10.2022, § 60b counting, no new grants from 2026.
 
-The [U] gap tolerance and pending applications at the end of 2025 are in test_assumptions.py.
+Abs. 1 is judged on the person's own periods alone; family members (Abs. 2) are their
+own pathway (test_pathway_104c_family.py). The [U] gap tolerance and pending
+applications at the end of 2025 are in test_assumptions.py.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from shared.perspective import CaseFacts, Deception, PathwayStatus, Status
+from shared.perspective import CaseFacts, Deception, HouseholdMember, PathwayStatus, Status
 from tests.unit.perspective.factories import (
     D,
     deadlines,
@@ -22,7 +24,7 @@ from tests.unit.perspective.factories import (
     permit,
     prereq,
     prerequisite,
-    yes,
+    spouse_holding_104c,
 )
 
 NORM = "AufenthG_104c"
@@ -34,9 +36,12 @@ TOLERATED_SINCE_2016 = integrated(statuses=[duldung(D(2016, 1, 1))])
 @pytest.mark.parametrize(
     ("facts", "expected"),
     [
-        # § 104c Abs. 1 S. 1: five years uninterrupted on 31.10.2022, to the day.
+        # § 104c Abs. 1 S. 1: five years uninterrupted on 31.10.2022, to the day: reached the day
+        # before the cut-off, on it, and (not met) the day after and two days after.
+        pytest.param(integrated(statuses=[duldung(D(2017, 10, 30))]), Status.MET, id="reached-the-day-before"),
         pytest.param(integrated(statuses=[duldung(D(2017, 10, 31))]), Status.MET, id="exactly-5-years-on-cut-off"),
         pytest.param(integrated(statuses=[duldung(D(2017, 11, 1))]), Status.NOT_MET, id="one-day-short"),
+        pytest.param(integrated(statuses=[duldung(D(2017, 11, 2))]), Status.NOT_MET, id="two-days-short"),
         # Geduldet, gestattet or erlaubt: a Gestattung before the Duldung counts.
         pytest.param(
             integrated(statuses=[gestattung(D(2016, 1, 1), D(2018, 3, 31)), duldung(D(2018, 4, 1))]),
@@ -67,11 +72,12 @@ TOLERATED_SINCE_2016 = integrated(statuses=[duldung(D(2016, 1, 1))])
             id="no-status-on-cut-off",
         ),
         pytest.param(integrated(statuses=None), Status.UNKNOWN, id="history-unknown"),
-        # § 104c Abs. 2: spouses and minor children of a holder need no prior stay.
+        # Changed on purpose: a spouse of a beneficiary no longer meets Abs. 1's stay; Abs. 2
+        # waives it on its own pathway (test_pathway_104c_family.py).
         pytest.param(
-            integrated(statuses=[duldung(D(2021, 1, 1))], family_member_of_104c_applicant=yes()),
-            Status.MET,
-            id="family-member-needs-no-five-years",
+            integrated(statuses=[duldung(D(2021, 1, 1))], household_members=[spouse_holding_104c()]),
+            Status.NOT_MET,
+            id="family-member-judged-on-own-periods",
         ),
     ],
 )
@@ -79,6 +85,15 @@ def test_five_years_on_the_cut_off(facts: CaseFacts, expected: Status) -> None:
     result = prereq(facts, ON, NORM, "stay_on_cut_off")
     assert result.status == expected
     assert result.earliest_met_on is None  # a cut-off in the past cannot be reached later
+
+
+@pytest.mark.parametrize("household", [None, []], ids=["household-unknown", "lives-alone"])
+def test_a_late_duldung_is_not_met_whatever_is_known_about_the_family(household: list[HouseholdMember] | None) -> None:
+    # Before the separation an unknown family flag turned this into "unknown".
+    facts = CaseFacts(statuses=[duldung(D(2017, 11, 2))], household_members=household)
+    result = prereq(facts, ON, NORM, "stay_on_cut_off")
+    assert result.status == Status.NOT_MET
+    assert "am Stichtag 31.10.2022 nicht erreicht" in result.detail_de
 
 
 @pytest.mark.parametrize(

@@ -111,3 +111,27 @@ def test_schooling_in_progress_gives_an_earliest_date() -> None:
     pupil = Schooling(as_of=D(2025, 7, 31), successful_years=2, attending=True, german_qualification=False)
     result = prereq(youth(D(2009, 1, 1), schooling=pupil), D(2025, 9, 1), NORM, "schooling")
     assert (result.status, result.earliest_met_on) == (Status.NOT_MET, D(2026, 7, 31))
+
+
+LEAP_BIRTH = D(2000, 2, 29)
+
+
+@pytest.mark.parametrize(
+    ("applied_on", "expected"),
+    [
+        # Born on 29.2.: in the common year 2027 the 27th year of life ends with 28.2. (§ 188
+        # Abs. 3 BGB; haufe.de "Sonderfall Schaltjahr"), so 28.2. is still before its completion.
+        # Changed on purpose: add_years(birth, 27) = 28.2.2027 made this day "too late".
+        pytest.param(D(2027, 2, 28), Status.MET, id="28.2.-still-26"),
+        pytest.param(D(2027, 3, 1), Status.NOT_MET, id="1.3.-27-completed"),
+    ],
+)
+def test_born_on_29_february(applied_on: date, expected: Status) -> None:
+    facts = youth(LEAP_BIRTH, applications=[applied(NORM, applied_on)])
+    result = prerequisite(pathway(facts, applied_on, NORM), "age_at_application")
+    assert result.status == expected
+    assert "27. Geburtstag am 01.03.2027" in result.detail_de
+
+
+def test_born_on_29_february_the_last_day_to_apply_is_28_february() -> None:
+    assert ("age_limit", D(2027, 2, 28)) in deadlines(pathway(youth(LEAP_BIRTH), D(2027, 1, 1), NORM))

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from shared.perspective.dates import add_months, add_years, age_on
+from shared.perspective.dates import add_months, add_years, age_on, birthday
 from shared.perspective.periods import Category, Span, period
 from shared.perspective.results import Status
 
@@ -151,3 +151,18 @@ BIRTH = D(1999, 3, 15)
 )
 def test_age_turns_on_the_birthday(day: date, expected: int) -> None:
     assert age_on(BIRTH, day) == expected
+
+
+@pytest.mark.parametrize(
+    ("birth", "years", "expected"),
+    [
+        # §§ 187 Abs. 2 S. 2, 188 Abs. 2 BGB: the new age begins on the birthday ...
+        pytest.param(D(1999, 3, 15), 27, D(2026, 3, 15), id="ordinary"),
+        # ... and for 29.2. in a common year on 1.3. (§ 188 Abs. 3 BGB), in a leap year on 29.2.
+        pytest.param(D(2000, 2, 29), 27, D(2027, 3, 1), id="leap-day-common-year"),
+        pytest.param(D(2000, 2, 29), 28, D(2028, 2, 29), id="leap-day-leap-year"),
+    ],
+)
+def test_birthday(birth: date, years: int, expected: date) -> None:
+    assert birthday(birth, years) == expected
+    assert (age_on(birth, expected - timedelta(days=1)), age_on(birth, expected)) == (years - 1, years)
