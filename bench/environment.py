@@ -1,8 +1,15 @@
 """An isolated place to measure in: a database, a topic prefix and HTTP ports of its own.
 
 Like tests/stack.py, but named ``kim_bench_<id>`` / ``bench-<id>``, and removed
-again afterwards (topics included), so a run never touches a demo system or a
-test session running on the same PostgreSQL and Kafka.
+again afterwards (topics and ACLs included), so a run never touches a demo system
+or a test session running on the same PostgreSQL and Kafka.
+
+Rights. The run's database is migrated like any other (``kim migrate``); then the
+benchmark connects as the services' *owner* roles there, because it creates scratch
+tables and empties the event store between phases, which the runtime roles may not.
+On Kafka its topics get the services' ACLs, plus PREFIXED rights of the relays and
+projectors on every topic under ``bench-<id>.`` (its scratch topics); its own raw
+clients are the test-only principal ``kim-test-admin`` (``KIM_KAFKA_USERNAME``).
 """
 
 from __future__ import annotations
@@ -22,10 +29,12 @@ from uuid import uuid4
 
 import psycopg
 from kafka.admin import NewTopic
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
-from shared.bus.kafka import create_topics, make_admin, topic_config
+from shared.bus.kafka import deprovision, make_admin, prefix_acls, provision, topic_config
 from shared.service import Service
-from shared.settings import REPO_ROOT, InfraSettings, get_settings
+from shared.settings import KAFKA_TEST_ADMIN, REPO_ROOT, InfraSettings, get_settings
 
 if TYPE_CHECKING:
     from services.processes import ProcessSpec
@@ -147,7 +156,7 @@ class BenchEnv:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                admin = make_admin(self.bootstrap, client_id="kim-bench-admin")
+                admin = make_admin(self.bootstrap, client_id="kim-bench-admin", credentials=self.infra.kafka_admin())
                 try:
                     return action(admin)
                 finally:
@@ -168,7 +177,7 @@ class BenchEnv:
             processes.pid_file(self.run_dir, spec).unlink(missing_ok=True)
 
     def pg(self, service: Service) -> psycopg.Connection:
-        """An autocommit connection as the service's role, in its schema."""
+        """An autocommit connection as the service's role in this run (its owner role), in its schema."""
         return psycopg.connect(get_settings(service).pg_conninfo(), autocommit=True)
 
     def connection(self, service: Service) -> Reconnecting:
@@ -224,7 +233,9 @@ def _infra(*args: str, env: dict[str, str]) -> None:
 
 
 def _admin_conninfo(infra: InfraSettings) -> str:
-    return f"host={infra.state_dir / 'postgres' / 'run'} port={infra.pg_port} dbname=postgres user=postgres"
+    """The superuser over the unix socket (peer authentication, see deploy/README.md)."""
+    socket_dir = infra.state_dir / "postgres" / "run"
+    return make_conninfo(host=str(socket_dir), port=infra.pg_port, dbname="postgres", user="postgres")
 
 
 @contextmanager
@@ -236,6 +247,7 @@ def isolated(keep: bool = False) -> Iterator[BenchEnv]:
         "KIM_ENVIRONMENT": "test",
         "KIM_PG_DB": f"kim_bench_{run_id}",
         "KIM_TOPIC_PREFIX": f"bench-{run_id}",
+        "KIM_KAFKA_USERNAME": KAFKA_TEST_ADMIN,
     }
     env.pop("KIM_FAULTS", None)
     for service in Service:
@@ -250,9 +262,14 @@ def isolated(keep: bool = False) -> Iterator[BenchEnv]:
     bench = BenchEnv(run_id, env, run_dir)
     ok = False
     try:
-        # Creates the database, the three roles' schemas and grants (deploy/postgres/init.sql).
+        # Creates the database, the roles' schemas (deploy/postgres/init.sql), then the tables.
         _infra("start", "postgres", env=env)
-        bench.admin(lambda _admin: create_topics(infra))
+        from services.bootstrap import migrate
+
+        for service in Service:
+            migrate(service)
+        bench.admin(lambda _admin: provision(infra, extra_acls=prefix_acls(infra)))
+        _connect_as_owners(env)
         yield bench
         ok = True
     finally:
@@ -267,21 +284,26 @@ def isolated(keep: bool = False) -> Iterator[BenchEnv]:
             print(f"bench: process logs kept in {run_dir}")
 
 
+def _connect_as_owners(env: dict[str, str]) -> None:
+    """From here on, this run's connections (and its service processes) use the owner roles."""
+    for service in Service:
+        owner = get_settings(service).as_owner()
+        upper = service.value.upper()
+        env[f"KIM_{upper}_PG_USER"] = owner.pg_user
+        env[f"KIM_{upper}_PG_PASSWORD"] = owner.pg_password.get_secret_value()
+    os.environ.update(env)
+    get_settings.cache_clear()
+
+
 def _cleanup(bench: BenchEnv) -> None:
     infra = bench.infra
-
-    def delete_mine(admin: Any) -> None:
-        mine = [t for t in admin.list_topics() if t.startswith(f"{infra.topic_prefix}.")]
-        if mine:
-            admin.delete_topics(mine)
-
     try:
-        bench.admin(delete_mine)
+        bench.admin(lambda _admin: deprovision(infra))
     except Exception as exc:  # noqa: BLE001 - best effort; the names are unique per run
-        print(f"bench: could not delete topics {infra.topic_prefix}.*: {exc!r}")
+        print(f"bench: could not delete topics and ACLs {infra.topic_prefix}.*: {exc!r}")
     try:
         wait_for_postgres(infra)
         with psycopg.connect(_admin_conninfo(infra), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{infra.pg_db}" WITH (FORCE)')
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(infra.pg_db)))
     except psycopg.Error as exc:
         print(f"bench: could not drop database {infra.pg_db}: {exc!r}")

@@ -69,7 +69,7 @@ def new_case() -> Case:
 def opened_case() -> Case:
     """A registered and opened case: two published events, as in the prefilled stores."""
     case = new_case()
-    case.open(opened_on=date(2026, 1, 6), case_manager_id="cm-bench-1")
+    case.open(opened_on=date(2026, 1, 6), case_manager_id="st-bench01")
     return case
 
 
@@ -84,7 +84,7 @@ def sample_messages(container: Container, limit: int = 1000) -> list[WireMessage
     """The wire messages of the store's first events, exactly as the service's relay encodes them."""
     translator = build_relay(container, producer_factory=_no_producer)
     notifications = container.app.recorder.select_notifications(start=1, limit=limit)
-    messages = [o.message for o in map(translator.to_outgoing, notifications) if o.message is not None]
+    messages = [m for o in map(translator.to_outgoing, notifications) for m in o.messages]
     if not messages:
         msg = "the store holds no published events"
         raise RuntimeError(msg)

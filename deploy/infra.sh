@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Local infrastructure for KIM without Docker: one PostgreSQL cluster and one
 # single-node Kafka broker (KRaft), both loopback-only, all state under
-# $KIM_STATE_DIR (default <repo>/.kim).
+# $KIM_STATE_DIR (default <repo>/.kim); as root, the PostgreSQL cluster lives in
+# /var/lib/kim/postgres-<hash of the state dir> (owned by the OS user postgres)
+# and $KIM_STATE_DIR/postgres links to it, so the clone may sit anywhere.
+#
+# Security (deploy/README.md): PostgreSQL takes scram-sha-256 on TCP and on the
+# socket, the superuser only by peer on the socket (0700); Kafka takes
+# SASL/SCRAM-SHA-256 on the client listener and SASL/PLAIN on the loopback
+# controller listener, with ACLs (StandardAuthorizer, nothing allowed without one).
 #
 #   deploy/infra.sh install                     install PostgreSQL (apt) and the Kafka jars (Maven)
 #   deploy/infra.sh start  [postgres|kafka|all] start (idempotent), waits until ready
@@ -22,13 +29,30 @@ KIM_STATE_DIR=${KIM_STATE_DIR:-$REPO_ROOT/.kim}
 case $KIM_STATE_DIR in /*) ;; *) KIM_STATE_DIR=$PWD/$KIM_STATE_DIR ;; esac
 KIM_STATE_DIR=$(realpath -m -- "$KIM_STATE_DIR")
 
+KIM_ENVIRONMENT=${KIM_ENVIRONMENT:-development}
 KIM_PG_HOST=${KIM_PG_HOST:-127.0.0.1}
 KIM_PG_PORT=${KIM_PG_PORT:-55432}
 KIM_PG_DB=${KIM_PG_DB:-kim}
-KIM_PG_PASSWORD_INTAKE=${KIM_PG_PASSWORD_INTAKE:-intake-dev}
-KIM_PG_PASSWORD_FOREIGN_OFFICE=${KIM_PG_PASSWORD_FOREIGN_OFFICE:-foreign_office-dev}
-KIM_PG_PASSWORD_KOBIZ=${KIM_PG_PASSWORD_KOBIZ:-kobiz-dev}
 KIM_PG_START_TIMEOUT=${KIM_PG_START_TIMEOUT:-60}
+SERVICES=(intake foreign_office kobiz)
+
+# Passwords: from the environment, else the development default `<role or user>-dev`
+# (the same as shared/settings.py DEV_SECRETS); refused with KIM_ENVIRONMENT=production.
+# They reach psql and the JVM through the environment and 0600 files, never argv or output.
+SECRET_VARS=()
+dev_secret() { # VAR default: VAR defaults to `default`
+  local var=$1
+  SECRET_VARS+=("$var")
+  DEV_DEFAULTS[$var]=$2
+  [[ -n ${!var:-} ]] || printf -v "$var" '%s' "$2"
+}
+declare -A DEV_DEFAULTS=()
+for s in "${SERVICES[@]}"; do
+  dev_secret "KIM_PG_PASSWORD_${s^^}" "$s-dev"            # runtime role <service>
+  dev_secret "KIM_PG_OWNER_PASSWORD_${s^^}" "${s}_owner-dev" # owner role <service>_owner
+done
+dev_secret KIM_KAFKA_PASSWORD_KIM_BROKER kim-broker-dev # the broker itself (inter-broker, controller)
+dev_secret KIM_KAFKA_PASSWORD_KIM_ADMIN kim-admin-dev   # the operator (kim create-topics)
 
 KIM_KAFKA_HOST=${KIM_KAFKA_HOST:-127.0.0.1}
 KIM_KAFKA_PORT=${KIM_KAFKA_PORT:-59092}
@@ -40,11 +64,28 @@ KIM_KAFKA_START_TIMEOUT=${KIM_KAFKA_START_TIMEOUT:-90}
 KIM_KAFKA_STOP_TIMEOUT=${KIM_KAFKA_STOP_TIMEOUT:-60}
 KIM_MAVEN_REPO=${KIM_MAVEN_REPO:-}
 
-PG_DIR=$KIM_STATE_DIR/postgres
-PG_DATA=$PG_DIR/data
-PG_RUN=$PG_DIR/run
-PG_LOG_DIR=$PG_DIR/log
-PG_LOG=$PG_LOG_DIR/postgres.log
+# The cluster: as root in /var/lib/kim/postgres-<hash> (the server's OS user postgres
+# must reach it, whatever the clone's parents allow), linked from $KIM_STATE_DIR/postgres;
+# as a normal user the server runs as that user, under $KIM_STATE_DIR/postgres.
+PG_LINK=$KIM_STATE_DIR/postgres
+KIM_PG_ROOT_BASE=${KIM_PG_ROOT_BASE:-/var/lib/kim}
+if [[ $(id -u) -eq 0 ]]; then
+  PG_OS_USER=postgres
+  PG_DIR=$KIM_PG_ROOT_BASE/postgres-$(printf '%s' "$KIM_STATE_DIR" | sha256sum | cut -c1-16)
+  # A cluster from before the move (a real directory under the state dir) is used in place
+  # until `start` moves it.
+  [[ -d $PG_LINK && ! -L $PG_LINK ]] && PG_DIR=$PG_LINK
+else
+  PG_OS_USER=$(id -un)
+  PG_DIR=$PG_LINK
+fi
+pg_paths() {
+  PG_DATA=$PG_DIR/data
+  PG_RUN=$PG_DIR/run
+  PG_LOG_DIR=$PG_DIR/log
+  PG_LOG=$PG_LOG_DIR/postgres.log
+}
+pg_paths
 PG_INIT_SQL=$SCRIPT_DIR/postgres/init.sql
 
 KAFKA_DIR=$KIM_STATE_DIR/kafka
@@ -57,10 +98,9 @@ KAFKA_OUT=$KAFKA_LOGS/kafka.out
 KAFKA_PROPS=$KAFKA_DIR/server.properties
 KAFKA_CLUSTER_ID=$KAFKA_DIR/cluster.id
 KAFKA_PIDFILE=$KAFKA_DIR/kafka.pid
+KAFKA_CREDENTIALS_STAMP=$KAFKA_DIR/.kim-credentials
 KAFKA_POM=$SCRIPT_DIR/kafka/pom.xml
 KAFKA_LOG4J=$SCRIPT_DIR/kafka/log4j2.yaml
-
-SERVICES=(intake foreign_office kobiz)
 
 # ----------------------------------------------------------------- helpers --
 say() { printf '%s\n' "$*"; }
@@ -196,35 +236,64 @@ pg_ready() {
 
 pg_running() { pg_pid >/dev/null && pg_ready; }
 
-# The postgres user must be able to reach the state dir.
+# The server's OS user must be able to reach its directory (as root it lives under
+# /var/lib/kim, so this holds wherever the clone is; KIM_PG_ROOT_BASE moves it).
 pg_check_path() {
-  local d
+  local d part parts
   is_root || return 0
   if runuser -u postgres -- test -x "$PG_DIR" 2>/dev/null; then return 0; fi
-  # Report the first directory from / downwards that it cannot enter.
   d=
-  local part parts
   IFS=/ read -r -a parts <<<"${PG_DIR#/}"
   for part in "${parts[@]}"; do
     d=$d/$part
     if ! runuser -u postgres -- test -x "$d" 2>/dev/null; then
-      die "OS user 'postgres' cannot traverse $d ($(stat -c '%A %U:%G' -- "$d")); run 'chmod o+x $d' or set KIM_STATE_DIR to a traversable place"
+      die "OS user 'postgres' cannot traverse $d ($(stat -c '%A %U:%G' -- "$d")); set KIM_PG_ROOT_BASE to a traversable place"
     fi
   done
   die "OS user 'postgres' cannot access $PG_DIR"
+}
+
+# As root, a cluster that still lives under the state dir (deploy/infra.sh before the
+# move) is stopped and moved to /var/lib/kim/postgres-<hash>, and linked from there.
+pg_adopt_legacy() {
+  local target pid
+  is_root || return 0
+  [[ -d $PG_LINK && ! -L $PG_LINK ]] || return 0
+  target=$KIM_PG_ROOT_BASE/postgres-$(printf '%s' "$KIM_STATE_DIR" | sha256sum | cut -c1-16)
+  [[ ! -e $target ]] || die "postgres: both $PG_LINK and $target exist; remove the one that is not in use"
+  if pid=$(pg_pid); then
+    info "postgres: stopping the cluster in $PG_LINK (pid $pid) to move it out of the clone"
+    pg_as pg_ctl -D "$PG_DATA" -s -m fast -w -t 60 stop >/dev/null || die "postgres: could not stop pid $pid"
+  fi
+  info "postgres: moving the cluster from $PG_LINK to $target (owned by postgres, outside the clone)"
+  mkdir -p -- "$KIM_PG_ROOT_BASE"
+  chmod 755 -- "$KIM_PG_ROOT_BASE"
+  mv -T -- "$PG_LINK" "$target"
+  ln -s -- "$target" "$PG_LINK"
+  PG_DIR=$target
+  pg_paths
 }
 
 pg_prepare_dirs() {
   local sock=$PG_RUN/.s.PGSQL.$KIM_PG_PORT
   ((${#sock} <= 107)) || die "unix socket path too long (${#sock} > 107 bytes): $sock; use a shorter KIM_STATE_DIR"
   mkdir -p -- "$KIM_STATE_DIR"
-  chmod 755 -- "$KIM_STATE_DIR" 2>/dev/null || true
-  mkdir -p -- "$PG_DIR" "$PG_RUN" "$PG_LOG_DIR"
   if is_root; then
+    mkdir -p -- "$KIM_PG_ROOT_BASE"
+    chmod 755 -- "$KIM_PG_ROOT_BASE"
+    mkdir -p -- "$PG_DIR" "$PG_RUN" "$PG_LOG_DIR"
     chown postgres: -- "$PG_DIR" "$PG_RUN" "$PG_LOG_DIR"
     [[ -d $PG_DATA ]] && chown -R postgres: -- "$PG_DATA"
+    printf '%s\n' "$KIM_STATE_DIR" >"$PG_DIR/STATE_DIR" # whose cluster this is
+    if [[ ! -L $PG_LINK || $(readlink -- "$PG_LINK") != "$PG_DIR" ]]; then
+      [[ ! -e $PG_LINK || -L $PG_LINK ]] || die "postgres: $PG_LINK exists and is not a link to $PG_DIR"
+      ln -sfn -- "$PG_DIR" "$PG_LINK"
+    fi
+  else
+    mkdir -p -- "$PG_DIR" "$PG_RUN" "$PG_LOG_DIR"
   fi
-  chmod 755 -- "$PG_DIR" "$PG_RUN"
+  # Closed to other OS users: the cluster, its socket and its logs.
+  chmod 700 -- "$PG_DIR" "$PG_RUN"
   chmod 750 -- "$PG_LOG_DIR"
   pg_check_path
 }
@@ -239,7 +308,7 @@ pg_initdb() {
   chmod 700 -- "$PG_DATA"
   is_root && chown postgres: -- "$PG_DATA"
   if ! pg_as initdb -D "$PG_DATA" -U postgres -E UTF8 --locale="$locale" \
-    --auth-local=trust --auth-host=scram-sha-256 --data-checksums \
+    --auth-local=peer --auth-host=scram-sha-256 --data-checksums \
     >"$PG_LOG_DIR/initdb.log" 2>&1; then
     cat "$PG_LOG_DIR/initdb.log" >&2
     rm -rf -- "$PG_DATA"
@@ -247,17 +316,28 @@ pg_initdb() {
   fi
 }
 
+# Write stdin atomically to $PG_DATA/$1 (owned by the server's OS user, 0600).
+pg_install_file() {
+  local target=$PG_DATA/$1 tmp
+  tmp=$(mktemp "$PG_DATA/.$1.XXXXXX")
+  cat >"$tmp"
+  chmod 600 -- "$tmp"
+  if is_root; then chown postgres: -- "$tmp"; fi
+  mv -f -- "$tmp" "$target"
+}
+
 pg_write_conf() {
-  local conf=$PG_DATA/kim.conf tmp
-  tmp=$(mktemp "$PG_DATA/.kim.conf.XXXXXX")
-  cat >"$tmp" <<EOF
+  pg_install_file kim.conf <<EOF
 # Generated by deploy/infra.sh on every start. Do not edit: set KIM_* env vars.
 listen_addresses = '$KIM_PG_HOST'
 port = $KIM_PG_PORT
 unix_socket_directories = '$PG_RUN'
-unix_socket_permissions = 0777
+# Only the server's OS user (and root) reach the socket; the services use TCP.
+unix_socket_permissions = 0700
 max_connections = 200
 password_encryption = 'scram-sha-256'
+hba_file = '$PG_DATA/pg_hba.conf'
+ident_file = '$PG_DATA/pg_ident.conf'
 
 # Durability: acknowledged commits survive a crash.
 fsync = on
@@ -282,9 +362,22 @@ log_parameter_max_length_on_error = 0
 log_connections = off
 log_disconnections = off
 EOF
-  chmod 600 -- "$tmp"
-  is_root && chown postgres: -- "$tmp"
-  mv -f -- "$tmp" "$conf"
+  # No trust anywhere. The superuser: peer on the socket only, for the server's OS user
+  # (and root, who can become it anyway), never over TCP. Every other role: scram-sha-256.
+  pg_install_file pg_hba.conf <<EOF
+# Generated by deploy/infra.sh on every start (deploy/README.md, "Security model").
+# TYPE  DATABASE  USER      ADDRESS        METHOD
+local   all       postgres                 peer map=kim_superuser
+local   all       all                      scram-sha-256
+host    all       postgres  all            reject
+host    all       all       127.0.0.0/8    scram-sha-256
+host    all       all       ::1/128        scram-sha-256
+EOF
+  {
+    printf '# Generated by deploy/infra.sh on every start.\n# MAPNAME       SYSTEM-USERNAME  PG-USERNAME\n'
+    printf 'kim_superuser  %s  postgres\n' "$PG_OS_USER"
+    [[ $PG_OS_USER == root ]] || printf 'kim_superuser  root  postgres\n'
+  } | pg_install_file pg_ident.conf
   if ! grep -qx "include_if_exists = 'kim.conf'" "$PG_DATA/postgresql.conf"; then
     printf "\n# KIM settings (deploy/infra.sh)\ninclude_if_exists = 'kim.conf'\n" >>"$PG_DATA/postgresql.conf"
   fi
@@ -294,18 +387,33 @@ pg_apply_init_sql() {
   # Passwords reach psql through the environment (init.sql reads them with
   # \getenv), so they appear neither on a command line nor in any output.
   (
-    export KIM_PG_DB KIM_PG_PASSWORD_INTAKE KIM_PG_PASSWORD_FOREIGN_OFFICE KIM_PG_PASSWORD_KOBIZ
+    export KIM_PG_DB "${SECRET_VARS[@]}"
     export PGCONNECT_TIMEOUT=10
+    # On stdin: as root, psql runs as postgres, who may not be able to read the clone.
     pg_as psql -X -q -w -h "$PG_RUN" -p "$KIM_PG_PORT" -U postgres -d postgres \
-      -v ON_ERROR_STOP=1 -v kim_db="$KIM_PG_DB" -f "$PG_INIT_SQL" >/dev/null
+      -v ON_ERROR_STOP=1 -v kim_db="$KIM_PG_DB" -f - <"$PG_INIT_SQL" >/dev/null
   ) || die "postgres: applying $PG_INIT_SQL failed"
 }
 
 pg_start() {
-  local deadline pid
+  local pid
   pg_install
+  pg_adopt_legacy
   if pid=$(pg_pid); then
     if pg_ready; then
+      # Authentication and socket settings as generated now (a reload applies pg_hba.conf);
+      # a setting that needs a restart (a server from an older infra.sh) gets one.
+      pg_prepare_dirs
+      pg_write_conf
+      pg_as pg_ctl -D "$PG_DATA" -s reload >/dev/null || true
+      sleep 0.5
+      if [[ $(pg_as psql -X -A -t -q -w -h "$PG_RUN" -p "$KIM_PG_PORT" -U postgres -d postgres \
+        -c 'SELECT count(*) FROM pg_settings WHERE pending_restart' 2>/dev/null) != 0 ]]; then
+        info "postgres: restarting to apply settings that need a restart"
+        pg_as pg_ctl -D "$PG_DATA" -l "$PG_LOG" -s -m fast -w -t "$KIM_PG_START_TIMEOUT" restart >/dev/null ||
+          die "postgres: restart failed, see $PG_LOG"
+        pg_wait_ready
+      fi
       pg_apply_init_sql
       say "postgres: already running on $KIM_PG_HOST:$KIM_PG_PORT"
       return 0
@@ -324,7 +432,14 @@ pg_start() {
       die "postgres: did not start within ${KIM_PG_START_TIMEOUT}s, see $PG_LOG"
     fi
   fi
-  # Poll until it accepts TCP connections on the configured host and port.
+  pg_wait_ready
+  pg_apply_init_sql
+  say "postgres: started on $KIM_PG_HOST:$KIM_PG_PORT"
+}
+
+# Poll until it accepts TCP connections on the configured host and port.
+pg_wait_ready() {
+  local deadline
   deadline=$(($(now) + KIM_PG_START_TIMEOUT))
   until pg_ready; do
     if ! pg_pid >/dev/null; then
@@ -334,8 +449,6 @@ pg_start() {
     (($(now) < deadline)) || die "postgres: not ready within ${KIM_PG_START_TIMEOUT}s, see $PG_LOG"
     sleep 0.2
   done
-  pg_apply_init_sql
-  say "postgres: started on $KIM_PG_HOST:$KIM_PG_PORT"
 }
 
 pg_stop() {
@@ -417,22 +530,53 @@ kafka_pid() { # prints broker JVM pid if alive and ours
 
 kafka_running() { kafka_pid >/dev/null && port_open "$KIM_KAFKA_HOST" "$KIM_KAFKA_PORT"; }
 
+# A JAAS option value in double quotes (the passwords are checked: no quote or backslash).
+jaas() { printf '%s="%s"' "$1" "$2"; }
+
+# server.properties; $1 = normal | bootstrap. In bootstrap mode the client listener also
+# takes SASL/PLAIN for kim-broker and kim-admin from this file, for the few seconds in
+# which deploy/infra.sh (re)writes their SCRAM credentials (a cluster formatted without
+# them, or a changed KIM_KAFKA_PASSWORD_KIM_ADMIN/KIM_BROKER).
 kafka_write_props() {
-  local tmp line
-  tmp=$(mktemp "$KAFKA_DIR/.server.properties.XXXXXX")
+  local mode=$1 tmp line broker admin client_mechanisms=SCRAM-SHA-256 inter=SCRAM-SHA-256
+  broker=$KIM_KAFKA_PASSWORD_KIM_BROKER
+  admin=$KIM_KAFKA_PASSWORD_KIM_ADMIN
+  if [[ $mode == bootstrap ]]; then client_mechanisms=SCRAM-SHA-256,PLAIN inter=PLAIN; fi
+  tmp=$(mktemp "$KAFKA_DIR/.server.properties.XXXXXX") # 0600: it holds the broker's password
   {
     cat <<EOF
-# Generated by deploy/infra.sh on every start. Do not edit: set KIM_* env vars
+# Generated by deploy/infra.sh on every start ($mode). Do not edit: set KIM_* env vars
 # (KIM_KAFKA_EXTRA_PROPERTIES is appended at the end and wins).
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$KIM_KAFKA_HOST:$KIM_KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$KIM_KAFKA_HOST:$KIM_KAFKA_PORT,CONTROLLER://$KIM_KAFKA_HOST:$KIM_KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$KIM_KAFKA_HOST:$KIM_KAFKA_PORT
-inter.broker.listener.name=PLAINTEXT
+listeners=CLIENT://$KIM_KAFKA_HOST:$KIM_KAFKA_PORT,CONTROLLER://$KIM_KAFKA_HOST:$KIM_KAFKA_CONTROLLER_PORT
+advertised.listeners=CLIENT://$KIM_KAFKA_HOST:$KIM_KAFKA_PORT
+inter.broker.listener.name=CLIENT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=$KAFKA_DATA
+
+# Authentication: SCRAM-SHA-256 for clients (users: kim create-topics), PLAIN between the
+# broker and its controller (loopback only, kim-broker from this file). Nothing anonymous.
+listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-256
+listener.name.client.sasl.enabled.mechanisms=$client_mechanisms
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+sasl.mechanism.inter.broker.protocol=$inter
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.client.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required $(jaas username kim-broker) $(jaas password "$broker");
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required $(jaas username kim-broker) $(jaas password "$broker") $(jaas user_kim-broker "$broker");
+EOF
+    if [[ $mode == bootstrap ]]; then
+      printf 'listener.name.client.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required %s %s %s %s;\n' \
+        "$(jaas username kim-broker)" "$(jaas password "$broker")" "$(jaas user_kim-broker "$broker")" "$(jaas user_kim-admin "$admin")"
+    fi
+    cat <<EOF
+
+# Authorization: ACLs only (kim create-topics); the broker and the operator are super users.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:kim-broker;User:kim-admin
 
 auto.create.topics.enable=false
 delete.topic.enable=true
@@ -465,8 +609,26 @@ EOF
   mv -f -- "$tmp" "$KAFKA_PROPS"
 }
 
+# Which kim-broker/kim-admin passwords the cluster holds (a digest, 0600, next to
+# server.properties, which holds kim-broker's password itself).
+kafka_credentials_digest() {
+  printf '%s\n%s\n%s\n' "$(head -n1 -- "$KAFKA_CLUSTER_ID")" "$KIM_KAFKA_PASSWORD_KIM_BROKER" \
+    "$KIM_KAFKA_PASSWORD_KIM_ADMIN" | sha256sum | cut -d' ' -f1
+}
+
+kafka_stamp_credentials() {
+  (umask 077 && kafka_credentials_digest >"$KAFKA_CREDENTIALS_STAMP")
+}
+
+kafka_credentials_current() {
+  [[ -s $KAFKA_CREDENTIALS_STAMP && $(cat -- "$KAFKA_CREDENTIALS_STAMP") == "$(kafka_credentials_digest)" ]]
+}
+
+# New storage: format it with the SCRAM credentials of kim-broker and kim-admin. The
+# StorageTool's arguments come from a 0600 argument file (java @file), not argv, and its
+# stdout (the salted keys) is discarded.
 kafka_format() {
-  local cid
+  local cid args
   [[ -f $KAFKA_DATA/meta.properties ]] && return 0
   kafka_java_cmd
   if [[ ! -s $KAFKA_CLUSTER_ID ]]; then
@@ -475,12 +637,20 @@ kafka_format() {
     printf '%s\n' "$cid" >"$KAFKA_CLUSTER_ID"
   fi
   cid=$(head -n1 -- "$KAFKA_CLUSTER_ID")
-  info "kafka: formatting $KAFKA_DATA (cluster id $cid)"
-  if ! "${JAVA_CMD[@]}" -Xmx256m kafka.tools.StorageTool format --ignore-formatted \
-    -t "$cid" -c "$KAFKA_PROPS" >>"$KAFKA_LOGS/format.log" 2>&1 </dev/null; then
+  info "kafka: formatting $KAFKA_DATA (cluster id $cid) with the users kim-broker and kim-admin"
+  args=$(mktemp "$KAFKA_DIR/.format.args.XXXXXX")
+  {
+    printf 'kafka.tools.StorageTool format --ignore-formatted -t %s -c "%s"\n' "$cid" "$KAFKA_PROPS"
+    printf -- '--add-scram "SCRAM-SHA-256=[name=kim-broker,password=%s]"\n' "$KIM_KAFKA_PASSWORD_KIM_BROKER"
+    printf -- '--add-scram "SCRAM-SHA-256=[name=kim-admin,password=%s]"\n' "$KIM_KAFKA_PASSWORD_KIM_ADMIN"
+  } >"$args"
+  if ! "${JAVA_CMD[@]}" -Xmx256m "@$args" >/dev/null 2>>"$KAFKA_LOGS/format.log" </dev/null; then
+    rm -f -- "$args"
     tail -n 20 -- "$KAFKA_LOGS/format.log" >&2 || true
     die "kafka: formatting storage failed, see $KAFKA_LOGS/format.log"
   fi
+  rm -f -- "$args"
+  kafka_stamp_credentials
 }
 
 # Ready = the JVM lives, the port accepts connections and the broker logged
@@ -509,31 +679,9 @@ kafka_wait_ready() {
   done
 }
 
-kafka_start() {
-  local pid offset p heap=() extra=()
-  if pid=$(kafka_pid); then
-    if port_open "$KIM_KAFKA_HOST" "$KIM_KAFKA_PORT"; then
-      if pid_suspended "$pid"; then
-        say "kafka: already running on $KIM_KAFKA_HOST:$KIM_KAFKA_PORT (suspended by SIGSTOP, pid $pid)"
-      else
-        say "kafka: already running on $KIM_KAFKA_HOST:$KIM_KAFKA_PORT"
-      fi
-      return 0
-    fi
-    # Alive but not listening yet (still starting): wait for it.
-    kafka_wait_ready 0 "$pid"
-    say "kafka: started on $KIM_KAFKA_HOST:$KIM_KAFKA_PORT"
-    return 0
-  fi
-  for p in "$KIM_KAFKA_PORT" "$KIM_KAFKA_CONTROLLER_PORT"; do
-    if port_open "$KIM_KAFKA_HOST" "$p"; then
-      die "kafka: port $KIM_KAFKA_HOST:$p is already in use by another process$(port_owner "$p"); stop it or set KIM_KAFKA_PORT/KIM_KAFKA_CONTROLLER_PORT"
-    fi
-  done
-  kafka_install
-  mkdir -p -- "$KAFKA_DATA" "$KAFKA_LOGS"
-  kafka_write_props
-  kafka_format
+# Launch the broker with the current server.properties and wait until it is ready.
+kafka_launch() {
+  local pid offset heap=() extra=()
   read -r -a heap <<<"$KIM_KAFKA_HEAP"
   [[ -n $KIM_KAFKA_JVM_OPTS ]] && read -r -a extra <<<"$KIM_KAFKA_JVM_OPTS"
   kafka_java_cmd
@@ -560,6 +708,97 @@ kafka_start() {
   done
   pid=$(head -n1 -- "$KAFKA_PIDFILE")
   kafka_wait_ready "$offset" "$pid"
+}
+
+# With the broker in bootstrap mode: (re)write the SCRAM credentials of kim-broker and
+# kim-admin, authenticated as kim-admin over SASL/PLAIN (kafka-python; passwords via env).
+kafka_bootstrap_credentials() {
+  local python
+  python=$(bash "$SCRIPT_DIR/python-env.sh") || die "kafka: no Python environment for the credential bootstrap"
+  KIM_BOOTSTRAP_SERVERS="$KIM_KAFKA_HOST:$KIM_KAFKA_PORT" \
+    KIM_KAFKA_PASSWORD_KIM_BROKER=$KIM_KAFKA_PASSWORD_KIM_BROKER \
+    KIM_KAFKA_PASSWORD_KIM_ADMIN=$KIM_KAFKA_PASSWORD_KIM_ADMIN \
+    "$python" - <<'EOF' || die "kafka: could not write the SCRAM credentials of kim-broker and kim-admin"
+import os
+
+from kafka import KafkaAdminClient
+from kafka.admin import ScramMechanism, UserScramCredentialUpsertion
+
+admin = KafkaAdminClient(
+    bootstrap_servers=os.environ["KIM_BOOTSTRAP_SERVERS"],
+    client_id="kim-infra-bootstrap",
+    security_protocol="SASL_PLAINTEXT",
+    sasl_mechanism="PLAIN",
+    sasl_plain_username="kim-admin",
+    sasl_plain_password=os.environ["KIM_KAFKA_PASSWORD_KIM_ADMIN"],
+    request_timeout_ms=30000,
+)
+try:
+    users = {"kim-broker": "KIM_KAFKA_PASSWORD_KIM_BROKER", "kim-admin": "KIM_KAFKA_PASSWORD_KIM_ADMIN"}
+    changes = [UserScramCredentialUpsertion(u, ScramMechanism.SCRAM_SHA_256, os.environ[v]) for u, v in users.items()]
+    failed = {user: error for user, error in admin.alter_user_scram_credentials(changes).items() if error}
+finally:
+    admin.close()
+if failed:
+    raise SystemExit(f"SCRAM credentials not written: {failed}")
+EOF
+}
+
+# A running broker started with other settings (an older infra.sh: no SASL, no ACLs; other
+# KIM_KAFKA_* values or passwords) is restarted, so that `start` always leaves this configuration running.
+kafka_outdated() {
+  local current=$KAFKA_PROPS want
+  [[ -f $current ]] || return 0
+  kafka_credentials_current || return 0
+  want=$(mktemp "$KAFKA_DIR/.server.properties.want.XXXXXX")
+  KAFKA_PROPS=$want kafka_write_props normal
+  if cmp -s -- "$want" "$current"; then
+    rm -f -- "$want"
+    return 1
+  fi
+  rm -f -- "$want"
+}
+
+kafka_start() {
+  local pid p
+  if pid=$(kafka_pid) && ! pid_suspended "$pid" && kafka_outdated; then
+    info "kafka: the running broker (pid $pid) has an outdated configuration; restarting it"
+    kafka_stop >/dev/null
+  fi
+  if pid=$(kafka_pid); then
+    if port_open "$KIM_KAFKA_HOST" "$KIM_KAFKA_PORT"; then
+      if pid_suspended "$pid"; then
+        say "kafka: already running on $KIM_KAFKA_HOST:$KIM_KAFKA_PORT (suspended by SIGSTOP, pid $pid)"
+      else
+        say "kafka: already running on $KIM_KAFKA_HOST:$KIM_KAFKA_PORT"
+      fi
+      return 0
+    fi
+    # Alive but not listening yet (still starting): wait for it.
+    kafka_wait_ready 0 "$pid"
+    say "kafka: started on $KIM_KAFKA_HOST:$KIM_KAFKA_PORT"
+    return 0
+  fi
+  for p in "$KIM_KAFKA_PORT" "$KIM_KAFKA_CONTROLLER_PORT"; do
+    if port_open "$KIM_KAFKA_HOST" "$p"; then
+      die "kafka: port $KIM_KAFKA_HOST:$p is already in use by another process$(port_owner "$p"); stop it or set KIM_KAFKA_PORT/KIM_KAFKA_CONTROLLER_PORT"
+    fi
+  done
+  kafka_install
+  mkdir -p -- "$KAFKA_DATA" "$KAFKA_LOGS"
+  chmod 700 -- "$KAFKA_DIR" # the topics hold personal data; server.properties a password
+  kafka_write_props normal
+  kafka_format
+  if ! kafka_credentials_current; then
+    info "kafka: writing the SCRAM credentials of kim-broker and kim-admin (bootstrap start)"
+    kafka_write_props bootstrap
+    kafka_launch
+    kafka_bootstrap_credentials
+    kafka_stop >/dev/null
+    kafka_stamp_credentials
+    kafka_write_props normal
+  fi
+  kafka_launch
   say "kafka: started on $KIM_KAFKA_HOST:$KIM_KAFKA_PORT"
 }
 
@@ -616,7 +855,7 @@ pq_quote() {
 }
 
 cmd_env() {
-  local s upper pw var
+  local s upper
   pg_find_bin || true
   # POSIX single quoting: `eval "$(infra.sh env)"` or Python's shlex.split.
   emit() { printf "export %s='%s'\n" "$1" "${2//\'/\'\\\'\'}"; }
@@ -628,12 +867,11 @@ cmd_env() {
   emit KIM_PG_BIN "$PG_BIN"
   emit KIM_PG_LOG "$PG_LOG"
   emit KIM_PG_ADMIN_DSN "host=$(pq_quote "$PG_RUN") port=$KIM_PG_PORT dbname=$(pq_quote "$KIM_PG_DB") user=postgres"
+  # Never passwords: the DSNs name the role; libpq takes the password from PGPASSWORD/.pgpass.
   for s in "${SERVICES[@]}"; do
     upper=${s^^}
-    var=KIM_PG_PASSWORD_$upper
-    pw=${!var}
-    emit "$var" "$pw"
-    emit "KIM_PG_DSN_$upper" "host=$KIM_PG_HOST port=$KIM_PG_PORT dbname=$(pq_quote "$KIM_PG_DB") user=$s password=$(pq_quote "$pw")"
+    emit "KIM_PG_DSN_$upper" "host=$KIM_PG_HOST port=$KIM_PG_PORT dbname=$(pq_quote "$KIM_PG_DB") user=$s"
+    emit "KIM_PG_OWNER_DSN_$upper" "host=$KIM_PG_HOST port=$KIM_PG_PORT dbname=$(pq_quote "$KIM_PG_DB") user=${s}_owner"
   done
   emit KIM_KAFKA_HOST "$KIM_KAFKA_HOST"
   emit KIM_KAFKA_PORT "$KIM_KAFKA_PORT"
@@ -648,12 +886,14 @@ cmd_reset() {
   [[ $KIM_STATE_DIR != / && $KIM_STATE_DIR != "${HOME:-/}" ]] || die "refusing to reset KIM_STATE_DIR=$KIM_STATE_DIR"
   pg_stop
   kafka_stop
-  rm -rf -- "$PG_DIR" "$KAFKA_DATA" "$KAFKA_LOGS" "$KAFKA_PROPS" "$KAFKA_CLUSTER_ID" "$KAFKA_PIDFILE"
+  rm -rf -- "$PG_DIR" "$KAFKA_DATA" "$KAFKA_LOGS" "$KAFKA_PROPS" "$KAFKA_CLUSTER_ID" "$KAFKA_PIDFILE" \
+    "$KAFKA_CREDENTIALS_STAMP"
+  [[ -L $PG_LINK ]] && rm -f -- "$PG_LINK"
   say "reset: deleted PostgreSQL and Kafka data under $KIM_STATE_DIR (kept the jar cache $KAFKA_LIBS)"
 }
 
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -676,6 +916,22 @@ validate() {
   [[ $KIM_PG_DB =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "KIM_PG_DB must be a plain identifier, got '$KIM_PG_DB'"
 }
 
+# Secrets: never a development default in production (named, never printed); the two
+# Kafka passwords that go into server.properties and the JAAS configuration must not
+# contain quotes, backslashes, whitespace or the characters , ; [ ].
+check_secrets() {
+  local var
+  for var in "${SECRET_VARS[@]}"; do
+    if [[ $KIM_ENVIRONMENT == production && ${!var} == "${DEV_DEFAULTS[$var]}" ]]; then
+      die "$var is a development default password; set a secret one (KIM_ENVIRONMENT=production)"
+    fi
+  done
+  for var in KIM_KAFKA_PASSWORD_KIM_BROKER KIM_KAFKA_PASSWORD_KIM_ADMIN; do
+    [[ ${!var} =~ ^[A-Za-z0-9._~+/=:@%^!*?#-]{8,200}$ ]] ||
+      die "$var must be 8 to 200 characters of A-Z a-z 0-9 . _ ~ + / = : @ % ^ ! * ? # -"
+  done
+}
+
 main() {
   local cmd=${1:-} c rc=0
   [[ $# -gt 0 ]] && shift
@@ -689,6 +945,7 @@ main() {
       ;;
     start)
       which_components "$@"
+      check_secrets
       take_lock
       for c in "${COMPONENTS[@]}"; do "$(prefix "$c")_start"; done
       ;;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs the project, runs the static gates (deploy/lint.sh),
 # provisions and starts PostgreSQL and Kafka (stopping them again afterwards if they were
-# not running before), then pytest. Extra arguments go to pytest and skip the gates,
+# not running before), runs `kim migrate`, then pytest. Extra arguments go to pytest and skip the gates,
 # e.g. `bash deploy/test.sh tests/unit -q`.
 # Without arguments it runs everything, the fault-injection suite (tests/faults) in a
 # second pytest session of its own: it puts poison records on its session's topics.
@@ -24,6 +24,8 @@ fi
 was_running=yes
 bash deploy/infra.sh status >/dev/null 2>&1 || was_running=no
 timed "infrastructure start" bash deploy/infra.sh start
+# The tables of the default database, as the owner roles (each test session migrates its own).
+timed "kim migrate" "$python" -m services.cli migrate
 status=0
 if [[ $# -eq 0 ]]; then
   timed "main test session" "$python" -m pytest -p no:cacheprovider --durations=15 || status=$?

@@ -31,10 +31,11 @@ from shared.outbox.position import PostgresRelayPosition
 from shared.outbox.relay import PositionStore, Relay
 from shared.persistence.idempotency import PostgresIdempotencyStore
 from shared.persistence.memory import MEMORY_FACTORY, InMemoryIdempotencyStore
-from shared.persistence.pool import make_pool, schema_setup_lock
+from shared.persistence.pool import apply_privileges, make_pool, schema_setup_lock
 from shared.projection.case_history_store import CaseHistoryStore
 from shared.projection.consumer import Projector
 from shared.projection.memory import InMemoryCaseHistoryStore
+from shared.projection.pg_schema import TABLES as PROJECTION_TABLES
 from shared.projection.pg_store import PostgresCaseHistoryStore
 from shared.service import Service
 from shared.settings import ServiceSettings, get_settings
@@ -158,7 +159,12 @@ class Container:
         if cached and time.monotonic() - cached["at"] < 5:
             return str(cached["result"])
         try:
-            admin = make_admin(self.settings.infra.kafka_bootstrap, client_id="kim-readyz", timeout_ms=3000)
+            admin = make_admin(
+                self.settings.infra.kafka_bootstrap,
+                client_id="kim-readyz",
+                timeout_ms=3000,
+                credentials=self.settings.kafka_credentials("api"),
+            )
             try:
                 admin.describe_cluster()
             finally:
@@ -171,7 +177,12 @@ class Container:
 
 
 def build_container(service: Service, settings: ServiceSettings | None = None, *, in_memory: bool = False) -> Container:
-    """Wire a service's application and view, on PostgreSQL or in memory."""
+    """Wire a service's application and view, on PostgreSQL or in memory.
+
+    On PostgreSQL it creates no table: ``kim migrate`` (:func:`migrate`) did, as the owner
+    role. It checks that they exist, so a process that was started before the migration
+    names the missing step instead of failing on its first statement.
+    """
     settings = settings or get_settings(service)
     app_class = application_class(service)
     if in_memory:
@@ -180,16 +191,63 @@ def build_container(service: Service, settings: ServiceSettings | None = None, *
         return Container(settings, app, store, _idempotency(settings, InMemoryIdempotencyStore()))
     pool = make_pool(settings.pg_conninfo(), max_size=settings.pg_pool_size, name=f"kim-{service.slug}")
     pool.open(wait=True, timeout=30)
-    pg_store = PostgresCaseHistoryStore(pool, settings.pg_schema, service=service)
-    keys = PostgresIdempotencyStore(pool, settings.pg_schema, service)
-    status = StatusBoard(pool, settings.pg_schema)
-    with schema_setup_lock(settings.pg_conninfo(), settings.pg_schema):
+    try:
+        pg_store = MigratedCaseHistoryStore(pool, settings.pg_schema, service=service)
         pg_store.setup()
-        status.setup()
-        keys.setup()
-        PostgresRelayPosition(pool, settings.pg_schema).setup()
+        keys = PostgresIdempotencyStore(pool, settings.pg_schema, service)
+        status = StatusBoard(pool, settings.pg_schema)
         app = _make_app(app_class, settings.eventsourcing_env(), pg_store)
+    except BaseException:
+        pool.close()
+        raise
     return Container(settings, app, pg_store, _idempotency(settings, keys), pool, status)
+
+
+class MigratedCaseHistoryStore(PostgresCaseHistoryStore):
+    """The view of a service process: its tables exist (``kim migrate``), the runtime role cannot create them."""
+
+    def setup(self) -> None:
+        names = [self.prefix + n for n in PROJECTION_TABLES]
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename = ANY(%s)", (self.schema, names)
+            ).fetchall()
+        missing = sorted(set(names) - {r[0] for r in rows})
+        if missing:
+            msg = f"tables {missing} of schema {self.schema!r} are missing: run `kim migrate` first"
+            raise RuntimeError(msg)
+
+
+def migrate(service: Service, settings: ServiceSettings | None = None) -> dict[str, str]:
+    """Create every table of a service as its owner role, then grant the runtime role its rights.
+
+    The one place where tables are created: the event store (eventsourcing with
+    ``CREATE_TABLE=y``), the view, the relay position, the process status and the
+    idempotency keys. A new table is created here (its store's ``setup()``); if it is
+    append-only it is listed in ``shared.persistence.pool.APPEND_ONLY_TABLES``. Idempotent.
+    Returns the runtime role's privileges per table.
+    """
+    runtime = settings or get_settings(service)
+    owner = runtime.as_owner()
+    conninfo = owner.pg_conninfo()
+    pool = make_pool(conninfo, max_size=2, name=f"kim-migrate-{service.slug}")
+    pool.open(wait=True, timeout=30)
+    try:
+        with schema_setup_lock(conninfo, owner.pg_schema):
+            store = PostgresCaseHistoryStore(pool, owner.pg_schema, service=service)
+            store.setup()
+            StatusBoard(pool, owner.pg_schema).setup()
+            PostgresIdempotencyStore(pool, owner.pg_schema, service).setup()
+            PostgresRelayPosition(pool, owner.pg_schema).setup()
+            app = _make_app(application_class(service), owner.eventsourcing_env(create_table=True), store)
+            try:
+                recorder: Any = app.recorder
+                event_table = str(recorder.events_table_name)
+            finally:
+                app.close()
+            return apply_privileges(conninfo, owner.pg_schema, runtime.pg_user, [event_table])
+    finally:
+        pool.close()
 
 
 def _idempotency(settings: ServiceSettings, store: IdempotencyStore) -> Idempotency:
@@ -228,6 +286,7 @@ def build_relay(
     batching and timeouts always come from the service's settings.
     """
     settings = container.settings
+    credentials = settings.kafka_credentials("relay")
 
     def producer() -> Any:
         return make_producer(
@@ -235,6 +294,7 @@ def build_relay(
             client_id=f"kim-relay-{settings.service.slug}",
             linger_ms=settings.relay_linger_ms,
             delivery_timeout_ms=settings.relay_delivery_timeout_ms,
+            credentials=credentials,
         )
 
     return Relay(
@@ -262,6 +322,7 @@ def build_projector(
     poll timeout always come from the service's settings.
     """
     settings = container.settings
+    credentials = settings.kafka_credentials("projector")
 
     def consumer() -> KafkaConsumer:
         return make_consumer(
@@ -269,11 +330,15 @@ def build_projector(
             group_id=settings.projection_group,
             client_id=f"kim-projector-{settings.service.slug}",
             max_poll_records=settings.projector_batch_size,
+            credentials=credentials,
         )
 
     def fetcher() -> KafkaConsumer:
         return make_consumer(
-            settings.infra.kafka_bootstrap, group_id=None, client_id=f"kim-release-{settings.service.slug}"
+            settings.infra.kafka_bootstrap,
+            group_id=None,
+            client_id=f"kim-release-{settings.service.slug}",
+            credentials=credentials,
         )
 
     return Projector(

@@ -18,7 +18,7 @@ from rich.table import Table
 from services import processes
 from services.runner import ProcessKind, run
 from shared.service import Service
-from shared.settings import REPO_ROOT, InfraSettings, get_settings
+from shared.settings import REPO_ROOT, ConfigurationError, InfraSettings, get_settings
 
 app = typer.Typer(
     help="KIM case exchange: intake, foreign office and Kobiz on PostgreSQL and Kafka.", no_args_is_help=True
@@ -40,12 +40,35 @@ def serve(service: Service, kind: ProcessKind) -> None:
 
 @app.command("create-topics")
 def create_topics() -> None:
-    """Create the service topics with explicit settings (never auto-created)."""
-    from shared.bus.kafka import create_topics as create
+    """Create the service topics (never auto-created), the services' Kafka users and their ACLs, as kim-admin."""
+    from shared.bus.kafka import provision
 
     settings = InfraSettings()
-    for name, outcome in create(settings).items():
+    done = provision(settings)
+    for name, outcome in done.topics.items():
         console.print(f"topic {name}: {outcome} ({settings.topic_partitions} partitions, retention forever)")
+    console.print(f"kafka users: {', '.join(done.users)} (SCRAM-SHA-256); {done.acls} ACLs")
+
+
+@app.command()
+def migrate(
+    services: Annotated[list[Service] | None, typer.Argument(help="Default: every service.")] = None,
+) -> None:
+    """Create every table as the service's owner role and grant its runtime role what it needs (idempotent)."""
+    from services.bootstrap import migrate as do_migrate
+    from shared.persistence.pool import APPEND_ONLY, EVENT_TABLE
+
+    labels = {
+        EVENT_TABLE: "SELECT, INSERT (append-only: UPDATE only for the recorder's LOCK TABLE, rejected by a trigger)",
+        APPEND_ONLY: "SELECT, INSERT (append-only)",
+    }
+    for service in services or list(Service):
+        by_rights: dict[str, list[str]] = {}
+        for table, privileges in sorted(do_migrate(service).items()):
+            by_rights.setdefault(labels.get(privileges, privileges), []).append(table)
+        console.print(f"{service.value}: tables created by {service.value}_owner; the runtime role {service.value} may")
+        for privileges, tables in by_rights.items():
+            console.print(f"  {privileges}: {', '.join(tables)}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -57,6 +80,7 @@ def start(
     settings = InfraSettings()
     if with_infra and infra("start") != 0:
         raise typer.Exit(1)
+    migrate()
     create_topics()
     for spec in processes.ALL_PROCESSES:
         pid, started = processes.start(settings.state_dir, spec)
@@ -104,9 +128,17 @@ def rebuild(service: Service) -> None:
     from shared.projection.pg_store import PostgresCaseHistoryStore
     from shared.projection.rebuild import rebuild as do_rebuild
 
-    container = build_container(service)
+    # The rebuild replaces the view's tables: it runs as the owner role (the runtime role keeps its
+    # rights on the new tables through the schema's default privileges, see `kim migrate`).
+    settings = get_settings(service)
+    container = build_container(service, settings.as_owner())
     assert isinstance(container.store, PostgresCaseHistoryStore)
-    consumer = make_consumer(container.settings.infra.kafka_bootstrap, group_id=None, client_id="kim-rebuild")
+    consumer = make_consumer(
+        settings.infra.kafka_bootstrap,
+        group_id=None,
+        client_id="kim-rebuild",
+        credentials=settings.kafka_credentials("projector"),
+    )
     try:
         with Progress(
             TextColumn("Projektion neu aufbauen"),
@@ -182,7 +214,10 @@ def dead_letters_replay(
             container.store,
             ids or None,
             fetcher_factory=lambda: make_consumer(
-                settings.infra.kafka_bootstrap, group_id=None, client_id=f"kim-replay-{service.slug}"
+                settings.infra.kafka_bootstrap,
+                group_id=None,
+                client_id=f"kim-replay-{service.slug}",
+                credentials=settings.kafka_credentials("projector"),
             ),
         )
     finally:
@@ -285,6 +320,10 @@ def main() -> None:
         for error in exc.errors():
             field = ".".join(str(p) for p in error["loc"]) or "settings"
             console.print(f"[red]Ungültige Konfiguration[/red] {exc.title}.{field}: {error['msg']}")
+        raise SystemExit(2) from None
+    except ConfigurationError as exc:
+        # A secret that is missing or a development default in production (never its value).
+        console.print(f"[red]Ungültige Konfiguration[/red] {exc}")
         raise SystemExit(2) from None
 
 

@@ -9,6 +9,7 @@ from uuid import uuid4
 
 import httpx
 
+from shared import clock
 from shared.service import Service
 from shared.settings import get_settings
 
@@ -40,7 +41,7 @@ def _wait_known(client: httpx.Client, url: str, after: str) -> None:
 
 def seed_demo_case(today: date | None = None) -> DemoResult:
     """A young man with a Duldung since 2019 on his way to § 25b."""
-    today = today or date.today()
+    today = today or clock.today()
     intake, fo, kobiz = (base_url(s) for s in Service)
     positions: list[str] = []
     with httpx.Client(timeout=60) as client:
@@ -85,39 +86,59 @@ def seed_demo_case(today: date | None = None) -> DemoResult:
             f"{intake}/intake/cases/{case_id}/opening",
             {
                 "opened_on": (today - timedelta(days=28)).isoformat(),
-                "case_manager_id": "cm-euskirchen-07",
+                "case_manager_id": "st-kim0007",
             },
         )
         positions.append(opened["position"]["token"])
         _wait_known(client, f"{fo}/foreign-office/cases/{case_id}/history", opened["position"]["token"])
         _wait_known(client, f"{kobiz}/kobiz/cases/{case_id}/history", opened["position"]["token"])
-        # A Duldung since 2019 and an A2 certificate: § 25b comes within reach.
+        # The foreign office has kept its own file on him since 2019, with a Duldung;
+        # now that he consents to KIM, it links the file to the case (its history follows).
+        abh_file = _post(
+            client,
+            f"{fo}/foreign-office/files",
+            {"family_name": "Demo", "given_names": "Samir", "birth_date": "2001-04-12", "nationalities": ["SYR"]},
+        )["case_id"]
+        _post(
+            client,
+            f"{fo}/foreign-office/files/{abh_file}/tolerated-stays",
+            {
+                "subtype": "60a",
+                "ground_code": "no_travel_documents",
+                "valid_from": "2019-04-01",
+                "valid_until": (today + timedelta(days=90)).isoformat(),
+                "work_permitted": True,
+                "residence_condition": True,
+                "remarks": "Verlängerung nach Vorsprache",
+            },
+        )
+        _post(client, f"{fo}/foreign-office/files/{abh_file}/entries", {"entered_on": "2016-09-12"})
+        linked = _post(
+            client,
+            f"{fo}/foreign-office/files/{abh_file}/kim-link",
+            {"case_id": case_id, "linked_on": (today - timedelta(days=27)).isoformat()},
+        )
+        positions.append(linked["position"]["token"])
+        # Kobiz counsels him in KIM: an A2 certificate brings § 25b within reach.
+        kobiz_file = _post(
+            client,
+            f"{kobiz}/kobiz/files",
+            {"opened_on": (today - timedelta(days=20)).isoformat(), "case_id": case_id},
+        )["case_id"]
         facts: list[tuple[str, dict[str, Any]]] = [
             (
-                f"{fo}/foreign-office/cases/{case_id}/tolerated-stays",
-                {
-                    "subtype": "60a",
-                    "ground_code": "no_travel_documents",
-                    "valid_from": "2019-04-01",
-                    "valid_until": (today + timedelta(days=90)).isoformat(),
-                    "work_permitted": True,
-                    "residence_condition": True,
-                    "remarks": "Verlängerung nach Vorsprache",
-                },
-            ),
-            (
-                f"{kobiz}/kobiz/cases/{case_id}/counselling-sessions",
+                f"{kobiz}/kobiz/files/{kobiz_file}/counselling-sessions",
                 {
                     "held_on": (today - timedelta(days=14)).isoformat(),
-                    "counsellor_id": "kobiz-berater-03",
-                    "topic_codes": ["language_course", "passport_procurement"],
+                    "counsellor_id": "st-kobiz03",
+                    "topic_codes": ["language_course", "identity_and_passport"],
                     "pathways_discussed": ["AufenthG_25b", "AufenthG_104c"],
                     "next_step_codes": ["book_a2_exam", "contact_embassy"],
                     "notes": "Vertraulich: Gesprächsnotiz bleibt im Kobiz.",
                 },
             ),
             (
-                f"{kobiz}/kobiz/cases/{case_id}/language-certificates",
+                f"{kobiz}/kobiz/files/{kobiz_file}/language-certificates",
                 {
                     "level": "A2",
                     "exam_body": "telc",
@@ -126,7 +147,7 @@ def seed_demo_case(today: date | None = None) -> DemoResult:
                 },
             ),
             (
-                f"{fo}/foreign-office/cases/{case_id}/identity-clarification",
+                f"{fo}/foreign-office/files/{abh_file}/identity-clarification",
                 {
                     "clarified_on": (today - timedelta(days=7)).isoformat(),
                     "method": "passport",

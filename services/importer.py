@@ -40,8 +40,10 @@ class ImportRow(BaseModel):
 
     ref: str = Field(min_length=1, max_length=200, description="Stable id of the row in the old system")
     command: str = Field(description="A command name of the department, e.g. issue_tolerated_stay")
-    case_id: UUID | None = Field(None, description="The KIM case id")
-    case_ref: str | None = Field(None, description="Intake only: the ref of the row that registered the person")
+    case_id: UUID | None = Field(None, description="Intake: the KIM case id")
+    case_ref: str | None = Field(None, description="Intake: the ref of the row that registered the person")
+    file_id: UUID | None = Field(None, description="Foreign office, Kobiz: the department's file id")
+    file_ref: str | None = Field(None, description="Foreign office, Kobiz: the ref of the row that opened the file")
     data: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -116,22 +118,30 @@ class Importer:
                 return command.handler(self.app, cmd)
 
             return self.idempotency.run(scope, fingerprint(scope.operation, None, cmd), register)
-        case_id = row.case_id or self._registered_case(row.case_ref)
+        target = self._target(row)
 
         def run() -> Saved:
-            return command.handler(self.app, case_id, cmd)
+            return command.handler(self.app, target, cmd)
 
-        return self.idempotency.run(scope, fingerprint(scope.operation, case_id, cmd), run)
+        return self.idempotency.run(scope, fingerprint(scope.operation, target, cmd), run)
 
-    def _registered_case(self, case_ref: str | None) -> UUID:
-        """The case registered by the imported row ``case_ref`` (intake)."""
-        if case_ref is None:
-            raise RowError("case_id fehlt")
-        stored = self.idempotency.store.find(
-            IdempotencyScope(IMPORT_CALLER, self._operation("register_person"), case_ref)
-        )
+    def _target(self, row: ImportRow) -> UUID:
+        """The case (intake) or the department's file the row acts on, by id or by the ref of its opening row."""
+        if self.service is Service.INTAKE:
+            given, ref, wrong = row.case_id, row.case_ref, ("file_id", "file_ref")
+            names, opening, label = ("case_id", "case_ref"), "register_person", "Registrierung"
+        else:
+            given, ref, wrong = row.file_id, row.file_ref, ("case_id", "case_ref")
+            names, opening, label = ("file_id", "file_ref"), "open_file", "Aktenanlage"
+        if any(getattr(row, name) is not None for name in wrong):
+            raise RowError(f"{' / '.join(wrong)} gilt hier nicht: {names[0]} oder {names[1]} angeben")
+        if given is not None:
+            return given
+        if ref is None:
+            raise RowError(f"{names[0]} oder {names[1]} fehlt")
+        stored = self.idempotency.store.find(IdempotencyScope(IMPORT_CALLER, self._operation(opening), ref))
         if stored is None:
-            raise RowError(f"case_ref {case_ref}: keine importierte Registrierung")
+            raise RowError(f"{names[1]} {ref}: keine importierte {label}")
         return stored.saved.case_id
 
     def _operation(self, name: str) -> str:

@@ -85,12 +85,13 @@ def stop(state_dir: Path, spec: ProcessSpec, timeout_s: float = 15.0) -> bool:
     if pid is None:
         pid_file(state_dir, spec).unlink(missing_ok=True)
         return False
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.05)
-    if _alive(pid):
-        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):  # it may end on its own at any moment
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.05)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
     pid_file(state_dir, spec).unlink(missing_ok=True)
     return True
 

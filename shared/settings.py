@@ -3,14 +3,22 @@
 Shared infrastructure values use the ``KIM_`` prefix (``KIM_PG_PORT``); values of
 one service use its own prefix (``KIM_INTAKE_HTTP_PORT``). Nothing is read at
 import time: call :func:`get_settings`.
+
+Secrets. Every password has a development default (:data:`DEV_SECRETS`, the one
+list of them) so that a fresh clone runs; ``KIM_ENVIRONMENT=production`` refuses
+each of them (:func:`refuse_dev_secret`). A process reads only the secrets it
+uses, when it uses them: the API of a service never needs its relay's Kafka
+password, and no service process needs an owner role's or an admin's password.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +29,106 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 DEFAULT_HTTP_PORTS = {Service.INTAKE: 8101, Service.FOREIGN_OFFICE: 8102, Service.KOBIZ: 8103}
+
+ProcessKind = Literal["api", "relay", "projector"]
+PROCESS_KINDS: tuple[ProcessKind, ...] = ("api", "relay", "projector")
+
+KAFKA_BROKER = "kim-broker"
+"""The broker's own principal (inter-broker and controller listeners); only deploy/infra.sh knows its password."""
+KAFKA_ADMIN = "kim-admin"
+"""The operator's Kafka super user: topics, SCRAM users, ACLs (``kim create-topics``); never used by a service."""
+KAFKA_TEST_ADMIN = "kim-test-admin"
+"""Test-only principal of the fault checker, the poison injector and the benchmarks: it exists only
+while ``KIM_ENVIRONMENT=test`` provisions it, and ``kim create-topics`` deletes it in production."""
+
+
+def kafka_principal(service: Service, kind: ProcessKind) -> str:
+    """The Kafka user of one process kind of one service (``intake-relay``, ``foreign-office-projector``)."""
+    return f"{service.slug}-{kind}"
+
+
+def kafka_password_variable(principal: str) -> str:
+    """``KIM_KAFKA_PASSWORD_<PRINCIPAL>``: ``kim-admin`` → ``KIM_KAFKA_PASSWORD_KIM_ADMIN``."""
+    return "KIM_KAFKA_PASSWORD_" + principal.upper().replace("-", "_")
+
+
+SERVICE_KAFKA_PRINCIPALS = tuple(kafka_principal(s, k) for s in Service for k in PROCESS_KINDS)
+
+
+def _dev_secrets() -> dict[str, str]:
+    secrets = {"KIM_PG_SUPERUSER_PASSWORD": "postgres-dev"}  # deploy/compose.yml only (infra.sh uses peer)
+    for service in Service:
+        upper = service.value.upper()
+        secrets[f"KIM_PG_PASSWORD_{upper}"] = f"{service.value}-dev"
+        secrets[f"KIM_PG_OWNER_PASSWORD_{upper}"] = f"{service.value}_owner-dev"
+    for principal in (KAFKA_BROKER, KAFKA_ADMIN, KAFKA_TEST_ADMIN, *SERVICE_KAFKA_PRINCIPALS):
+        secrets[kafka_password_variable(principal)] = f"{principal}-dev"
+    return secrets
+
+
+DEV_SECRETS: dict[str, str] = _dev_secrets()
+"""Every development default password, by the environment variable that replaces it. deploy/infra.sh
+and deploy/compose.yml use the same defaults (``<role or user>-dev``). A new secret with a dev
+default is added here, so that production refuses it too."""
+
+
+class ConfigurationError(ValueError):
+    """A setting that must not be used as it is (names the variable, never its value)."""
+
+
+def refuse_dev_secret(name: str, value: str, environment: str | None = None) -> None:
+    """Refuse an empty or a known development password when ``KIM_ENVIRONMENT=production``.
+
+    ``name`` is the variable that should hold the secret (it appears in the message, the
+    value never does). Any dev default is refused for any secret, not only its own.
+    """
+    environment = environment or os.environ.get("KIM_ENVIRONMENT") or "development"
+    if environment != "production":
+        return
+    if not value:
+        msg = f"{name} must be set in production"
+        raise ConfigurationError(msg)
+    if value in DEV_SECRETS.values():
+        msg = f"{name} is a development default password; set a secret one in production"
+        raise ConfigurationError(msg)
+
+
+def secret_from_env(name: str, environment: str | None = None) -> SecretStr:
+    """The secret in environment variable ``name``, its dev default outside production."""
+    value = os.environ.get(name, "")
+    refuse_dev_secret(name, value, environment)
+    return SecretStr(value or DEV_SECRETS[name])
+
+
+@dataclass(frozen=True)
+class KafkaCredentials:
+    """A SASL/SCRAM-SHA-256 user; the password never appears in ``repr``."""
+
+    username: str
+    password: SecretStr
+
+    def client_config(self) -> dict[str, Any]:
+        """kafka-python keyword arguments (SASL over the loopback listener)."""
+        return {
+            "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": "SCRAM-SHA-256",
+            "sasl_plain_username": self.username,
+            "sasl_plain_password": self.password.get_secret_value(),
+        }
+
+    def confluent_config(self) -> dict[str, str]:
+        """librdkafka (confluent-kafka) configuration keys."""
+        return {
+            "security.protocol": "SASL_PLAINTEXT",
+            "sasl.mechanism": "SCRAM-SHA-256",
+            "sasl.username": self.username,
+            "sasl.password": self.password.get_secret_value(),
+        }
+
+
+def kafka_credentials(principal: str, environment: str | None = None) -> KafkaCredentials:
+    """A principal's credentials from ``KIM_KAFKA_PASSWORD_<PRINCIPAL>`` (dev default outside production)."""
+    return KafkaCredentials(principal, secret_from_env(kafka_password_variable(principal), environment))
 
 
 class InfraSettings(BaseSettings):
@@ -36,6 +144,9 @@ class InfraSettings(BaseSettings):
     kafka_host: str = "127.0.0.1"
     kafka_port: int = Field(59092, ge=1, le=65535)
     kafka_bootstrap: str = Field("", description="host:port list; defaults to KIM_KAFKA_HOST:KIM_KAFKA_PORT")
+    kafka_username: str = Field(
+        "", description="Principal of Kafka clients built without explicit credentials (tools and tests)"
+    )
     faults: str = Field("", description="Fault-injection points (tests only; refused in production)")
     topic_prefix: str = Field("kim", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,100}$")
     topic_partitions: int = Field(6, ge=1, le=1000)
@@ -51,11 +162,32 @@ class InfraSettings(BaseSettings):
         if self.topic_min_insync_replicas > self.topic_replication_factor:
             msg = "KIM_TOPIC_MIN_INSYNC_REPLICAS must not exceed KIM_TOPIC_REPLICATION_FACTOR"
             raise ValueError(msg)
+        if self.kafka_username == KAFKA_TEST_ADMIN and self.environment != "test":
+            msg = f"KIM_KAFKA_USERNAME={KAFKA_TEST_ADMIN} is for KIM_ENVIRONMENT=test only"
+            raise ValueError(msg)
         return self
 
     def topic(self, service: Service) -> str:
         """The Kafka topic that carries one service's published events."""
         return f"{self.topic_prefix}.{service.slug}.events"
+
+    def kafka_admin(self) -> KafkaCredentials:
+        """The operator's admin principal (topics, users, ACLs)."""
+        return kafka_credentials(KAFKA_ADMIN, self.environment)
+
+    def kafka_test_admin(self) -> KafkaCredentials:
+        """The test-only principal (fault checker, poison injector, benchmarks); refused outside tests."""
+        if self.environment != "test":
+            msg = f"{KAFKA_TEST_ADMIN} exists only with KIM_ENVIRONMENT=test"
+            raise ConfigurationError(msg)
+        return kafka_credentials(KAFKA_TEST_ADMIN, self.environment)
+
+    def kafka_default_credentials(self) -> KafkaCredentials:
+        """The principal named by ``KIM_KAFKA_USERNAME``, for clients built without credentials."""
+        if not self.kafka_username:
+            msg = "a Kafka client needs credentials: pass them, or name a principal in KIM_KAFKA_USERNAME"
+            raise ConfigurationError(msg)
+        return kafka_credentials(self.kafka_username, self.environment)
 
 
 class ServiceSettings(BaseSettings):
@@ -68,6 +200,7 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(0, ge=0, le=65535)
     pg_user: str = ""
     pg_password: SecretStr = SecretStr("")
+    pg_owner_user: str = ""
     pg_schema: str = ""
     pg_pool_size: int = Field(5, ge=1, le=100)
     pg_lock_timeout_ms: int = Field(5000, ge=0)
@@ -84,16 +217,20 @@ class ServiceSettings(BaseSettings):
     def _fill_defaults(self) -> ServiceSettings:
         name = self.service.value
         self.pg_user = self.pg_user or name
+        self.pg_owner_user = self.pg_owner_user or f"{name}_owner"
         self.pg_schema = self.pg_schema or name
         self.http_port = self.http_port or DEFAULT_HTTP_PORTS[self.service]
+        variable = f"KIM_PG_PASSWORD_{name.upper()}"
         if not self.pg_password.get_secret_value():
             # deploy/infra.sh names the role passwords KIM_PG_PASSWORD_<SERVICE>.
-            self.pg_password = SecretStr(os.environ.get(f"KIM_PG_PASSWORD_{name.upper()}", ""))
+            self.pg_password = SecretStr(os.environ.get(variable, ""))
+        refuse_dev_secret(
+            f"{variable} (or KIM_{name.upper()}_PG_PASSWORD)",
+            self.pg_password.get_secret_value(),
+            self.infra.environment,
+        )
         if not self.pg_password.get_secret_value():
-            if self.infra.environment == "production":
-                msg = f"KIM_{name.upper()}_PG_PASSWORD must be set in production"
-                raise ValueError(msg)
-            self.pg_password = SecretStr(f"{name}-dev")
+            self.pg_password = SecretStr(DEV_SECRETS[variable])
         return self
 
     @property
@@ -109,18 +246,45 @@ class ServiceSettings(BaseSettings):
     @property
     def projection_group(self) -> str:
         """Kafka consumer group of this service's case-history projection."""
-        return f"{self.infra.topic_prefix}.{self.service.slug}.case-history"
+        return f"{self.group_prefix}case-history"
+
+    @property
+    def group_prefix(self) -> str:
+        """Every consumer group of this service starts with this (its projector's PREFIXED group ACL)."""
+        return f"{self.infra.topic_prefix}.{self.service.slug}."
+
+    def kafka_credentials(self, kind: ProcessKind) -> KafkaCredentials:
+        """The Kafka user of this service's ``kind`` process (``intake-relay``); dev defaults refused in production."""
+        return kafka_credentials(kafka_principal(self.service, kind), self.infra.environment)
+
+    def as_owner(self) -> ServiceSettings:
+        """The same settings connecting as the service's owner role (``kim migrate``, ``kim rebuild``).
+
+        The owner's password comes from ``KIM_PG_OWNER_PASSWORD_<SERVICE>`` and is read only here.
+        """
+        password = secret_from_env(f"KIM_PG_OWNER_PASSWORD_{self.service.value.upper()}", self.infra.environment)
+        return self.model_copy(update={"pg_user": self.pg_owner_user, "pg_password": password})
 
     def pg_conninfo(self) -> str:
-        """A libpq connection string for this service's role."""
-        return (
-            f"host={self.infra.pg_host} port={self.infra.pg_port} dbname={self.infra.pg_db} "
-            f"user={self.pg_user} password={self.pg_password.get_secret_value()} "
-            f"options='-c search_path={self.pg_schema}' application_name=kim-{self.service.slug}"
+        """A libpq connection string for this service's role (quoted by psycopg, whatever the password holds)."""
+        from psycopg.conninfo import make_conninfo
+
+        return make_conninfo(
+            host=self.infra.pg_host,
+            port=self.infra.pg_port,
+            dbname=self.infra.pg_db,
+            user=self.pg_user,
+            password=self.pg_password.get_secret_value(),
+            options=f"-c search_path={self.pg_schema}",
+            application_name=f"kim-{self.service.slug}",
         )
 
-    def eventsourcing_env(self) -> dict[str, str]:
-        """The environment handed explicitly to the eventsourcing Application."""
+    def eventsourcing_env(self, *, create_table: bool = False) -> dict[str, str]:
+        """The environment handed explicitly to the eventsourcing Application.
+
+        Tables are created only by ``kim migrate`` (``create_table=True`` under the owner
+        role); the service processes run with ``CREATE_TABLE=n``.
+        """
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": self.infra.pg_db,
@@ -140,7 +304,7 @@ class ServiceSettings(BaseSettings):
             "POSTGRES_LOCK_TIMEOUT": str(lock_timeout_seconds(self.pg_lock_timeout_ms)),
             # ... and fails after one lock timeout, not after the library's ten retries.
             "APPLICATION_RECORDER_TOPIC": "shared.persistence.recorder:BoundedLockApplicationRecorder",
-            "CREATE_TABLE": "y",
+            "CREATE_TABLE": "y" if create_table else "n",
         }
 
 

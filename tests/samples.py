@@ -20,10 +20,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "minutes": "INTERN Protokoll",
     },
     "refer_to_return_counselling": {"referred_on": "2026-01-21", "provider_code": "caritas-eu"},
-    # foreign office
+    # foreign office (its own file; "open_file" and "link_to_kim_case" are in SERVICE_SAMPLES)
+    "record_entry": {"entered_on": "2015-09-12"},
+    "record_passport_cooperation": {"assessed_on": "2026-01-05", "cooperated": True, "all_reasonable_steps": True},
+    "close_file": {"closed_on": "2026-12-31", "reason": "moved_away"},
     "issue_tolerated_stay": {
         "subtype": "60a",
         "ground_code": "no_travel_documents",
+        "health_ground": False,
         "valid_from": "2019-03-01",
         "valid_until": "2026-08-31",
         "work_permitted": True,
@@ -32,7 +36,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "notify_cooperation_duty": {
         "notified_on": "2026-01-05",
-        "required_act_codes": ["embassy_appointment"],
+        "required_act_codes": ["attend_embassy"],
         "deadline": "2026-03-01",
         "instruction_text": "INTERN Belehrung",
     },
@@ -46,7 +50,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "establish_identity_deception": {
         "established_on": "2026-01-08",
         "finding": "INTERN Täuschung",
-        "effect_code": "none",
+        "kind": "deception",
+        "effect_code": "none_yet",
+        "own_conduct": True,
+        "prevented_removal": False,
     },
     "apply_for_residence_permit": {"applied_on": "2026-01-09", "norm": "AufenthG_25b"},
     "issue_fiction_certificate": {"issued_on": "2026-01-09", "subsection": "81_4", "valid_until": "2026-07-09"},
@@ -57,16 +64,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "valid_until": "2028-01-31",
         "employment_permitted": True,
         "conditions": "INTERN Auflage",
-        "decided_by": "abh-sb-4",
+        "decided_by": "st-abhsb4",
         "rule_version_ids": ["aufenthg_25b@2022-12-31"],
     },
-    "grant_settlement_permit": {"norm": "AufenthG_26_4", "granted_on": "2026-02-02", "decided_by": "abh-sb-4"},
+    "grant_settlement_permit": {"norm": "AufenthG_26_4", "granted_on": "2026-02-02", "decided_by": "st-abhsb4"},
     "refuse_residence_permit": {
         "norm": "AufenthG_25b",
         "refused_on": "2026-02-03",
         "ground_codes": ["conviction"],
         "conviction_ground": True,
-        "decided_by": "abh-sb-4",
+        "decided_by": "st-abhsb4",
     },
     "grant_employment_permission": {
         "granted_on": "2026-02-04",
@@ -78,10 +85,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "court": "INTERN AG Euskirchen",
         "sanction_code": "fine",
         "day_fines": 30,
+        "intentional": True,
+        "suspended": None,
     },
     "make_departure_enforceable": {
         "enforceable_on": "2026-02-05",
-        "basis_code": "58_2",
+        "basis_code": "departure_deadline_passed",
         "departure_deadline": "2026-03-05",
     },
     "schedule_removal": {"removal_on": "2026-04-01", "route": "INTERN GEHEIM Flug"},
@@ -91,13 +100,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "requirement": "b1",
         "met": True,
         "rule_version_id": "stag_10@2025-10-30",
-        "assessed_by": "ebb-2",
+        "assessed_by": "st-ebb0002",
     },
     "hand_over_naturalisation_certificate": {"handed_over_on": "2026-02-08"},
     # kobiz
     "hold_counselling": {
         "held_on": "2026-01-11",
-        "counsellor_id": "kobiz-3",
+        "counsellor_id": "st-kobiz03",
         "topic_codes": ["language_course"],
         "pathways_discussed": ["AufenthG_25b"],
         "next_step_codes": ["book_a2_exam"],
@@ -105,7 +114,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "enrol_in_language_course": {
         "course_type": "vocational_language_course",
-        "provider_code": "vhs-eu",
+        "provider_code": "course_provider:vhs-euskirchen",
         "starts_on": "2026-01-12",
     },
     "record_language_certificate": {
@@ -126,6 +135,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "conclude_training_contract": {
         "occupation_code": "kfz-mechatroniker",
         "qualified": True,
+        "shortage_occupation": False,
         "starts_on": "2026-08-01",
         "ends_on": "2029-07-31",
         "chamber_registered": True,
@@ -145,5 +155,27 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "employer": "INTERN Bäckerei",
     },
     "claim_health_exemption": {"claimed_on": "2026-01-19", "norm": "AufenthG_25b", "attest_ref": "INTERN-ATTEST"},
+    "record_pension_contributions": {"recorded_on": "2026-01-20", "months": 14},
+    "assess_housing": {"assessed_on": "2026-01-20", "adequate": True},
+    "record_special_integration_achievement": {"achieved_on": "2026-01-21", "kind": "volunteering"},
+    "record_civic_knowledge_evidence": {"evidenced_on": "2026-01-21", "evidence": "orientation_course"},
 }
 """Internal text in every sample starts with INTERN, so a test can search for leaks."""
+
+SERVICE_SAMPLES: dict[str, dict[str, dict[str, Any]]] = {
+    "foreign_office": {
+        "open_file": {
+            "family_name": "INTERN-Name",
+            "given_names": "INTERN-Vorname",
+            "birth_date": "1999-05-01",
+            "nationalities": ["SYR"],
+            "file_reference": "INTERN-AZ-4711",
+        },
+        "link_to_kim_case": {"case_id": "<the KIM case>", "linked_on": "2026-01-06"},
+    },
+    "kobiz": {
+        "open_file": {"opened_on": "2026-01-06"},
+        "link_to_kim_case": {"case_id": "<the KIM case>", "linked_on": "2026-01-06"},
+    },
+}
+"""Commands whose names two services share (each department opens and links its own files)."""

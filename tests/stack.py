@@ -1,7 +1,10 @@
 """The real stack for pipeline tests: PostgreSQL, Kafka and the nine service processes.
 
 A test session gets its own database (``kim_test``), its own topic prefix and
-its own HTTP ports, so it never touches a running demo system.
+its own HTTP ports, so it never touches a running demo system. Its tables are
+created by ``kim migrate``'s code as the owner roles; its topics, Kafka users and
+ACLs by ``kim create-topics``'s, as ``kim-admin``. Test code reads and writes the
+topics as the test-only principal ``kim-test-admin`` (``KIM_KAFKA_USERNAME``).
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from uuid import uuid4
 import httpx
 import psycopg
 from kafka import KafkaConsumer, TopicPartition
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from services import processes
 from services.processes import ProcessSpec
 from services.runner import ProcessKind
 from shared.service import Service
-from shared.settings import REPO_ROOT, InfraSettings, get_settings
+from shared.settings import KAFKA_TEST_ADMIN, REPO_ROOT, InfraSettings, get_settings
 
 T = TypeVar("T")
 INFRA = REPO_ROOT / "deploy" / "infra.sh"
@@ -156,6 +161,7 @@ class Stack:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             consumer_timeout_ms=2000,
+            **self.infra_settings.kafka_test_admin().client_config(),
         )
         try:
             topic = self.topic(service)
@@ -192,6 +198,8 @@ def session_env() -> dict[str, str]:
         "KIM_PG_DB": f"kim_test_{session}",
         "KIM_TOPIC_PREFIX": f"test-{session}",
         "KIM_TOPIC_PARTITIONS": "3",
+        # Kafka clients of the test code that name no credentials (the processes always do).
+        "KIM_KAFKA_USERNAME": KAFKA_TEST_ADMIN,
     }
     for service in Service:
         env[f"KIM_{service.value.upper()}_HTTP_PORT"] = str(_free_port())
@@ -200,17 +208,26 @@ def session_env() -> dict[str, str]:
 
 
 def provision_infra() -> dict[str, str]:
-    """Start PostgreSQL and Kafka, a fresh test database and fresh topics; return the env."""
+    """Start PostgreSQL and Kafka, a fresh test database (migrated) and fresh topics; return the env."""
     env = session_env()
     os.environ.update(env)
     get_settings.cache_clear()
     result = infra("start", env=env)
     assert result.returncode == 0, f"deploy/infra.sh start failed:\n{result.stdout}\n{result.stderr}"
     _recreate_database(env)
-    from shared.bus.kafka import create_topics
+    migrate_all()
+    from shared.bus.kafka import provision
 
-    create_topics(InfraSettings())
+    provision(InfraSettings())
     return env
+
+
+def migrate_all() -> None:
+    """``kim migrate`` for every service: the tables, created by the owner roles, and the grants."""
+    from services.bootstrap import migrate
+
+    for service in Service:
+        migrate(service)
 
 
 @contextmanager
@@ -225,34 +242,35 @@ def running_stack(env: dict[str, str], run_dir: Path) -> Iterator[Stack]:
         _delete_topics(stack)
 
 
+def admin_conninfo(settings: InfraSettings | None = None) -> str:
+    """The superuser over the unix socket (peer authentication: the server's OS user or root)."""
+    settings = settings or InfraSettings()
+    socket_dir = settings.state_dir / "postgres" / "run"
+    return make_conninfo(host=str(socket_dir), port=settings.pg_port, dbname="postgres", user="postgres")
+
+
 def drop_database(env: dict[str, str]) -> None:
     """Remove this session's database (best effort)."""
-    settings = InfraSettings()
-    admin = f"host={settings.state_dir / 'postgres' / 'run'} port={settings.pg_port} dbname=postgres user=postgres"
     try:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{env["KIM_PG_DB"]}" WITH (FORCE)')
+        with psycopg.connect(admin_conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(env["KIM_PG_DB"])))
     except psycopg.Error:
         pass
 
 
 def _recreate_database(env: dict[str, str]) -> None:
     settings = InfraSettings()
-    admin = f"host={settings.state_dir / 'postgres' / 'run'} port={settings.pg_port} dbname=postgres user=postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{settings.pg_db}" WITH (FORCE)')
+    with psycopg.connect(admin_conninfo(settings), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(settings.pg_db)))
     result = infra("start", "postgres", env=env)
     assert result.returncode == 0, result.stderr
 
 
 def _delete_topics(stack: Stack) -> None:
-    from shared.bus.kafka import make_admin
+    """The session's topics and every ACL on its prefix (as kim-admin)."""
+    from shared.bus.kafka import deprovision
 
     try:
-        admin = make_admin(stack.infra_settings.kafka_bootstrap)
-        try:
-            admin.delete_topics([stack.topic(s) for s in Service])
-        finally:
-            admin.close()
+        deprovision(stack.infra_settings)
     except Exception as exc:  # noqa: BLE001 - best-effort cleanup; the next session uses new names
-        print(f"could not delete the session's topics: {exc!r}")
+        print(f"could not delete the session's topics and ACLs: {exc!r}")

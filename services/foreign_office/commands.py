@@ -4,12 +4,63 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Literal
+from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from shared.application.commands import Command, Correctable, Text300, Text500, Text5000
+from shared.application.commands import Command, Correctable, Text200, Text300, Text500, Text5000
 from shared.events.base import Code
-from shared.events.common import Norm
+from shared.events.common import IsoCountry, Norm
+from shared.events.vocabulary import (
+    CooperationAct,
+    DeceptionEffect,
+    DeceptionKind,
+    DepartureBasis,
+    EmploymentScope,
+    FileClosureReason,
+    RefusalGround,
+    SanctionKind,
+    StaffId,
+    ToleranceGround,
+)
+
+
+class OpenResidenceFile(Command):
+    """Open the foreign office's own file on a person (statutory task; no consent involved)."""
+
+    family_name: Text200
+    given_names: Text200
+    birth_date: date
+    nationalities: list[IsoCountry] = Field(default_factory=list, max_length=5)
+    file_reference: str | None = Field(None, max_length=100, description="Internal file number; never leaves.")
+
+
+class LinkToKimCase(Command):
+    """Link the file to the person's KIM case (the case must be known to the foreign office's view)."""
+
+    case_id: UUID
+    linked_on: date
+
+
+class CloseResidenceFile(Command):
+    """Close the file; afterwards it takes only corrections."""
+
+    closed_on: date
+    reason: FileClosureReason
+
+
+class RecordEntry(Correctable):
+    """Record the date of (the last relevant) entry into Germany."""
+
+    entered_on: date
+
+
+class RecordPassportCooperation(Correctable):
+    """Record whether the person cooperates in obtaining a passport (§ 48 Abs. 3, § 60b AufenthG)."""
+
+    assessed_on: date
+    cooperated: bool
+    all_reasonable_steps: bool = Field(description="All reasonable steps to clarify identity were taken in time.")
 
 
 class _Period(Correctable):
@@ -28,7 +79,10 @@ class IssueToleratedStay(Correctable):
     """Issue a Duldung (§ 60a/60b/60c/60d AufenthG)."""
 
     subtype: Literal["60a", "60b", "60c", "60d"]
-    ground_code: Code = Field(description="e.g. no_travel_documents, health_… (Art. 9), training, employment")
+    ground_code: ToleranceGround
+    health_ground: bool = Field(
+        False, description="The ground is the person's health (§ 60a Abs. 2c): Art. 9 data, shared only on consent."
+    )
     valid_from: date
     valid_until: date
     work_permitted: bool
@@ -40,7 +94,7 @@ class NotifyCooperationDuty(Correctable):
     """Tell the person which acts of cooperation are owed and by when."""
 
     notified_on: date
-    required_act_codes: list[Code] = Field(min_length=1, max_length=20)
+    required_act_codes: list[CooperationAct] = Field(min_length=1, max_length=len(CooperationAct))
     deadline: date
     instruction_text: str | None = Field(None, max_length=5000, description="Internal.")
 
@@ -67,7 +121,10 @@ class EstablishIdentityDeception(Command):
 
     established_on: date
     finding: Text5000
-    effect_code: Code
+    kind: DeceptionKind = DeceptionKind.DECEPTION
+    effect_code: DeceptionEffect
+    own_conduct: bool | None = Field(None, description="The person's own conduct (not e.g. the parents').")
+    prevented_removal: bool | None = Field(None, description="It prevented or delayed removal.")
 
 
 class ApplyForResidencePermit(Correctable):
@@ -86,7 +143,7 @@ class IssueFictionCertificate(Correctable):
 
 
 class _Decision(Correctable):
-    decided_by: Code = Field(description="The person who decided (Art. 22 DSGVO).")
+    decided_by: StaffId = Field(description="The member of staff who decided (Art. 22 DSGVO), pseudonymously.")
     rule_version_ids: list[Code] = Field(
         default_factory=list, max_length=20, description="The Perspektive rule versions shown when deciding."
     )
@@ -115,7 +172,7 @@ class RefuseResidencePermit(_Decision):
 
     norm: Norm
     refused_on: date
-    ground_codes: list[Code] = Field(default_factory=list, max_length=20)
+    ground_codes: list[RefusalGround] = Field(default_factory=list, max_length=len(RefusalGround))
     conviction_ground: bool = False
 
 
@@ -123,7 +180,7 @@ class GrantEmploymentPermission(Correctable):
     """Permit employment."""
 
     granted_on: date
-    scope_code: Code
+    scope_code: EmploymentScope
     valid_until: date | None = None
     employer: str | None = Field(None, max_length=300, description="Internal.")
     ba_consent_ref: str | None = Field(None, max_length=100, description="Internal.")
@@ -134,18 +191,21 @@ class NotifyCriminalConviction(Command):
 
     convicted_on: date
     court: Text300
-    sanction_code: Code
+    sanction_code: SanctionKind
     day_fines: int | None = Field(None, ge=1, le=720)
     prison_months: int | None = Field(None, ge=1, le=600)
-    foreigner_only_offence: bool = False
+    intentional: bool | None = Field(None, description="Intentional offence; negligent offences do not count.")
+    foreigner_only_offence: bool = Field(False, description="An offence only foreigners can commit (AufenthG, AsylG).")
     hate_motive: bool = False
+    suspended: bool | None = Field(None, description="Custodial sentence suspended on probation.")
+    remitted_on: date | None = Field(None, description="Sentence remitted after probation (Straferlass).")
 
 
 class MakeDepartureEnforceable(Correctable):
     """The obligation to leave became enforceable."""
 
     enforceable_on: date
-    basis_code: Code
+    basis_code: DepartureBasis
     departure_deadline: date | None = None
 
 
@@ -176,7 +236,7 @@ class AssessNaturalisationRequirement(Command):
     requirement: Code
     met: bool
     rule_version_id: Code
-    assessed_by: Code
+    assessed_by: StaffId
 
 
 class HandOverNaturalisationCertificate(Correctable):

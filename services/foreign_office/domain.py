@@ -1,19 +1,28 @@
-"""The foreign office's file on a KIM case: status, identity, applications, decisions.
+"""The foreign office's own file on a person: status, identity, applications, decisions.
 
-Some of what is recorded here never leaves the foreign office: identity deception
-findings, criminal convictions (MiStra), removal dates (secret, § 59 Abs. 1 S. 8
-AufenthG) and naturalisation requirement assessments. Those events exist here and
-have no integration event at all.
+The Ausländerbehörde keeps a file on every person it deals with under its statutory
+task, whether or not that person takes part in KIM; the file has its own id. When
+the person joins KIM, the file is linked to the KIM case by an event
+(``KimCaseLinked``); only from then on, and only as the sharing policy and the
+person's consent allow, does anything of the file leave the foreign office.
+
+Some of what is recorded here never leaves the foreign office at all: identity
+deception findings, criminal convictions (MiStra), removal dates (secret, § 59
+Abs. 1 S. 8 AufenthG) and naturalisation requirement assessments. Those events
+have no integration event. The events themselves are in ``events.py``.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
+from pydantic import BaseModel
 
+from services.foreign_office import commands as c
+from services.foreign_office import events as e
 from shared.errors import DomainRuleViolationError
 
 
@@ -29,294 +38,171 @@ class NoPendingApplicationError(DomainRuleViolationError):
     """A refusal needs a pending application under the same norm."""
 
 
+class FileClosedError(DomainRuleViolationError):
+    """A closed file takes no new entries except corrections."""
+
+
+class AlreadyLinkedError(DomainRuleViolationError):
+    """A file is linked to one KIM case, once."""
+
+
+def values(cmd: BaseModel) -> dict[str, Any]:
+    """A command's fields as its event records them (without the concurrency token)."""
+    return cmd.model_dump(exclude={"expected_version"})
+
+
 class ResidenceFile(Aggregate):
-    """The Ausländerbehörde's (and naturalisation authority's) record of one case (id = case id)."""
+    """The Ausländerbehörde's (and Einbürgerungsbehörde's) file on one person, under its own id."""
 
-    if TYPE_CHECKING:  # the @event decorators below create these classes; declared for the type checker
-        FileOpened: ClassVar[type[Aggregate.Created]]
-        ToleratedStayIssued: ClassVar[type[Aggregate.Event]]
-        CooperationDutyNotified: ClassVar[type[Aggregate.Event]]
-        IdentityDocumentSubmitted: ClassVar[type[Aggregate.Event]]
-        IdentityClarified: ClassVar[type[Aggregate.Event]]
-        IdentityDeceptionEstablished: ClassVar[type[Aggregate.Event]]
-        ResidencePermitApplied: ClassVar[type[Aggregate.Event]]
-        FictionCertificateIssued: ClassVar[type[Aggregate.Event]]
-        ResidencePermitGranted: ClassVar[type[Aggregate.Event]]
-        SettlementPermitGranted: ClassVar[type[Aggregate.Event]]
-        ResidencePermitRefused: ClassVar[type[Aggregate.Event]]
-        EmploymentPermissionGranted: ClassVar[type[Aggregate.Event]]
-        CriminalConvictionNotified: ClassVar[type[Aggregate.Event]]
-        DepartureObligationEnforceable: ClassVar[type[Aggregate.Event]]
-        RemovalScheduled: ClassVar[type[Aggregate.Event]]
-        DepartureRecorded: ClassVar[type[Aggregate.Event]]
-        NaturalisationApplied: ClassVar[type[Aggregate.Event]]
-        NaturalisationRequirementAssessed: ClassVar[type[Aggregate.Event]]
-        NaturalisationCertificateHandedOver: ClassVar[type[Aggregate.Event]]
-        RowImported: ClassVar[type[Aggregate.Event]]
-
-    @event("FileOpened")
-    def __init__(self, id: UUID) -> None:  # noqa: A002 - eventsourcing takes the id from it
+    def __init__(
+        self,
+        family_name: str | None,
+        given_names: str | None,
+        birth_date: date | None,
+        nationalities: list[str],
+        file_reference: str | None,
+        kim_case_id: UUID | None,
+    ) -> None:
+        self.family_name, self.given_names, self.birth_date = family_name, given_names, birth_date
+        self.nationalities, self.file_reference = nationalities, file_reference
+        self.kim_case_id = kim_case_id
+        self.linked_in_version: int | None = 1 if kim_case_id else None
+        self.closed_on: date | None = None
+        self.entry_on: date | None = None
         self.tolerated_stays: list[dict[str, Any]] = []
         self.identity_clarified_on: date | None = None
         self.pending_applications: dict[str, date] = {}
         self.permits: list[dict[str, Any]] = []
         self.decisions: list[dict[str, Any]] = []
-        self.internal_findings: list[dict[str, Any]] = []
+        self.convictions: list[dict[str, Any]] = []
+        self.deceptions: list[dict[str, Any]] = []
         self.imported_refs: set[str] = set()
 
-    # --- status ----------------------------------------------------------------------
+    @classmethod
+    def open(cls, cmd: c.OpenResidenceFile) -> ResidenceFile:
+        """Open a file on a person the foreign office deals with (not yet linked to KIM)."""
+        return cls._create(e.FileOpened, **values(cmd), kim_case_id=None)
 
-    def issue_tolerated_stay(
-        self,
-        subtype: str,
-        ground_code: str,
-        valid_from: date,
-        valid_until: date,
-        work_permitted: bool,
-        residence_condition: bool,
-        remarks: str | None,
-        corrects: UUID | None,
-    ) -> None:
+    # --- the file and its link to KIM ---------------------------------------------------
+
+    def link_to_kim_case(self, case_id: UUID, linked_on: date) -> None:
+        """Link the file to the person's KIM case (the person joined KIM)."""
+        if self.kim_case_id is not None:
+            msg = "Die Akte ist bereits mit einem KIM-Fall verknüpft."
+            raise AlreadyLinkedError(msg)
+        self.trigger_event(e.KimCaseLinked, case_id=case_id, linked_on=linked_on)
+
+    def close(self, cmd: c.CloseResidenceFile) -> None:
+        """Close the file; afterwards it takes only corrections."""
+        self.trigger_event(e.FileClosed, closed_on=cmd.closed_on, reason=cmd.reason.value)
+
+    def check_open(self, corrects: UUID | None) -> None:
+        """A closed file takes only corrections."""
+        if self.closed_on is not None and corrects is None:
+            msg = "Die Akte ist geschlossen; nur Berichtigungen sind möglich."
+            raise FileClosedError(msg)
+
+    def _record(self, event_class: type[Aggregate.Event], cmd: BaseModel) -> None:
+        """An entry that needs no check beyond the command's own validation."""
+        self.trigger_event(event_class, **values(cmd))
+
+    # --- status, identity, decisions ---------------------------------------------------------
+
+    def issue_tolerated_stay(self, cmd: c.IssueToleratedStay) -> None:
         """Issue a Duldung for a period."""
-        check_period(valid_from, valid_until)
-        self._tolerated_stay_issued(
-            subtype=subtype,
-            ground_code=ground_code,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            work_permitted=work_permitted,
-            residence_condition=residence_condition,
-            remarks=remarks,
-            corrects=corrects,
-        )
+        check_period(cmd.valid_from, cmd.valid_until)
+        self._record(e.ToleratedStayIssued, cmd)
 
-    @event("ToleratedStayIssued")
-    def _tolerated_stay_issued(
-        self,
-        subtype: str,
-        ground_code: str,
-        valid_from: date,
-        valid_until: date,
-        work_permitted: bool,
-        residence_condition: bool,
-        remarks: str | None,
-        corrects: UUID | None,
-    ) -> None:
-        self.tolerated_stays.append({"subtype": subtype, "valid_from": valid_from, "valid_until": valid_until})
-
-    @event("CooperationDutyNotified")
-    def notify_cooperation_duty(
-        self,
-        notified_on: date,
-        required_act_codes: list[str],
-        deadline: date,
-        instruction_text: str | None,
-        corrects: UUID | None,
-    ) -> None:
-        """Tell the person which acts of cooperation are owed, and by when (Belehrung)."""
-
-    @event("IdentityDocumentSubmitted")
-    def submit_identity_document(
-        self,
-        submitted_on: date,
-        document_type: str,
-        valid_until: date | None,
-        document_ref: str | None,
-        corrects: UUID | None,
-    ) -> None:
-        """Record a submitted identity document (the document stays here)."""
-
-    def clarify_identity(
-        self, clarified_on: date, method: str, document_ref: str | None, corrects: UUID | None = None
-    ) -> None:
-        """Record that the person's identity is clarified."""
-        if self.identity_clarified_on is not None and corrects is None:
+    def clarify_identity(self, cmd: c.ClarifyIdentity) -> None:
+        """Record that the person's identity is clarified (once; later entries correct it)."""
+        if self.identity_clarified_on is not None and cmd.corrects is None:
             msg = "Die Identität ist bereits als geklärt erfasst."
             raise IdentityAlreadyClarifiedError(msg)
-        self._identity_clarified(clarified_on=clarified_on, method=method, document_ref=document_ref, corrects=corrects)
+        self._record(e.IdentityClarified, cmd)
 
-    @event("IdentityClarified")
-    def _identity_clarified(
-        self, clarified_on: date, method: str, document_ref: str | None, corrects: UUID | None
-    ) -> None:
-        self.identity_clarified_on = clarified_on
-
-    @event("IdentityDeceptionEstablished")
-    def establish_identity_deception(self, established_on: date, finding: str, effect_code: str) -> None:
-        """Internal: a finding of identity deception (ABH/EBB only)."""
-        self.internal_findings.append({"kind": "deception", "on": established_on, "effect": effect_code})
-
-    # --- applications and decisions -----------------------------------------------
-
-    @event("ResidencePermitApplied")
-    def apply_for_residence_permit(self, applied_on: date, norm: str, corrects: UUID | None) -> None:
-        """Record an application for a residence title."""
-        self.pending_applications[norm] = applied_on
-
-    @event("FictionCertificateIssued")
-    def issue_fiction_certificate(
-        self, issued_on: date, subsection: str, valid_until: date, corrects: UUID | None
-    ) -> None:
-        """Issue a Fiktionsbescheinigung (§ 81 Abs. 3–5)."""
-
-    def grant_residence_permit(
-        self,
-        norm: str,
-        granted_on: date,
-        valid_from: date,
-        valid_until: date,
-        employment_permitted: bool,
-        conditions: str | None,
-        decided_by: str,
-        rule_version_ids: list[str],
-        corrects: UUID | None,
-    ) -> None:
+    def grant_residence_permit(self, cmd: c.GrantResidencePermit) -> None:
         """Grant a residence permit under a norm (a decision by a person)."""
-        check_period(valid_from, valid_until)
-        self._permit_granted(
-            norm=norm,
-            granted_on=granted_on,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            employment_permitted=employment_permitted,
-            conditions=conditions,
-            decided_by=decided_by,
-            rule_version_ids=rule_version_ids,
-            corrects=corrects,
-        )
+        check_period(cmd.valid_from, cmd.valid_until)
+        self._record(e.ResidencePermitGranted, cmd)
 
-    @event("ResidencePermitGranted")
-    def _permit_granted(
-        self,
-        norm: str,
-        granted_on: date,
-        valid_from: date,
-        valid_until: date,
-        employment_permitted: bool,
-        conditions: str | None,
-        decided_by: str,
-        rule_version_ids: list[str],
-        corrects: UUID | None,
-    ) -> None:
-        self.pending_applications.pop(norm, None)
-        self.permits.append({"norm": norm, "valid_from": valid_from, "valid_until": valid_until})
-        self.decisions.append(
-            {"norm": norm, "outcome": "granted", "decided_by": decided_by, "rule_version_ids": rule_version_ids}
-        )
-
-    @event("SettlementPermitGranted")
-    def grant_settlement_permit(
-        self, norm: str, granted_on: date, decided_by: str, rule_version_ids: list[str], corrects: UUID | None
-    ) -> None:
-        """Grant a settlement permit (a decision by a person)."""
-        self.pending_applications.pop(norm, None)
-        self.permits.append({"norm": norm, "valid_from": granted_on, "valid_until": None})
-        self.decisions.append(
-            {"norm": norm, "outcome": "granted", "decided_by": decided_by, "rule_version_ids": rule_version_ids}
-        )
-
-    def refuse_residence_permit(
-        self,
-        norm: str,
-        refused_on: date,
-        ground_codes: list[str],
-        conviction_ground: bool,
-        decided_by: str,
-        rule_version_ids: list[str],
-        corrects: UUID | None,
-    ) -> None:
+    def refuse_residence_permit(self, cmd: c.RefuseResidencePermit) -> None:
         """Refuse a pending application (a decision by a person)."""
-        if norm not in self.pending_applications and corrects is None:
+        if cmd.norm not in self.pending_applications and cmd.corrects is None:
             msg = "Für diese Rechtsgrundlage liegt kein offener Antrag vor."
             raise NoPendingApplicationError(msg)
-        self._permit_refused(
-            norm=norm,
-            refused_on=refused_on,
-            ground_codes=ground_codes,
-            conviction_ground=conviction_ground,
-            decided_by=decided_by,
-            rule_version_ids=rule_version_ids,
-            corrects=corrects,
-        )
+        self._record(e.ResidencePermitRefused, cmd)
 
-    @event("ResidencePermitRefused")
-    def _permit_refused(
-        self,
-        norm: str,
-        refused_on: date,
-        ground_codes: list[str],
-        conviction_ground: bool,
-        decided_by: str,
-        rule_version_ids: list[str],
-        corrects: UUID | None,
-    ) -> None:
-        self.pending_applications.pop(norm, None)
-        self.decisions.append(
-            {"norm": norm, "outcome": "refused", "decided_by": decided_by, "rule_version_ids": rule_version_ids}
-        )
+    # --- entries that need no check beyond the command's validation -------------------------
 
-    @event("EmploymentPermissionGranted")
-    def grant_employment_permission(
-        self,
-        granted_on: date,
-        scope_code: str,
-        valid_until: date | None,
-        employer: str | None,
-        ba_consent_ref: str | None,
-        corrects: UUID | None,
-    ) -> None:
+    def record_entry(self, cmd: c.RecordEntry) -> None:
+        """Record the date of (the last relevant) entry into Germany (§ 60d, identity deadlines)."""
+        self._record(e.EntryRecorded, cmd)
+
+    def record_passport_cooperation(self, cmd: c.RecordPassportCooperation) -> None:
+        """Record whether the person cooperates in obtaining a passport (§ 48 Abs. 3, § 60b)."""
+        self._record(e.PassportCooperationRecorded, cmd)
+
+    def notify_cooperation_duty(self, cmd: c.NotifyCooperationDuty) -> None:
+        """Tell the person which acts of cooperation are owed, and by when (Belehrung)."""
+        self._record(e.CooperationDutyNotified, cmd)
+
+    def submit_identity_document(self, cmd: c.SubmitIdentityDocument) -> None:
+        """Record a submitted identity document (the document stays here)."""
+        self._record(e.IdentityDocumentSubmitted, cmd)
+
+    def establish_identity_deception(self, cmd: c.EstablishIdentityDeception) -> None:
+        """Internal: a finding of deception or obstruction of removal (ABH/EBB only)."""
+        self._record(e.IdentityDeceptionEstablished, cmd)
+
+    def apply_for_residence_permit(self, cmd: c.ApplyForResidencePermit) -> None:
+        """Record an application for a residence title."""
+        self._record(e.ResidencePermitApplied, cmd)
+
+    def issue_fiction_certificate(self, cmd: c.IssueFictionCertificate) -> None:
+        """Issue a Fiktionsbescheinigung (§ 81 Abs. 3–5)."""
+        self._record(e.FictionCertificateIssued, cmd)
+
+    def grant_settlement_permit(self, cmd: c.GrantSettlementPermit) -> None:
+        """Grant a settlement permit (a decision by a person)."""
+        self._record(e.SettlementPermitGranted, cmd)
+
+    def grant_employment_permission(self, cmd: c.GrantEmploymentPermission) -> None:
         """Permit employment (the employer stays here)."""
+        self._record(e.EmploymentPermissionGranted, cmd)
 
-    # --- things that never leave the foreign office -------------------------------------
-
-    @event("CriminalConvictionNotified")
-    def notify_criminal_conviction(
-        self,
-        convicted_on: date,
-        court: str,
-        sanction_code: str,
-        day_fines: int | None,
-        prison_months: int | None,
-        foreigner_only_offence: bool,
-        hate_motive: bool,
-    ) -> None:
+    def notify_criminal_conviction(self, cmd: c.NotifyCriminalConviction) -> None:
         """Internal (Art. 10): a conviction reported under MiStra Nr. 42."""
-        self.internal_findings.append({"kind": "conviction", "on": convicted_on, "day_fines": day_fines})
+        self._record(e.CriminalConvictionNotified, cmd)
 
-    @event("DepartureObligationEnforceable")
-    def make_departure_enforceable(
-        self, enforceable_on: date, basis_code: str, departure_deadline: date | None, corrects: UUID | None
-    ) -> None:
+    def make_departure_enforceable(self, cmd: c.MakeDepartureEnforceable) -> None:
         """The obligation to leave became enforceable."""
+        self._record(e.DepartureObligationEnforceable, cmd)
 
-    @event("RemovalScheduled")
-    def schedule_removal(self, removal_on: date, route: str) -> None:
-        """SECRET: a scheduled removal; never published, never projected elsewhere."""
+    def schedule_removal(self, cmd: c.ScheduleRemoval) -> None:
+        """SECRET: schedule a removal; never published, never projected elsewhere."""
+        self._record(e.RemovalScheduled, cmd)
 
-    @event("DepartureRecorded")
-    def record_departure(self, departed_on: date, kind: str, corrects: UUID | None) -> None:
+    def record_departure(self, cmd: c.RecordDeparture) -> None:
         """The person left Germany."""
+        self._record(e.DepartureRecorded, cmd)
 
-    # --- naturalisation ------------------------------------------------------------------
-
-    @event("NaturalisationApplied")
-    def apply_for_naturalisation(self, applied_on: date, basis: str, corrects: UUID | None) -> None:
+    def apply_for_naturalisation(self, cmd: c.ApplyForNaturalisation) -> None:
         """Record an application for naturalisation."""
+        self._record(e.NaturalisationApplied, cmd)
 
-    @event("NaturalisationRequirementAssessed")
-    def assess_naturalisation_requirement(
-        self, requirement: str, met: bool, rule_version_id: str, assessed_by: str
-    ) -> None:
-        """Internal: one requirement assessed, with the rule version shown."""
+    def assess_naturalisation_requirement(self, cmd: c.AssessNaturalisationRequirement) -> None:
+        """Internal: one naturalisation requirement assessed, with the rule version shown."""
+        self._record(e.NaturalisationRequirementAssessed, cmd)
 
-    @event("NaturalisationCertificateHandedOver")
-    def hand_over_naturalisation_certificate(self, handed_over_on: date, corrects: UUID | None) -> None:
+    def hand_over_naturalisation_certificate(self, cmd: c.HandOverNaturalisationCertificate) -> None:
         """The certificate was handed over: the person is a German citizen."""
+        self._record(e.NaturalisationCertificateHandedOver, cmd)
 
-    @event("RowImported")
-    def record_import(self, ref: str) -> None:
-        """An imported row (stores of earlier versions; imports now keep their row refs as idempotency keys)."""
-        self.imported_refs.add(ref)
+    def decide(self, norm: str, outcome: str, decided_by: str, rule_version_ids: list[str]) -> None:
+        """Keep a decision with who made it and which rule versions were shown (Art. 22 DSGVO)."""
+        self.decisions.append(
+            {"norm": norm, "outcome": outcome, "decided_by": decided_by, "rule_version_ids": rule_version_ids}
+        )
 
 
 def check_period(valid_from: date, valid_until: date) -> None:

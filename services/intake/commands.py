@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from shared.application.commands import Command, Correctable, Text200
 from shared.events.base import Code
-from shared.events.common import ConsentScope, IsoCountry, IsoLanguage, Norm, Purpose, Recipient
+from shared.events.common import ConferenceParticipant, DataCategory, IsoCountry, IsoLanguage, Norm, Purpose
 from shared.events.intake import Milestone
+from shared.events.vocabulary import StaffId
+from shared.policy.parties import default_registry
+from shared.policy.sharing import SECRECY_RELEASE_REQUIRED
 
 
 class RegisterPerson(BaseModel):
@@ -43,11 +46,65 @@ class ReceiveReferral(Correctable):
     reason_codes: list[Code] = Field(default_factory=list, max_length=10)
 
 
+def _known_party(party_id: str) -> str:
+    if not default_registry().is_active(party_id):
+        msg = (
+            f"Unbekannte oder nicht aktive Stelle „{party_id}“. Eine Einwilligung nennt jede Stelle einzeln: "
+            "eine Dienststelle (intake, foreign_office, naturalisation_authority, kobiz) oder einen registrierten "
+            "Partner wie jobcenter:jc-euskirchen."
+        )
+        raise ValueError(msg)
+    return party_id
+
+
+KnownParty = Annotated[
+    str,
+    Field(
+        description="The recipient party, by id: a department or a registered, active partner (<kind>:<name>).",
+        json_schema_extra={"enum": default_registry().active_ids()},
+    ),
+    AfterValidator(_known_party),
+]
+"""A party a consent may name now; an unknown or inactive one answers 422 at ``scopes[i].recipient``."""
+
+
+class RecipientScope(BaseModel):
+    """One named recipient party, the data categories released to it, and the secrecy release."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recipient: KnownParty
+    categories: list[DataCategory] = Field(min_length=1, max_length=len(DataCategory))
+    secrecy_release: bool = Field(
+        False,
+        description=(
+            "Schweigepflichtentbindung (§ 203 StGB) towards this party; the category counselling needs it "
+            "(§ 88 AufenthG). Form record of its own; a scope change can withdraw it, never add it."
+        ),
+    )
+
+
+def _check_scopes(scopes: list[RecipientScope]) -> None:
+    """Each party once; counselling only together with the secrecy release."""
+    if len({s.recipient for s in scopes}) != len(scopes):
+        msg = "each recipient may be named once (jede Stelle darf nur einmal genannt werden)"
+        raise ValueError(msg)
+    for i, scope in enumerate(scopes):
+        needing = sorted(c.value for c in scope.categories if c in SECRECY_RELEASE_REQUIRED)
+        if needing and not scope.secrecy_release:
+            msg = (
+                f"scopes[{i}].secrecy_release: Die Kategorie {', '.join(needing)} darf nur mit "
+                "Schweigepflichtentbindung (secrecy_release) freigegeben werden (§ 203 StGB, § 88 AufenthG)."
+            )
+            raise ValueError(msg)
+
+
 class GrantConsent(Command):
-    """Record a consent: named recipients with categories, a concrete purpose, a term."""
+    """Record a consent: each recipient party named, with its categories (and secrecy release),
+    a concrete purpose, a term, and the form record (form version, language, interpreter)."""
 
     consent_id: UUID
-    scopes: list[ConsentScope] = Field(min_length=1, max_length=10)
+    scopes: list[RecipientScope] = Field(min_length=1, max_length=10)
     purpose: Purpose
     valid_from: date
     valid_until: date
@@ -63,9 +120,7 @@ class GrantConsent(Command):
         if self.valid_until >= _years_later(self.valid_from, 2):
             msg = "a consent is valid for at most 24 months, then it must be renewed"
             raise ValueError(msg)
-        if len({s.recipient for s in self.scopes}) != len(self.scopes):
-            msg = "each recipient may be named once"
-            raise ValueError(msg)
+        _check_scopes(self.scopes)
         return self
 
 
@@ -78,11 +133,16 @@ def _years_later(day: date, years: int) -> date:
 
 
 class ChangeConsentScope(Command):
-    """Replace the scope of a consent from a date on."""
+    """Narrow the scope of a consent from a date on (widening takes a new consent)."""
 
     consent_id: UUID
-    scopes: list[ConsentScope] = Field(min_length=1, max_length=10)
+    scopes: list[RecipientScope] = Field(min_length=1, max_length=10)
     effective_on: date
+
+    @model_validator(mode="after")
+    def _check_scopes(self) -> ChangeConsentScope:
+        _check_scopes(self.scopes)
+        return self
 
 
 class RevokeConsent(Command):
@@ -96,7 +156,7 @@ class OpenCase(Command):
     """Open the KIM case and assign a case manager."""
 
     opened_on: date
-    case_manager_id: Code
+    case_manager_id: StaffId
 
 
 class CloseCase(Command):
@@ -118,7 +178,7 @@ class HoldCaseConference(Correctable):
     """Record a case conference; the minutes stay with intake."""
 
     held_on: date
-    participants: list[Recipient] = Field(min_length=1, max_length=7)
+    participants: list[ConferenceParticipant] = Field(min_length=1, max_length=7)
     agreed_action_codes: list[Code] = Field(default_factory=list, max_length=20)
     minutes: str | None = Field(None, max_length=20000, description="Internal; never leaves intake.")
 

@@ -7,6 +7,7 @@ that name the event they correct; nothing is edited in place.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
@@ -14,6 +15,9 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from shared.errors import DomainRuleViolationError
+from shared.events.common import ConsentScope
+from shared.events.upcasters import upcast_recipients_v1, upcast_scopes_v1
+from shared.policy.consent import Scopes, narrowed, scopes_of, widening
 
 
 class CaseAlreadyOpenError(DomainRuleViolationError):
@@ -40,16 +44,44 @@ class ConsentAlreadyRevokedError(DomainRuleViolationError):
     """A consent cannot be revoked twice."""
 
 
+class ConsentWideningError(DomainRuleViolationError):
+    """A scope change only narrows a consent; widening takes a new consent with its own form record."""
+
+
+def _scopes(scopes: list[dict[str, Any]]) -> Scopes:
+    return scopes_of(ConsentScope.model_validate(s) for s in scopes)
+
+
+def _as_dicts(scopes: Scopes) -> list[dict[str, Any]]:
+    return [
+        {"recipient": party, "categories": [c.value for c in s.categories], "secrecy_release": s.secrecy_release}
+        for party, s in scopes.items()
+    ]
+
+
+STAFF_ID = re.compile(r"st-[a-z0-9]{4,32}")
+
+
 class Case(Aggregate):
     """A KIM case file at intake."""
+
+    class CaseOpened(Aggregate.Event):
+        """The KIM case was opened; version 2 names the case manager only by a pseudonymous staff id."""
+
+        class_version = 2
+        opened_on: date
+        case_manager_id: str
+        person_id: UUID
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 0.1 took any code, at times a name or an e-mail address: not kept.
+            if not STAFF_ID.fullmatch(str(state["case_manager_id"])):
+                state["case_manager_id"] = "st-unbekannt"
 
     if TYPE_CHECKING:  # the @event decorators below create these classes; declared for the type checker
         PersonRegistered: ClassVar[type[Aggregate.Created]]
         ReferralReceived: ClassVar[type[Aggregate.Event]]
-        ConsentGranted: ClassVar[type[Aggregate.Event]]
-        ConsentScopeChanged: ClassVar[type[Aggregate.Event]]
-        ConsentRevoked: ClassVar[type[Aggregate.Event]]
-        CaseOpened: ClassVar[type[Aggregate.Event]]
         CaseClosed: ClassVar[type[Aggregate.Event]]
         IntegrationPlanAgreed: ClassVar[type[Aggregate.Event]]
         CaseConferenceHeld: ClassVar[type[Aggregate.Event]]
@@ -103,6 +135,50 @@ class Case(Aggregate):
         pass
 
     # --- consent -----------------------------------------------------------------
+    # Version 2 of the consent events names recipient parties; version 1 (stored by 0.1)
+    # named kinds and is upcast on loading: a department kind is its own party, a partner
+    # kind names no party (``<kind>:unbenannt``, fail closed), no secrecy release.
+
+    class ConsentGranted(Aggregate.Event):
+        """The person consented: parties with categories and secrecy release, purpose, term, form record."""
+
+        class_version = 2
+        consent_id: UUID
+        scopes: list[dict[str, Any]]
+        purpose: str
+        valid_from: date
+        valid_until: date
+        form_version: str
+        language: str
+        interpreter_used: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["scopes"] = upcast_scopes_v1(state["scopes"])
+
+    class ConsentScopeChanged(Aggregate.Event):
+        """The person narrowed a consent from ``effective_on``."""
+
+        class_version = 2
+        consent_id: UUID
+        scopes: list[dict[str, Any]]
+        effective_on: date
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["scopes"] = upcast_scopes_v1(state["scopes"])
+
+    class ConsentRevoked(Aggregate.Event):
+        """The person revoked a consent; every party it ever named is told."""
+
+        class_version = 2
+        consent_id: UUID
+        effective_on: date
+        prior_recipients: list[str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["prior_recipients"] = upcast_recipients_v1(state["prior_recipients"])
 
     def grant_consent(
         self,
@@ -115,7 +191,7 @@ class Case(Aggregate):
         language: str,
         interpreter_used: bool,
     ) -> None:
-        """Record a consent the person gave."""
+        """Record a consent the person gave (the parties are checked against the registry by the command)."""
         self.check_accepts(None)
         if str(consent_id) in self.consents:
             msg = "Diese Einwilligung ist bereits erfasst."
@@ -131,7 +207,7 @@ class Case(Aggregate):
             interpreter_used=interpreter_used,
         )
 
-    @event("ConsentGranted")
+    @event(ConsentGranted)
     def _consent_granted(
         self,
         consent_id: UUID,
@@ -143,19 +219,38 @@ class Case(Aggregate):
         language: str,
         interpreter_used: bool,
     ) -> None:
-        self.consents[str(consent_id)] = {"scopes": scopes, "purpose": purpose, "revoked_on": None}
+        self.consents[str(consent_id)] = {
+            "scopes": scopes,
+            "purpose": purpose,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "form_version": form_version,
+            "language": language,
+            "interpreter_used": interpreter_used,
+            "revoked_on": None,
+        }
 
     def change_consent_scope(self, consent_id: UUID, scopes: list[dict[str, Any]], effective_on: date) -> None:
-        """Narrow or widen a consent from a date on."""
+        """Narrow a consent from a date on: every (party, category) and secrecy release in the new
+        scope must be in force now. Widening needs a new consent with its own form record."""
         self.check_consent_is_live(consent_id)
+        added = widening(_scopes(self.consents[str(consent_id)]["scopes"]), _scopes(scopes))
+        if added:
+            msg = (
+                "Eine Einwilligung kann nur eingeschränkt werden. Nicht freigegeben war bisher: "
+                f"{', '.join(added)}. Für eine Erweiterung ist eine neue Einwilligung mit eigenem Formular "
+                "(Formularversion, Sprache, Dolmetschung) zu erfassen."
+            )
+            raise ConsentWideningError(msg)
         self._consent_scope_changed(consent_id=consent_id, scopes=scopes, effective_on=effective_on)
 
-    @event("ConsentScopeChanged")
+    @event(ConsentScopeChanged)
     def _consent_scope_changed(self, consent_id: UUID, scopes: list[dict[str, Any]], effective_on: date) -> None:
         consent = self.consents[str(consent_id)]
         # Recipients dropped from the scope still received data under it (Art. 19 DSGVO).
         consent["named"] = sorted(set(consent.get("named", [])) | {s["recipient"] for s in consent["scopes"]})
-        consent["scopes"] = scopes
+        # What stays released: a widening stored by an earlier version releases nothing new.
+        consent["scopes"] = _as_dicts(narrowed(_scopes(consent["scopes"]), _scopes(scopes)))
 
     def revoke_consent(self, consent_id: UUID, effective_on: date) -> None:
         """Revoke a consent for the future; its record stays as proof."""
@@ -164,7 +259,7 @@ class Case(Aggregate):
         recipients = sorted(set(consent.get("named", [])) | {s["recipient"] for s in consent["scopes"]})
         self._consent_revoked(consent_id=consent_id, effective_on=effective_on, prior_recipients=recipients)
 
-    @event("ConsentRevoked")
+    @event(ConsentRevoked)
     def _consent_revoked(self, consent_id: UUID, effective_on: date, prior_recipients: list[str]) -> None:
         self.consents[str(consent_id)]["revoked_on"] = effective_on
 
@@ -177,7 +272,7 @@ class Case(Aggregate):
             raise CaseAlreadyOpenError(msg)
         self._opened(opened_on=opened_on, case_manager_id=case_manager_id, person_id=self.person_id)
 
-    @event("CaseOpened")
+    @event(CaseOpened)
     def _opened(self, opened_on: date, case_manager_id: str, person_id: UUID) -> None:
         self.opened_on = opened_on
         self.case_manager_id = case_manager_id

@@ -3,22 +3,42 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from shared.application.commands import Correctable
+from shared.application.commands import Command, Correctable
 from shared.events.base import Code
 from shared.events.common import Norm
+from shared.events.vocabulary import CounsellingTopic, ExamBody, StaffId
+
+PartyId = Annotated[
+    str,
+    Field(pattern=r"^course_provider:[a-z0-9][a-z0-9-]{1,62}$", description="A registered course provider."),
+]
+
+
+class OpenCounsellingFile(Command):
+    """Open Kobiz's counselling file on a person; for a KIM case, linked to it from the start."""
+
+    opened_on: date
+    case_id: UUID | None = Field(None, description="The KIM case (known to Kobiz's view), if the person is in KIM.")
+
+
+class LinkToKimCase(Command):
+    """Link a counselling file opened outside KIM to the person's KIM case."""
+
+    case_id: UUID
+    linked_on: date
 
 
 class HoldCounselling(Correctable):
     """Record a perspective counselling session. Notes stay inside Kobiz."""
 
     held_on: date
-    counsellor_id: Code
-    topic_codes: list[Code] = Field(default_factory=list, max_length=20)
+    counsellor_id: StaffId
+    topic_codes: list[CounsellingTopic] = Field(default_factory=list, max_length=len(CounsellingTopic))
     pathways_discussed: list[Norm] = Field(default_factory=list, max_length=14)
     next_step_codes: list[Code] = Field(default_factory=list, max_length=20)
     notes: str | None = Field(None, max_length=20000, description="Confidential (§ 88 AufenthG); never published.")
@@ -28,7 +48,7 @@ class EnrolInLanguageCourse(Correctable):
     """Enrol in an integration course (§ 44) or a vocational language course (§ 45a)."""
 
     course_type: Literal["integration_course", "vocational_language_course"]
-    provider_code: Code
+    provider_code: PartyId
     starts_on: date
     mandatory: bool = False
 
@@ -37,7 +57,7 @@ class RecordLanguageCertificate(Correctable):
     """Record a language certificate."""
 
     level: Literal["A1", "A2", "B1", "B2", "C1", "C2"]
-    exam_body: Code
+    exam_body: ExamBody
     obtained_on: date
     oral_only: bool = False
     certificate_number: str | None = Field(None, max_length=100, description="Stays in Kobiz.")
@@ -70,7 +90,10 @@ class ConcludeTrainingContract(Correctable):
     """Record a training contract."""
 
     occupation_code: Code
-    qualified: bool
+    qualified: bool = Field(description="A state-recognised training occupation of at least two years.")
+    shortage_occupation: bool = Field(
+        False, description="A helper training in an occupation with a shortage of workers (§ 60c Abs. 1 S. 1 Nr. 1 b)."
+    )
     starts_on: date
     ends_on: date
     chamber_registered: bool
@@ -115,3 +138,31 @@ class ClaimHealthExemption(Correctable):
     claimed_on: date
     norm: Norm
     attest_ref: str | None = Field(None, max_length=200, description="Stays in Kobiz.")
+
+
+class RecordPensionContributions(Correctable):
+    """Record the months of compulsory or voluntary pension contributions (§ 9 Abs. 2 Nr. 3 AufenthG)."""
+
+    recorded_on: date
+    months: int = Field(ge=0, le=600)
+
+
+class AssessHousing(Correctable):
+    """Record whether the person has adequate housing for themselves and their family (§ 9 Abs. 2 Nr. 9)."""
+
+    assessed_on: date
+    adequate: bool
+
+
+class RecordSpecialIntegrationAchievement(Correctable):
+    """Record special integration achievements (§ 10 Abs. 3 StAG a. F.: e.g. volunteering, vocational success)."""
+
+    achieved_on: date
+    kind: Literal["volunteering", "vocational_achievement", "educational_achievement", "language_above_b1", "other"]
+
+
+class RecordCivicKnowledgeEvidence(Correctable):
+    """Record evidence of basic knowledge of the legal and social order (§ 25b Abs. 1 Nr. 2, § 9 Abs. 2 Nr. 8)."""
+
+    evidenced_on: date
+    evidence: Literal["orientation_course", "life_in_germany_test", "german_school_degree", "other"]

@@ -1,136 +1,120 @@
-"""Kobiz's counselling file on a KIM case. Notes, employers and attests never leave it."""
+"""Kobiz's own counselling file on a person, under its own id, linked to the KIM case.
+
+Counselling in KIM is part of the case management (docs/domain.md §1, §3 row 9): a
+file opened for a KIM case is linked to it from the start; a file opened outside KIM
+can be linked later by an event. Notes, employers, schools, attests and certificate
+numbers never leave the file. The events themselves are in ``events.py``.
+"""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
+from pydantic import BaseModel
+
+from services.kobiz import commands as c
+from services.kobiz import events as e
+from shared.errors import DomainRuleViolationError
+
+
+class AlreadyLinkedError(DomainRuleViolationError):
+    """A file is linked to one KIM case, once."""
+
+
+def values(cmd: BaseModel) -> dict[str, Any]:
+    """A command's fields as its event records them (without the concurrency token)."""
+    return cmd.model_dump(exclude={"expected_version"})
 
 
 class CounsellingFile(Aggregate):
-    """The integration centre's record of one case (id = case id)."""
+    """The integration centre's counselling file on one person, under its own id."""
 
-    if TYPE_CHECKING:  # the @event decorators below create these classes; declared for the type checker
-        FileOpened: ClassVar[type[Aggregate.Created]]
-        PerspectiveCounsellingHeld: ClassVar[type[Aggregate.Event]]
-        LanguageCourseEnrolled: ClassVar[type[Aggregate.Event]]
-        LanguageCertificateObtained: ClassVar[type[Aggregate.Event]]
-        CivicTestPassed: ClassVar[type[Aggregate.Event]]
-        IntegrationCourseCompleted: ClassVar[type[Aggregate.Event]]
-        SchoolAttendanceEvidenced: ClassVar[type[Aggregate.Event]]
-        TrainingContractConcluded: ClassVar[type[Aggregate.Event]]
-        TrainingTerminated: ClassVar[type[Aggregate.Event]]
-        LivelihoodAssessed: ClassVar[type[Aggregate.Event]]
-        EmploymentTaken: ClassVar[type[Aggregate.Event]]
-        HealthExemptionClaimed: ClassVar[type[Aggregate.Event]]
-        RowImported: ClassVar[type[Aggregate.Event]]
-
-    @event("FileOpened")
-    def __init__(self, id: UUID) -> None:  # noqa: A002 - eventsourcing takes the id from it
+    def __init__(self, opened_on: date | None, kim_case_id: UUID | None) -> None:
+        self.opened_on = opened_on
+        self.kim_case_id = kim_case_id
+        self.linked_in_version: int | None = 1 if kim_case_id else None
         self.sessions: list[dict[str, Any]] = []
         self.certificates: list[dict[str, Any]] = []
         self.imported_refs: set[str] = set()
 
-    @event("PerspectiveCounsellingHeld")
-    def hold_counselling(
-        self,
-        held_on: date,
-        topic_codes: list[str],
-        pathways_discussed: list[str],
-        next_step_codes: list[str],
-        notes: str | None,
-        counsellor_id: str,
-        corrects: UUID | None = None,
-    ) -> None:
+    @classmethod
+    def open(cls, cmd: c.OpenCounsellingFile) -> CounsellingFile:
+        """Open a counselling file, for a KIM case or outside KIM."""
+        return cls._create(e.FileOpened, opened_on=cmd.opened_on, kim_case_id=cmd.case_id)
+
+    def link_to_kim_case(self, case_id: UUID, linked_on: date) -> None:
+        """Link the file to the person's KIM case."""
+        if self.kim_case_id is not None:
+            msg = "Die Beratungsakte ist bereits mit einem KIM-Fall verknüpft."
+            raise AlreadyLinkedError(msg)
+        self.trigger_event(e.KimCaseLinked, case_id=case_id, linked_on=linked_on)
+
+    def check_open(self, corrects: UUID | None) -> None:
+        """A counselling file has no closure of its own; its KIM case's closure is checked by the use case."""
+
+    def _record(self, event_class: type[Aggregate.Event], cmd: BaseModel) -> None:
+        """An entry that needs no check beyond the command's own validation."""
+        self.trigger_event(event_class, **values(cmd))
+
+    def hold_counselling(self, cmd: c.HoldCounselling) -> None:
         """Record a perspective counselling session, with its confidential notes."""
-        self.sessions.append(
-            {
-                "held_on": held_on,
-                "topic_codes": topic_codes,
-                "pathways_discussed": pathways_discussed,
-                "next_step_codes": next_step_codes,
-                "notes": notes,
-                "counsellor_id": counsellor_id,
-            }
-        )
+        self._record(e.PerspectiveCounsellingHeld, cmd)
 
-    @event("LanguageCourseEnrolled")
-    def enrol_in_language_course(
-        self, course_type: str, provider_code: str, starts_on: date, mandatory: bool, corrects: UUID | None
-    ) -> None:
+    def enrol_in_language_course(self, cmd: c.EnrolInLanguageCourse) -> None:
         """Enrolment in an integration or vocational language course."""
+        self._record(e.LanguageCourseEnrolled, cmd)
 
-    @event("LanguageCertificateObtained")
-    def record_language_certificate(
-        self,
-        level: str,
-        exam_body: str,
-        obtained_on: date,
-        oral_only: bool,
-        certificate_number: str | None,
-        corrects: UUID | None,
-    ) -> None:
+    def record_language_certificate(self, cmd: c.RecordLanguageCertificate) -> None:
         """A language certificate (the certificate number stays here)."""
-        self.certificates.append({"level": level, "obtained_on": obtained_on, "certificate_number": certificate_number})
+        self._record(e.LanguageCertificateObtained, cmd)
 
-    @event("CivicTestPassed")
-    def record_civic_test(self, test: str, passed_on: date, corrects: UUID | None) -> None:
+    def record_civic_test(self, cmd: c.RecordCivicTest) -> None:
         """'Leben in Deutschland' or the naturalisation test passed."""
+        self._record(e.CivicTestPassed, cmd)
 
-    @event("IntegrationCourseCompleted")
-    def complete_integration_course(self, completed_on: date, corrects: UUID | None) -> None:
+    def complete_integration_course(self, cmd: c.CompleteIntegrationCourse) -> None:
         """The integration course was completed."""
+        self._record(e.IntegrationCourseCompleted, cmd)
 
-    @event("SchoolAttendanceEvidenced")
-    def evidence_school_attendance(
-        self,
-        child_id: UUID,
-        school_year: str,
-        attending: bool,
-        evidenced_on: date,
-        school_name: str | None,
-        corrects: UUID | None,
-    ) -> None:
+    def evidence_school_attendance(self, cmd: c.EvidenceSchoolAttendance) -> None:
         """A child's school attendance (the school stays here)."""
+        self._record(e.SchoolAttendanceEvidenced, cmd)
 
-    @event("TrainingContractConcluded")
-    def conclude_training_contract(
-        self,
-        occupation_code: str,
-        qualified: bool,
-        starts_on: date,
-        ends_on: date,
-        chamber_registered: bool,
-        employer: str | None,
-        corrects: UUID | None,
-    ) -> None:
+    def conclude_training_contract(self, cmd: c.ConcludeTrainingContract) -> None:
         """A training contract (the employer stays here)."""
+        self._record(e.TrainingContractConcluded, cmd)
 
-    @event("TrainingTerminated")
-    def terminate_training(self, terminated_on: date, reason_code: str, corrects: UUID | None) -> None:
+    def terminate_training(self, cmd: c.TerminateTraining) -> None:
         """Training ended before its term."""
+        self._record(e.TrainingTerminated, cmd)
 
-    @event("LivelihoodAssessed")
-    def assess_livelihood(
-        self, assessed_on: date, coverage_percent: int, receives_sgb2: bool, receives_sgb12: bool, corrects: UUID | None
-    ) -> None:
+    def assess_livelihood(self, cmd: c.AssessLivelihood) -> None:
         """How far own income covers the livelihood."""
+        self._record(e.LivelihoodAssessed, cmd)
 
-    @event("EmploymentTaken")
-    def take_employment(
-        self, since: date, hours_per_week: int, social_insurance: bool, employer: str | None, corrects: UUID | None
-    ) -> None:
+    def take_employment(self, cmd: c.TakeEmployment) -> None:
         """Employment taken up (the employer stays here)."""
+        self._record(e.EmploymentTaken, cmd)
 
-    @event("HealthExemptionClaimed")
-    def claim_health_exemption(
-        self, claimed_on: date, norm: str, attest_ref: str | None, corrects: UUID | None
-    ) -> None:
+    def claim_health_exemption(self, cmd: c.ClaimHealthExemption) -> None:
         """A health exemption claimed (Art. 9; the attest stays here)."""
+        self._record(e.HealthExemptionClaimed, cmd)
 
-    @event("RowImported")
-    def record_import(self, ref: str) -> None:
-        """An imported row (stores of earlier versions; imports now keep their row refs as idempotency keys)."""
-        self.imported_refs.add(ref)
+    def record_pension_contributions(self, cmd: c.RecordPensionContributions) -> None:
+        """Months of pension contributions (settlement permit)."""
+        self._record(e.PensionContributionsRecorded, cmd)
+
+    def assess_housing(self, cmd: c.AssessHousing) -> None:
+        """Whether the housing is adequate (settlement permit)."""
+        self._record(e.HousingAssessed, cmd)
+
+    def record_special_integration_achievement(self, cmd: c.RecordSpecialIntegrationAchievement) -> None:
+        """A special integration achievement (§ 10 Abs. 3 StAG a. F.)."""
+        self._record(e.SpecialIntegrationAchieved, cmd)
+
+    def record_civic_knowledge_evidence(self, cmd: c.RecordCivicKnowledgeEvidence) -> None:
+        """Evidence of basic knowledge of the legal and social order."""
+        self._record(e.CivicKnowledgeEvidenced, cmd)

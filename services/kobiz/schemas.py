@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from datetime import date
+from uuid import UUID
+
+from pydantic import BaseModel, Field
 
 
 class CounsellingFilePublic(BaseModel):
-    """Kobiz's own record of a case, with the notes (Kobiz staff only)."""
+    """Kobiz's own counselling file, with the notes (Kobiz staff only)."""
 
-    case_id: str
+    file_id: UUID
     version: int
+    kim_case_id: UUID | None = Field(description="The KIM case the file belongs to (None: counselling outside KIM).")
+    opened_on: date | None
     sessions: list[dict[str, object]]
     certificates: list[dict[str, object]]

@@ -10,6 +10,7 @@ and the retry after a concurrent append live in :meth:`update`, once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
@@ -96,7 +97,8 @@ class CaseApplication(Application[UUID]):
 
     def save_case(self, aggregate: Aggregate) -> Saved:
         """Store the aggregate's new events (with the records attached to this command)."""
-        published = [self._is_published(e) for e in aggregate.pending_events]
+        linked = self.is_linked(aggregate)
+        published = [self._is_published(e, linked) for e in aggregate.pending_events]
         case_id, version = aggregate.id, aggregate.version
 
         def saved_for(notification_ids: Sequence[int]) -> Saved:
@@ -116,25 +118,48 @@ class CaseApplication(Application[UUID]):
             raise ServiceUnavailableError(type(exc).__name__) from None
         return saved_for([r.notification.id for r in recordings])
 
-    def translate(self, domain_event: Any) -> IntegrationEvent | None:
-        """The integration event published for a stored domain event, or None (internal).
+    def translate(self, domain_event: Any, case_id: UUID) -> IntegrationEvent | None:
+        """The integration event published for a stored domain event of case ``case_id``, or None (internal).
 
         Only the fields of the published model are copied, so free text, names and
-        file references in the domain event cannot leak by construction.
+        file references in the domain event cannot leak by construction. A
+        department's file events also name the file (``file_id``, their Kafka key).
         """
         target = self.published.get(type(domain_event))
         if target is None:
             return None
+        ids = {"case_id": case_id}
+        if "file_id" in target.model_fields:
+            ids["file_id"] = domain_event.originator_id
         fields = {
             name: getattr(domain_event, name)
             for name in target.model_fields
-            if name != "case_id" and hasattr(domain_event, name)
+            if name not in ids and hasattr(domain_event, name)
         }
-        return target(case_id=domain_event.originator_id, **fields)
+        return target(**ids, **fields)
 
-    def _is_published(self, domain_event: object) -> bool:
+    # --- what the relay asks ------------------------------------------------------------
+
+    def link_of(self, aggregate_id: UUID) -> Link | None:
+        """The KIM case an aggregate belongs to, and from which version (None: not linked).
+
+        Intake's aggregate *is* the case; a department's file is linked by an event.
+        """
+        return Link(aggregate_id, 1)
+
+    def linked_by(self, domain_event: object) -> UUID | None:
+        """The KIM case a domain event links its aggregate to, if it is such an event."""
+        return None
+
+    def is_linked(self, aggregate: Aggregate) -> bool:
+        """Whether the aggregate belongs to a KIM case (intake's always does: it is the case)."""
+        return True
+
+    def _is_published(self, domain_event: object, linked: bool) -> bool:
         from shared.policy.sharing import rule_for
 
+        if not linked:
+            return False
         target = self.published.get(type(domain_event))
         rule = rule_for(target) if target else None
         return rule is not None and rule.published
@@ -151,6 +176,14 @@ def check_expected_version(aggregate: Aggregate, expected: int | None) -> None:
     if expected is not None and expected != current:
         msg = f"expected version {expected}, current version is {current}"
         raise ConcurrentModificationError(msg)
+
+
+@dataclass(frozen=True)
+class Link:
+    """An aggregate belongs to a KIM case from one of its versions on."""
+
+    case_id: UUID
+    from_version: int
 
 
 class KnownCase(Protocol):

@@ -1,8 +1,10 @@
 """CloudEvents 1.0 in the Kafka protocol binding's binary mode.
 
-``ce_*`` headers carry the attributes, the key is the case id (so all events of
-one case keep their order in one partition) and the value is the thin
-integration event as JSON. The ``id`` is derived from (service, aggregate id,
+``ce_*`` headers carry the attributes, the key is the event's subject (so all
+events of one subject keep their order in one partition) and the value is the thin
+integration event as JSON. The subject is the KIM case for intake's events and the
+department's own file for the foreign office's and Kobiz's (the body names the case
+the file is linked to). The ``id`` is derived from (service, aggregate id,
 aggregate version), so a republished event carries the same id.
 """
 
@@ -11,18 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from pydantic import ValidationError
 
-from shared.events import EVENTS_BY_WIRE_TYPE, IntegrationEvent
+from shared.events import IntegrationEvent, upcast_wire
+from shared.events.base import event_id
 from shared.policy.sharing import rule_for
 from shared.service import Service
 
-EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:de:nrw:kim:event")
 JSON = JSONFormat()
 CONTENT_TYPE = "application/json"
 
@@ -54,11 +56,6 @@ class WireMessage:
     headers: list[tuple[str, bytes]]
 
 
-def event_id(service: Service, aggregate_id: UUID, version: int) -> UUID:
-    """Deterministic CloudEvents id of one stored domain event."""
-    return uuid5(EVENT_ID_NAMESPACE, f"{service.value}/{aggregate_id}/{version}")
-
-
 def source_of(service: Service) -> str:
     """The CloudEvents ``source`` of a service."""
     return f"/kim/{service.slug}"
@@ -86,7 +83,7 @@ def encode(
         "id": str(event_id(event.owner, aggregate_id, aggregate_version)),
         "source": source_of(event.owner),
         "type": event.wire_type(),
-        "subject": str(event.case_id),
+        "subject": str(event.subject),
         "time": recorded_at.astimezone(UTC),
         "datacontenttype": CONTENT_TYPE,
         "sequence": str(notification_id),
@@ -108,28 +105,30 @@ def decode(headers: list[tuple[str, bytes]] | None, key: bytes | None, value: by
     except Exception as exc:  # noqa: BLE001 - every parse failure makes a poison message
         raise PoisonMessageError(f"not a CloudEvent: {type(exc).__name__}") from None
     wire_type = cloud_event.get_type()
-    model = EVENTS_BY_WIRE_TYPE.get(wire_type)
-    if model is None:
+    # The current model, and the body upcast to it if the record is of an earlier version.
+    found = upcast_wire(wire_type, cloud_event.get_data())
+    if found is None:
         raise PoisonMessageError(f"unknown event type or version: {wire_type[:200]}")
+    model, data = found
     source = SERVICE_BY_SOURCE.get(cloud_event.get_source())
     if source is not model.owner:
         raise PoisonMessageError(f"source {cloud_event.get_source()[:100]} does not own {wire_type}")
-    data = cloud_event.get_data()
     try:
         event = model.model_validate(data)
         sequence = int(cloud_event.get_extension("sequence"))
         event_uuid = UUID(cloud_event.get_id())
     except (ValidationError, TypeError, ValueError) as exc:
         raise PoisonMessageError(f"invalid {wire_type}: {_first_error(exc)}") from None
-    if str(event.case_id) != cloud_event.get_subject() or (key is not None and key != str(event.case_id).encode()):
-        raise PoisonMessageError("subject, key and case id disagree")
+    subject = str(event.subject)  # the case, or a department's file (its own key on its topic)
+    if subject != cloud_event.get_subject() or (key is not None and key != subject.encode()):
+        raise PoisonMessageError("subject, key and event disagree")
     time = cloud_event.get_time()
     if time is None:
         raise PoisonMessageError("missing time attribute")
     return Envelope(
         id=event_uuid,
         source=source,
-        type=wire_type,
+        type=model.wire_type(),
         case_id=event.case_id,
         time=time,
         sequence=sequence,

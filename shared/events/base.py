@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, ClassVar
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -20,6 +20,12 @@ Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0
 """A short machine code (no free text may cross a boundary)."""
 
 WIRE_TYPE_PREFIX = "de.nrw.kim"
+EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:de:nrw:kim:event")
+
+
+def event_id(service: Service, aggregate_id: UUID, version: int) -> UUID:
+    """The id of one stored domain event, the same wherever it is published or shown (a UUIDv5)."""
+    return uuid5(EVENT_ID_NAMESPACE, f"{service.value}/{aggregate_id}/{version}")
 
 
 class WireModel(BaseModel):
@@ -49,6 +55,28 @@ class IntegrationEvent(WireModel):
         """The CloudEvents ``type`` of this event class."""
         return f"{WIRE_TYPE_PREFIX}.{cls.owner.slug}.{cls.name}.v{cls.version}"
 
+    @property
+    def subject(self) -> UUID:
+        """What the event is about on the wire (CloudEvents ``subject``, the Kafka key): the case."""
+        return self.case_id
+
     def valid_on(self) -> date | None:
         """The date on which the fact became true (valid time), if it has one."""
         return None
+
+
+class FileEvent(IntegrationEvent):
+    """An event of a department's own file on a person, published once the file belongs to a KIM case.
+
+    Its subject (and Kafka key) is the file, so that the file's events keep their
+    order on the owner's topic; ``case_id`` names the KIM case the file is linked to.
+    Version 2 of every file event added the file (version 1 was keyed by the case).
+    """
+
+    version: ClassVar[int] = 2
+
+    file_id: UUID
+
+    @property
+    def subject(self) -> UUID:
+        return self.file_id

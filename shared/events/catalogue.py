@@ -9,7 +9,18 @@ could be published by mistake.
 from __future__ import annotations
 
 from shared.events.base import Code, IntegrationEvent
-from shared.events.common import ConsentScope, DataCategory, IsoCountry, IsoLanguage, Norm, Purpose, Recipient
+from shared.events.common import (
+    ConferenceParticipant,
+    ConsentScope,
+    DataCategory,
+    IsoCountry,
+    IsoLanguage,
+    Norm,
+    PartyId,
+    Purpose,
+    Recipient,
+    RecipientKind,
+)
 from shared.events.foreign_office import *  # noqa: F403 - the catalogue re-exports every event
 from shared.events.foreign_office import FOREIGN_OFFICE_EVENTS
 from shared.events.intake import *  # noqa: F403
@@ -22,13 +33,16 @@ ALL_EVENTS: tuple[type[IntegrationEvent], ...] = INTAKE_EVENTS + FOREIGN_OFFICE_
 __all__ = [
     "ALL_EVENTS",
     "Code",
+    "ConferenceParticipant",
     "ConsentScope",
     "DataCategory",
     "IntegrationEvent",
     "IsoCountry",
     "IsoLanguage",
     "Norm",
+    "PartyId",
     "Purpose",
     "Recipient",
+    "RecipientKind",
     *(e.__name__ for e in ALL_EVENTS),
 ]

@@ -5,14 +5,26 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from shared.events.base import Code, WireModel
 
 IsoLanguage = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
 IsoCountry = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
-__all__ = ["Code", "ConsentScope", "DataCategory", "IsoCountry", "IsoLanguage", "Norm", "Purpose", "Recipient"]
+__all__ = [
+    "Code",
+    "ConferenceParticipant",
+    "ConsentScope",
+    "DataCategory",
+    "IsoCountry",
+    "IsoLanguage",
+    "Norm",
+    "PartyId",
+    "Purpose",
+    "Recipient",
+    "RecipientKind",
+]
 
 
 class Norm(StrEnum):
@@ -34,16 +46,77 @@ class Norm(StrEnum):
     STAG_10 = "StAG_10"
 
 
-class Recipient(StrEnum):
-    """Who may receive events: the departments and the partner types."""
+class RecipientKind(StrEnum):
+    """The kinds of recipient: the departments and the partner kinds.
+
+    The sharing policy keeps its rules per kind; a consent names parties
+    (:data:`PartyId`), and so decides which party of a kind may receive.
+    """
 
     INTAKE = "intake"
     FOREIGN_OFFICE = "foreign_office"
+    NATURALISATION_AUTHORITY = "naturalisation_authority"
+    """The Einbürgerungsbehörde: a party of its own, served by the foreign_office service."""
     KOBIZ = "kobiz"
     JOBCENTER = "jobcenter"
     EMPLOYMENT_AGENCY = "employment_agency"
     COURSE_PROVIDER = "course_provider"
     WELFARE_ORGANISATION = "welfare_organisation"
+
+    @property
+    def department(self) -> bool:
+        """A department of the Kreisverwaltung: its one party has the kind's value as id."""
+        return self in DEPARTMENT_KINDS
+
+
+Recipient = RecipientKind
+"""The recipient kinds under their earlier name."""
+
+DEPARTMENT_KINDS = frozenset(
+    {
+        RecipientKind.INTAKE,
+        RecipientKind.FOREIGN_OFFICE,
+        RecipientKind.NATURALISATION_AUTHORITY,
+        RecipientKind.KOBIZ,
+    }
+)
+PARTNER_KINDS = frozenset(set(RecipientKind) - DEPARTMENT_KINDS)
+
+UNNAMED_PARTY_SLUG = "unbenannt"
+"""Reserved: ``<kind>:unbenannt`` names no party. A consent of version 1 named a partner
+*kind*; upcast, it names this reserved id, which no registry contains (fail closed)."""
+
+_DEPARTMENT_IDS = "|".join(sorted(k.value for k in DEPARTMENT_KINDS))
+_PARTNER_IDS = "|".join(sorted(k.value for k in PARTNER_KINDS))
+PARTY_ID_PATTERN = rf"^(?:{_DEPARTMENT_IDS}|(?:{_PARTNER_IDS}):[a-z0-9][a-z0-9-]{{1,47}})$"
+
+PartyId = Annotated[
+    str,
+    StringConstraints(pattern=PARTY_ID_PATTERN),
+    Field(
+        description=(
+            "A named recipient party: a department (intake, foreign_office, naturalisation_authority, kobiz) "
+            "or a registered partner as <kind>:<name>, e.g. jobcenter:jc-euskirchen."
+        ),
+        examples=["foreign_office", "jobcenter:jc-euskirchen", "course_provider:vhs-euskirchen"],
+    ),
+]
+
+
+def kind_of(party_id: str) -> RecipientKind:
+    """The kind of a party id (``jobcenter:jc-euskirchen`` → jobcenter); ValueError if it has none."""
+    kind = RecipientKind(party_id.partition(":")[0])
+    if kind.department != (":" not in party_id):
+        msg = f"not a party id: {party_id!r}"
+        raise ValueError(msg)
+    return kind
+
+
+def party_of_kind_v1(kind: str) -> str:
+    """The party an earlier version's recipient kind stands for: a department is its own party;
+    a partner kind names no party (``<kind>:unbenannt``), so nothing is released to any partner."""
+    recipient = RecipientKind(kind)
+    return recipient.value if recipient.department else f"{recipient.value}:{UNNAMED_PARTY_SLUG}"
 
 
 class DataCategory(StrEnum):
@@ -56,6 +129,8 @@ class DataCategory(StrEnum):
     WORK_INCOME = "work_income"
     SCHOOL_ATTENDANCE = "school_attendance"
     HEALTH = "health"
+    COUNSELLING = "counselling"
+    """Counselling topic codes: only with the secrecy release (§ 203 StGB, § 88 AufenthG)."""
 
 
 class Purpose(StrEnum):
@@ -74,8 +149,23 @@ class Purpose(StrEnum):
     RETURN_COUNSELLING = "return_counselling"
 
 
-class ConsentScope(WireModel):
-    """One named recipient and the data categories the person released to it."""
+class ConferenceParticipant(StrEnum):
+    """Who took part in a case conference (the recipient kinds of version 1, unchanged on the wire)."""
 
-    recipient: Recipient
-    categories: list[DataCategory] = Field(min_length=1, max_length=7)
+    INTAKE = "intake"
+    FOREIGN_OFFICE = "foreign_office"
+    KOBIZ = "kobiz"
+    JOBCENTER = "jobcenter"
+    EMPLOYMENT_AGENCY = "employment_agency"
+    COURSE_PROVIDER = "course_provider"
+    WELFARE_ORGANISATION = "welfare_organisation"
+
+
+class ConsentScope(WireModel):
+    """One named recipient party, the data categories the person released to it, and
+    whether the person released the professionals from secrecy towards it
+    (Schweigepflichtentbindung, § 203 StGB; docs/domain.md §5)."""
+
+    recipient: PartyId
+    categories: list[DataCategory] = Field(min_length=1, max_length=len(DataCategory))
+    secrecy_release: bool = False

@@ -7,19 +7,50 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.events.base import IntegrationEvent
+from shared.events.base import FileEvent, IntegrationEvent
 from shared.events.common import Code, Norm
+from shared.events.vocabulary import CooperationAct, DepartureBasis, EmploymentScope, StaffId, ToleranceGround
 from shared.service import Service
 
 
-class ForeignOfficeEvent(IntegrationEvent):
+class ForeignOfficeEvent(FileEvent):
     owner = Service.FOREIGN_OFFICE
+
+
+class ResidenceFileLinked(ForeignOfficeEvent):
+    """The foreign office's file on the person was linked to the KIM case; the file's earlier events
+    the recipient may hold precede this event on the topic."""
+
+    linked_on: date
+
+    def valid_on(self) -> date:
+        return self.linked_on
+
+
+class EntryRecorded(ForeignOfficeEvent):
+    """The date of (the last relevant) entry into Germany (§ 60d, the identity deadlines)."""
+
+    entered_on: date
+
+    def valid_on(self) -> date:
+        return self.entered_on
+
+
+class PassportCooperationRecorded(ForeignOfficeEvent):
+    """Whether the person cooperates in obtaining a passport and took all reasonable steps."""
+
+    assessed_on: date
+    cooperated: bool
+    all_reasonable_steps: bool
+
+    def valid_on(self) -> date:
+        return self.assessed_on
 
 
 class Decision(ForeignOfficeEvent):
     """A decision made by a person, with the rule versions that were shown (Art. 22 DSGVO)."""
 
-    decided_by: Code
+    decided_by: StaffId
     rule_version_ids: list[Code] = Field(default_factory=list, max_length=20)
 
 
@@ -27,7 +58,9 @@ class ToleratedStayIssued(ForeignOfficeEvent):
     """A Duldung was issued (§ 60a, § 60b, § 60c or § 60d AufenthG)."""
 
     subtype: Literal["60a", "60b", "60c", "60d"]
-    ground_code: Code
+    ground_code: ToleranceGround
+    health_ground: bool = False
+    """A Duldung on health grounds (§ 60a Abs. 2c) is Art. 9 data."""
     valid_from: date
     valid_until: date
     work_permitted: bool
@@ -36,17 +69,12 @@ class ToleratedStayIssued(ForeignOfficeEvent):
     def valid_on(self) -> date:
         return self.valid_from
 
-    @property
-    def health_ground(self) -> bool:
-        """A Duldung on health grounds (§ 60a Abs. 2c) is Art. 9 data."""
-        return self.ground_code.startswith("health")
-
 
 class CooperationDutyNotified(ForeignOfficeEvent):
     """The person was told which acts of cooperation are owed, and by when (§ 82, § 60b Abs. 3)."""
 
     notified_on: date
-    required_act_codes: list[Code] = Field(min_length=1, max_length=20)
+    required_act_codes: list[CooperationAct] = Field(min_length=1, max_length=len(CooperationAct))
     deadline: date
 
     def valid_on(self) -> date:
@@ -132,7 +160,7 @@ class EmploymentPermissionGranted(ForeignOfficeEvent):
     """Employment was permitted; the employer stays with the foreign office."""
 
     granted_on: date
-    scope_code: Code
+    scope_code: EmploymentScope
     valid_until: date | None = None
 
     def valid_on(self) -> date:
@@ -143,7 +171,7 @@ class DepartureObligationEnforceable(ForeignOfficeEvent):
     """The obligation to leave became enforceable (§ 58 Abs. 2)."""
 
     enforceable_on: date
-    basis_code: Code
+    basis_code: DepartureBasis
     departure_deadline: date | None = None
 
     def valid_on(self) -> date:
@@ -180,6 +208,9 @@ class NaturalisationCertificateHandedOver(ForeignOfficeEvent):
 
 
 FOREIGN_OFFICE_EVENTS: tuple[type[IntegrationEvent], ...] = (
+    ResidenceFileLinked,
+    EntryRecorded,
+    PassportCooperationRecorded,
     ToleratedStayIssued,
     CooperationDutyNotified,
     IdentityDocumentSubmitted,

@@ -9,7 +9,17 @@ from uuid import UUID
 from pydantic import Field
 
 from shared.events.base import IntegrationEvent, WireModel
-from shared.events.common import Code, ConsentScope, IsoCountry, IsoLanguage, Norm, Purpose, Recipient
+from shared.events.common import (
+    Code,
+    ConferenceParticipant,
+    ConsentScope,
+    IsoCountry,
+    IsoLanguage,
+    Norm,
+    PartyId,
+    Purpose,
+)
+from shared.events.vocabulary import StaffId
 from shared.service import Service
 
 
@@ -42,7 +52,11 @@ class ReferralReceived(IntakeEvent):
 
 
 class ConsentGranted(IntakeEvent):
-    """The person consented to sharing: named recipients, categories, purpose, term."""
+    """The person consented to sharing: parties by name, with categories and secrecy release; a purpose; a term."""
+
+    # Version 2 names parties (``jobcenter:jc-euskirchen``) where version 1 named kinds
+    # (shared/events/upcasters.py). The form record: form_version, language, interpreter_used.
+    version = 2
 
     consent_id: UUID
     scopes: list[ConsentScope] = Field(min_length=1, max_length=10)
@@ -58,7 +72,10 @@ class ConsentGranted(IntakeEvent):
 
 
 class ConsentScopeChanged(IntakeEvent):
-    """The person narrowed or widened a consent; the new scope replaces the old one from ``effective_on``."""
+    """The person narrowed a consent (widening takes a new consent); the new scope applies from ``effective_on``."""
+
+    # Every (party, category) and secrecy release in it was in force before. Version 2 names parties.
+    version = 2
 
     consent_id: UUID
     scopes: list[ConsentScope] = Field(min_length=1, max_length=10)
@@ -69,22 +86,26 @@ class ConsentScopeChanged(IntakeEvent):
 
 
 class ConsentRevoked(IntakeEvent):
-    """The person revoked a consent, effective for the future (Art. 7(3) DSGVO)."""
+    """The person revoked a consent, effective for the future (Art. 7(3) DSGVO); every party it named is told."""
+
+    # Art. 19 DSGVO: ``prior_recipients`` are the parties the consent ever named. Version 2 names parties.
+    version = 2
 
     consent_id: UUID
     effective_on: date
-    prior_recipients: list[Recipient] = Field(default_factory=list, max_length=10)
+    prior_recipients: list[PartyId] = Field(default_factory=list, max_length=20)
 
     def valid_on(self) -> date:
         return self.effective_on
 
 
 class CaseOpened(IntakeEvent):
-    """A KIM case was opened and assigned to a case manager."""
+    """A KIM case was opened and assigned to a case manager (version 2: a pseudonymous staff id)."""
 
+    version = 2
     person_id: UUID
     opened_on: date
-    case_manager_id: Code
+    case_manager_id: StaffId
 
     def valid_on(self) -> date:
         return self.opened_on
@@ -120,7 +141,7 @@ class CaseConferenceHeld(IntakeEvent):
     """A case conference took place with the named organisations."""
 
     held_on: date
-    participants: list[Recipient] = Field(min_length=1, max_length=7)
+    participants: list[ConferenceParticipant] = Field(min_length=1, max_length=7)
     agreed_action_codes: list[Code] = Field(default_factory=list, max_length=20)
 
     def valid_on(self) -> date:

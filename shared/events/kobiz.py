@@ -8,14 +8,15 @@ from uuid import UUID
 
 from pydantic import Field
 
-from shared.events.base import IntegrationEvent
+from shared.events.base import FileEvent, IntegrationEvent
 from shared.events.common import Code, Norm
+from shared.events.vocabulary import CounsellingTopic, ExamBody
 from shared.service import Service
 
 LanguageLevel = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
 
 
-class KobizEvent(IntegrationEvent):
+class KobizEvent(FileEvent):
     owner = Service.KOBIZ
 
 
@@ -23,7 +24,7 @@ class PerspectiveCounsellingHeld(KobizEvent):
     """A perspective counselling session took place; its notes stay in Kobiz."""
 
     held_on: date
-    topic_codes: list[Code] = Field(default_factory=list, max_length=20)
+    topic_codes: list[CounsellingTopic] = Field(default_factory=list, max_length=len(CounsellingTopic))
     pathways_discussed: list[Norm] = Field(default_factory=list, max_length=14)
     next_step_codes: list[Code] = Field(default_factory=list, max_length=20)
 
@@ -47,7 +48,7 @@ class LanguageCertificateObtained(KobizEvent):
     """A language certificate was obtained; the certificate itself stays in Kobiz."""
 
     level: LanguageLevel
-    exam_body: Code
+    exam_body: ExamBody
     obtained_on: date
     oral_only: bool = False
 
@@ -91,6 +92,7 @@ class TrainingContractConcluded(KobizEvent):
 
     occupation_code: Code
     qualified: bool
+    shortage_occupation: bool = False
     starts_on: date
     ends_on: date
     chamber_registered: bool
@@ -142,6 +144,46 @@ class HealthExemptionClaimed(KobizEvent):
         return self.claimed_on
 
 
+class PensionContributionsRecorded(KobizEvent):
+    """Months of pension contributions (settlement permit, § 9 Abs. 2 Nr. 3 AufenthG)."""
+
+    recorded_on: date
+    months: int = Field(ge=0, le=600)
+
+    def valid_on(self) -> date:
+        return self.recorded_on
+
+
+class HousingAssessed(KobizEvent):
+    """Whether the person's housing is adequate (§ 9 Abs. 2 Nr. 9 AufenthG)."""
+
+    assessed_on: date
+    adequate: bool
+
+    def valid_on(self) -> date:
+        return self.assessed_on
+
+
+class SpecialIntegrationAchieved(KobizEvent):
+    """A special integration achievement (§ 10 Abs. 3 StAG a. F.)."""
+
+    achieved_on: date
+    kind: Literal["volunteering", "vocational_achievement", "educational_achievement", "language_above_b1", "other"]
+
+    def valid_on(self) -> date:
+        return self.achieved_on
+
+
+class CivicKnowledgeEvidenced(KobizEvent):
+    """Evidence of basic knowledge of the legal and social order (orientation course, LiD, German school)."""
+
+    evidenced_on: date
+    evidence: Literal["orientation_course", "life_in_germany_test", "german_school_degree", "other"]
+
+    def valid_on(self) -> date:
+        return self.evidenced_on
+
+
 KOBIZ_EVENTS: tuple[type[IntegrationEvent], ...] = (
     PerspectiveCounsellingHeld,
     LanguageCourseEnrolled,
@@ -154,4 +196,8 @@ KOBIZ_EVENTS: tuple[type[IntegrationEvent], ...] = (
     LivelihoodAssessed,
     EmploymentTaken,
     HealthExemptionClaimed,
+    PensionContributionsRecorded,
+    HousingAssessed,
+    SpecialIntegrationAchieved,
+    CivicKnowledgeEvidenced,
 )

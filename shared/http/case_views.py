@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BeforeValidator
 
+from shared.clock import today
 from shared.errors import CaseNotFoundError
-from shared.http.deps import MaxWaitDep, StoreDep
+from shared.http.deps import EvaluationDate, MaxWaitDep, StoreDep
 from shared.http.errors import LIST_RESPONSES, READ_RESPONSES
 from shared.http.schemas import (
     CaseHistoryPublic,
@@ -22,16 +20,6 @@ from shared.http.schemas import (
 )
 from shared.http.waiting import POSITION_PATTERN, wait_for
 from shared.service import Service
-
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def iso_date_only(value: object) -> object:
-    """A query date is a calendar date as YYYY-MM-DD, never a number read as a timestamp."""
-    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
-        msg = "expected a date as YYYY-MM-DD"
-        raise ValueError(msg)
-    return value
 
 
 def case_view_router(service: Service) -> APIRouter:
@@ -80,11 +68,7 @@ def case_view_router(service: Service) -> APIRouter:
         case_id: UUID,
         store: StoreDep,
         max_wait_s: MaxWaitDep,
-        on: Annotated[
-            date | None,
-            Query(description="Stichtag der Bewertung, JJJJ-MM-TT (Standard: heute)"),
-            BeforeValidator(iso_date_only),
-        ] = None,
+        on: EvaluationDate = None,
         after: Annotated[str | None, Query(pattern=POSITION_PATTERN, description="Wait for this position")] = None,
         wait: Annotated[float, Query(ge=0, le=60)] = 0.0,
     ) -> PerspectivePublic:
@@ -100,7 +84,7 @@ def case_view_router(service: Service) -> APIRouter:
         entries = store.timeline(case_id)
         if not entries:
             raise CaseNotFoundError(case_id)
-        result = evaluate(derive_facts(entries), on or date.today())
+        result = evaluate(derive_facts(entries), on or today())
         return PerspectivePublic(case_id=case_id, **dict(result))
 
     @router.get("/projection/dead-letters", summary="Geparkte Nachrichten", responses=LIST_RESPONSES)

@@ -1,7 +1,9 @@
 """Command routes, built from a service's command table.
 
-``POST /<service>/cases`` for the use case that starts a case and
-``POST /<service>/cases/{case_id}/<resource>`` for every other one. Each route
+``POST /<service>/<collection>`` for the use case that starts a case or file, and
+``POST /<service>/<collection>/{<id>}/<resource>`` for every other one; the
+collection is ``cases`` (intake: the KIM case) or ``files`` (a department's own
+files). Each route
 validates its body (strictly, as JSON), runs its use case at most once per
 ``Idempotency-Key`` and answers where the events were stored.
 """
@@ -21,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from shared.application.catalogue import AnyCommand, CaseCommand, NewCaseCommand
 from shared.application.idempotency import Idempotency, IdempotencyScope, fingerprint
 from shared.application.results import Saved
-from shared.http.deps import get_application, get_caller, get_idempotency
+from shared.http.deps import AppDep, get_caller, get_idempotency
 from shared.http.errors import CONFLICT, NOT_FOUND, UNAVAILABLE, UNPARSABLE
 from shared.http.schemas import CommandAccepted, accepted
 
@@ -35,7 +37,6 @@ IdempotencyKey = Annotated[
         "with the first answer; another request under a used key answers 422. Keys are kept for 24 hours.",
     ),
 ]
-AppDep = Annotated[Any, Depends(get_application)]
 IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]
 CallerDep = Annotated[str, Depends(get_caller)]
 
@@ -48,21 +49,33 @@ REPEATED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def add_command_routes(router: APIRouter, commands: Sequence[AnyCommand[Any]]) -> None:
+@dataclass(frozen=True)
+class Collection:
+    """Where a service's commands live: ``cases/{case_id}`` or ``files/{file_id}``."""
+
+    path: str
+    id_param: str
+
+
+CASES = Collection("cases", "case_id")
+FILES = Collection("files", "file_id")
+
+
+def add_command_routes(router: APIRouter, commands: Sequence[AnyCommand[Any]], collection: Collection = CASES) -> None:
     """One route per row of a service's command table."""
     service = router.prefix.strip("/")
     for command in commands:
         if isinstance(command, NewCaseCommand):
-            _add_new_case_route(router, service, command)
+            _add_new_case_route(router, service, collection, command)
         else:
-            _add_case_route(router, service, command)
+            _add_case_route(router, service, collection, command)
 
 
-def _add_case_route(router: APIRouter, service: str, command: CaseCommand[Any, Any]) -> None:
+def _add_case_route(router: APIRouter, service: str, collection: Collection, command: CaseCommand[Any, Any]) -> None:
     operation = f"{service}.{command.name}"
 
-    def endpoint(  # the body's and the strict check's annotations are set per command below
-        case_id: UUID,
+    def endpoint(  # the body's, the strict check's and the id's names and types are set per command below
+        subject_id: UUID,
         cmd: Any,
         strict: Any,
         response: Response,
@@ -73,11 +86,11 @@ def _add_case_route(router: APIRouter, service: str, command: CaseCommand[Any, A
     ) -> CommandAccepted:
         body = strictly(cmd, strict)
         call = Call(idempotency, caller, operation, key, response)
-        return call.run(case_id, body, lambda: command.handler(app, case_id, body))
+        return call.run(subject_id, body, lambda: command.handler(app, subject_id, body))
 
     router.add_api_route(
-        f"/cases/{{case_id}}/{command.resource}",
-        with_body(endpoint, command.model),
+        f"/{collection.path}/{{{collection.id_param}}}/{command.resource}",
+        with_body(endpoint, command.model, collection.id_param),
         methods=["POST"],
         status_code=201 if command.adds_entry else 200,
         summary=command.summary_de,
@@ -88,7 +101,9 @@ def _add_case_route(router: APIRouter, service: str, command: CaseCommand[Any, A
     )
 
 
-def _add_new_case_route(router: APIRouter, service: str, command: NewCaseCommand[Any, Any]) -> None:
+def _add_new_case_route(
+    router: APIRouter, service: str, collection: Collection, command: NewCaseCommand[Any, Any]
+) -> None:
     operation = f"{service}.{command.name}"
 
     def endpoint(
@@ -104,9 +119,11 @@ def _add_new_case_route(router: APIRouter, service: str, command: NewCaseCommand
         call = Call(idempotency, caller, operation, key, response)
         return call.run(None, body, lambda: command.handler(app, body))
 
-    # Starting a case: no case to miss; a 409 only for a retry still in progress.
+    # Starting a case or file: nothing to miss, unless it names a KIM case (404 unknown or out of reach,
+    # 409 closed); otherwise a 409 only for a retry still in progress.
+    names_a_case = "case_id" in command.model.model_fields
     router.add_api_route(
-        "/cases",
+        f"/{collection.path}",
         with_body(endpoint, command.model),
         methods=["POST"],
         status_code=201,
@@ -114,7 +131,7 @@ def _add_new_case_route(router: APIRouter, service: str, command: NewCaseCommand
         description=command.model.__doc__,
         name=command.name,
         response_model=CommandAccepted,
-        responses=REPEATED | UNPARSABLE | CONFLICT | UNAVAILABLE,
+        responses=REPEATED | UNPARSABLE | (NOT_FOUND if names_a_case else {}) | CONFLICT | UNAVAILABLE,
     )
 
 
@@ -137,20 +154,32 @@ class Call:
         return accepted(outcome.saved, duplicate=outcome.duplicate)
 
 
-def with_body(endpoint: Callable[..., CommandAccepted], model: type[BaseModel]) -> Callable[..., CommandAccepted]:
-    """Give ``endpoint`` its command model as body and the strict JSON check of it as a dependency.
+def with_body(
+    endpoint: Callable[..., CommandAccepted], model: type[BaseModel], id_param: str = "subject_id"
+) -> Callable[..., CommandAccepted]:
+    """Give ``endpoint`` its command model as body, the strict JSON check of it as a dependency,
+    and its subject's id the name of the route's path parameter.
 
-    FastAPI reads the body's model from the signature; setting ``__signature__``
-    keeps the endpoint itself typed and spares a dynamic annotation.
+    FastAPI reads all three from the signature; a wrapper with its own
+    ``__signature__`` keeps the endpoint itself typed and spares dynamic annotations.
     """
     signature = inspect.signature(endpoint)
     strict = Annotated[ValidationError | None, Depends(as_json(model))]
-    parameters = [
-        p.replace(annotation=model) if p.name == "cmd" else p.replace(annotation=strict) if p.name == "strict" else p
-        for p in signature.parameters.values()
-    ]
-    endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]  # read by FastAPI
-    return endpoint
+    replaced: dict[str, dict[str, Any]] = {
+        "cmd": {"annotation": model},
+        "strict": {"annotation": strict},
+        "subject_id": {"name": id_param},
+    }
+    parameters = [p.replace(**replaced.get(p.name, {})) for p in signature.parameters.values()]
+
+    def route(**kwargs: Any) -> CommandAccepted:
+        if id_param in kwargs:
+            kwargs["subject_id"] = kwargs.pop(id_param)
+        return endpoint(**kwargs)
+
+    route.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]  # read by FastAPI
+    route.__name__ = endpoint.__name__
+    return route
 
 
 def as_json(model: type[BaseModel]) -> Callable[[Request], Any]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from pydantic import BeforeValidator
 
 from shared.application.idempotency import Idempotency
 from shared.projection.case_history_store import CaseHistoryStore
@@ -41,4 +44,24 @@ def get_max_wait(request: Request) -> float:
 
 
 StoreDep = Annotated[CaseHistoryStore, Depends(get_store)]
+AppDep = Annotated[Any, Depends(get_application)]
+"""The service's Application (each service's own routes annotate its concrete class)."""
 MaxWaitDep = Annotated[float, Depends(get_max_wait)]
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date_only(value: object) -> object:
+    """A query date is a calendar date as YYYY-MM-DD, never a number read as a timestamp."""
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        msg = "expected a date as YYYY-MM-DD"
+        raise ValueError(msg)
+    return value
+
+
+EvaluationDate = Annotated[
+    date | None,
+    Query(description="Stichtag der Bewertung, JJJJ-MM-TT (Standard: heute in Deutschland)"),
+    BeforeValidator(iso_date_only),
+]

@@ -16,6 +16,13 @@ committed events (docs/pipeline.md §1.4).
 Delivery is at least once: a crash after the broker's acknowledgement but before
 the position is saved republishes the batch with the same CloudEvents ids, and
 the projections ignore what they have already seen.
+
+Only what belongs to a KIM case leaves the service. Intake's aggregates are the
+cases; a department's file belongs to one from the event that links it (see
+``shared/application/department.py``). Events of a file before its link are not
+published when they are recorded; when the link event comes, the relay publishes
+them (with their own ids and notification ids, in version order) and then the link.
+So a file's history reaches the other services exactly once it is theirs to see.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 from kafka.errors import KafkaError
 
+from shared.application.base import Link
 from shared.bus.wire import WireMessage, encode
 from shared.operations.faults import fault_point
 from shared.policy.sharing import rule_for
@@ -73,10 +81,33 @@ class RelayStats:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A notification and, if it is shareable, the message that publishes it."""
+    """A notification and the messages that publish it (none for internal or unlinked events)."""
 
     notification_id: int
-    message: WireMessage | None
+    messages: tuple[WireMessage, ...] = ()
+
+
+class Links:
+    """Which KIM case each aggregate belongs to, from which version: learnt from the stream.
+
+    Notifications come in commit order, so a file's link event is seen before any
+    later event of that file; only for a file first seen after a restart is its
+    link read from the store, once.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._known: dict[UUID, Link | None] = {}
+
+    def case_of(self, aggregate_id: UUID, version: int) -> UUID | None:
+        """The KIM case an aggregate's event of ``version`` belongs to, or None."""
+        if aggregate_id not in self._known:
+            self._known[aggregate_id] = self.app.link_of(aggregate_id)
+        link = self._known[aggregate_id]
+        return link.case_id if link is not None and version >= link.from_version else None
+
+    def learn(self, aggregate_id: UUID, case_id: UUID, version: int) -> None:
+        self._known[aggregate_id] = Link(case_id, version)
 
 
 class Relay:
@@ -101,29 +132,44 @@ class Relay:
         self.linger_s = linger_s
         self.ack_timeout_s = ack_timeout_s
         self.stats = RelayStats()
+        self.links = Links(app)
         self._producer: Producer | None = None
 
     def to_outgoing(self, notification: Notification) -> Outgoing:
-        """Translate a stored event; internal and unpublished events yield no message."""
+        """The messages a stored event publishes: none if internal or not (yet) part of a KIM case."""
+        aggregate_id = UUID(str(notification.originator_id))
         domain_event = self.app.mapper.to_domain_event(notification)
-        integration = self.app.translate(domain_event)
+        linked_to = self.app.linked_by(domain_event)
+        if linked_to is not None:
+            # The file joins a KIM case: its history before the link goes first.
+            self.links.learn(aggregate_id, linked_to, notification.originator_version)
+            earlier = self.app.recorder.select_notifications_of(aggregate_id, notification.originator_version)
+            messages = [m for n in earlier if (m := self._message(n, linked_to)) is not None]
+            own = self._message(notification, linked_to, domain_event)
+            return Outgoing(notification.id, (*messages, *([own] if own else [])))
+        case_id = self.links.case_of(aggregate_id, notification.originator_version)
+        message = self._message(notification, case_id, domain_event) if case_id is not None else None
+        return Outgoing(notification.id, (message,) if message else ())
+
+    def _message(self, notification: Notification, case_id: UUID, domain_event: Any = None) -> WireMessage | None:
+        domain_event = domain_event or self.app.mapper.to_domain_event(notification)
+        integration = self.app.translate(domain_event, case_id)
         if integration is None:
-            return Outgoing(notification.id, None)
+            return None
         rule = rule_for(type(integration))
         if rule is None or not rule.published:
-            return Outgoing(notification.id, None)
-        message = encode(
+            return None
+        return encode(
             integration,
             aggregate_id=UUID(str(notification.originator_id)),
             aggregate_version=notification.originator_version,
             recorded_at=domain_event.timestamp,
             notification_id=notification.id,
         )
-        return Outgoing(notification.id, message)
 
     def publish(self, batch: list[Outgoing]) -> None:
         """Send a batch, wait for every acknowledgement, then save the position."""
-        messages = [o.message for o in batch if o.message is not None]
+        messages = [m for o in batch for m in o.messages]
         if messages:
             producer = self._get_producer()
             futures = [producer.send(self.topic, key=m.key, value=m.value, headers=m.headers) for m in messages]
@@ -138,7 +184,7 @@ class Relay:
         self.positions.save(batch[-1].notification_id)
         self.stats.position = batch[-1].notification_id
         self.stats.published += len(messages)
-        self.stats.skipped_internal += len(batch) - len(messages)
+        self.stats.skipped_internal += sum(1 for o in batch if not o.messages)
         self.stats.batches += 1
         self.stats.last_batch_at = time.time()
 

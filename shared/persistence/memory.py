@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID, uuid4
 
-from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 
 from shared.application.idempotency import (
@@ -55,6 +55,23 @@ class MemoryApplicationRecorder(POPOApplicationRecorder):
                     record.write(saved, len(stored_events))
         self._notify_listeners()
         return notification_ids
+
+    def select_notifications_of(self, originator_id: UUID, below_version: int) -> list[Notification]:
+        """An aggregate's notifications before ``below_version``, in version order."""
+        with self._database_lock:
+            index = self._stored_events_index[str(originator_id)]
+            return [
+                Notification(
+                    id=position + 1,
+                    originator_id=stored.originator_id,
+                    originator_version=stored.originator_version,
+                    topic=stored.topic,
+                    state=stored.state,
+                )
+                for version, position in sorted(index.items())
+                if version < below_version
+                for stored in (self._stored_events[position],)
+            ]
 
 
 class MemoryFactory(POPOFactory):

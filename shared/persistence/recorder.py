@@ -23,11 +23,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
+from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import IntegrityError, InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg import Cursor
+from psycopg import Cursor, sql
 from psycopg.errors import LockNotAvailable
 from psycopg.rows import DictRow
 
@@ -94,6 +95,25 @@ class BoundedLockApplicationRecorder(PostgresApplicationRecorder):
                 for record in records:
                     record.write(curs, saved, len(stored_events))
         return notification_ids
+
+    def select_notifications_of(self, originator_id: UUID, below_version: int) -> list[Notification]:
+        """An aggregate's notifications before ``below_version``, in version order (a file's history at its link)."""
+        query = sql.SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {}.{} "
+            "WHERE originator_id = %s AND originator_version < %s ORDER BY originator_version"
+        ).format(sql.Identifier(self.datastore.schema), sql.Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as cur:
+            rows = cur.execute(query, (originator_id, below_version)).fetchall()
+        return [
+            Notification(
+                id=r["notification_id"],
+                originator_id=r["originator_id"],
+                originator_version=r["originator_version"],
+                topic=r["topic"],
+                state=bytes(r["state"]),
+            )
+            for r in rows
+        ]
 
 
 TOPIC = f"{__name__}:{BoundedLockApplicationRecorder.__qualname__}"

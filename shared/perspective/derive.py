@@ -1,34 +1,57 @@
-"""The facts a department may use, derived from what its own view holds.
+"""The facts a department may use, derived from what it holds.
 
-Absence in the view means *unknown*, never "no": a department cannot know that a
-certificate does not exist, only that it has not been shared with it. Corrections
-replace the event they name; nothing is edited in place.
+A department holds the events of its own view of the shared history (timeline
+entries) and, for its own files, its own records (translated into the same shape),
+plus internal findings that never leave it (the foreign office's convictions and
+deception findings: :func:`internal_facts`).
+
+Absence means *unknown*, never "no": a department cannot know that a certificate
+does not exist, only that it has not been shared with it. Corrections replace the
+event they name; nothing is edited in place.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
+from uuid import UUID
 
 from shared.perspective.facts import (
     Application,
     CaseFacts,
     CivicTest,
+    Conviction,
+    Deception,
     EmploymentSpell,
     Flag,
     LanguageCertificate,
     Livelihood,
+    PensionRecord,
     StatusInterval,
     StatusKind,
     Training,
 )
-from shared.projection.records import TimelineEntry
+
+
+class FactEntry(Protocol):
+    """One held event: its id, its wire type and its published fields (a timeline entry, or an own record)."""
+
+    @property
+    def event_id(self) -> UUID: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
 
 CIVIC_TESTS = {"life_in_germany": "leben_in_deutschland", "naturalisation_test": "einbuergerungstest"}
 
 
-def current_entries(entries: list[TimelineEntry]) -> dict[str, list[dict[str, Any]]]:
+def current_entries(entries: Iterable[FactEntry]) -> dict[str, list[dict[str, Any]]]:
     """Event data by event name, without entries a later correction replaced."""
     corrected = {str(e.data["corrects"]) for e in entries if e.data.get("corrects")}
     by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -38,8 +61,8 @@ def current_entries(entries: list[TimelineEntry]) -> dict[str, list[dict[str, An
     return by_name
 
 
-def derive_facts(entries: list[TimelineEntry]) -> CaseFacts:
-    """CaseFacts from a service's timeline of one case (what it holds, nothing more)."""
+def derive_facts(entries: Iterable[FactEntry], **internal: Any) -> CaseFacts:
+    """CaseFacts from what a department holds of one person (nothing more); ``internal``: see internal_facts."""
     ev = current_entries(entries)
     d = date.fromisoformat
     facts: dict[str, Any] = {}
@@ -104,7 +127,57 @@ def derive_facts(entries: list[TimelineEntry]) -> CaseFacts:
         facts["applications"] = applications
     if ev.get("HealthExemptionClaimed"):
         facts["health_exemption_claimed"] = Flag(value=True, since=d(ev["HealthExemptionClaimed"][-1]["claimed_on"]))
-    return CaseFacts(**facts)
+    facts |= _settlement_and_entry(ev)
+    return CaseFacts(**(facts | internal))
+
+
+def _settlement_and_entry(ev: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    d = date.fromisoformat
+    facts: dict[str, Any] = {}
+    if entry := ev.get("EntryRecorded"):
+        facts["entry_on"] = d(entry[-1]["entered_on"])
+    if cooperation := ev.get("PassportCooperationRecorded"):
+        last = max(cooperation, key=lambda x: x["assessed_on"])
+        facts["identity_steps_taken"] = Flag(value=last["all_reasonable_steps"], since=d(last["assessed_on"]))
+    if pension := ev.get("PensionContributionsRecorded"):
+        last = max(pension, key=lambda x: x["recorded_on"])
+        facts["pension_contributions"] = PensionRecord(months=last["months"], as_of=d(last["recorded_on"]))
+    if housing := ev.get("HousingAssessed"):
+        last = max(housing, key=lambda x: x["assessed_on"])
+        facts["housing_sufficient"] = Flag(value=last["adequate"], since=d(last["assessed_on"]))
+    if achievements := ev.get("SpecialIntegrationAchieved"):
+        facts["special_integration_achievements"] = Flag(
+            value=True, since=d(min(a["achieved_on"] for a in achievements))
+        )
+    return facts
+
+
+def internal_facts(convictions: Sequence[dict[str, Any]], deceptions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The owner's findings that never leave it, as facts of its own evaluation (foreign office only)."""
+    return {
+        "convictions": [
+            Conviction(
+                convicted_on=c["convicted_on"],
+                daily_rates=c["day_fines"],
+                prison_months=c["prison_months"],
+                suspended=c["suspended"],
+                intentional=c["intentional"],
+                foreigner_only_offence=c["foreigner_only_offence"],
+                hate_motive=c["hate_motive"],
+                juvenile_measures_only=c["juvenile_measures_only"],
+            )
+            for c in convictions
+        ],
+        "deceptions": [
+            Deception(
+                established_on=x["established_on"],
+                kind=x["kind"],
+                own=x["own_conduct"],
+                prevented_deportation=x["prevented_removal"],
+            )
+            for x in deceptions
+        ],
+    }
 
 
 def _statuses(ev: dict[str, list[dict[str, Any]]]) -> list[StatusInterval]:

@@ -2,12 +2,14 @@
 
 This table is reviewed like code (docs/domain.md §3–§5). For every published event it
 gives the sensitivity, the data category a consent must release, and for each
-recipient the legal basis. The relay publishes an event only if it has a rule with
-a recipient besides its owner; each projection keeps an event only if its service
-is a recipient — on a statutory basis at once, on the basis of consent only while a
-live consent for that case names the service, the category and a fitting purpose.
-Events that must never leave their owner have no integration event at all and are
-listed in ``OWNER_ONLY`` for the record.
+recipient *kind* the legal basis. The relay publishes an event only if it has a rule
+with a recipient outside its owning service; each projection keeps an event only if
+one of its service's parties is a recipient — on a statutory basis at once, on the
+basis of consent only while a live consent for that case names the party, the
+category (counselling codes also the secrecy release) and a fitting purpose. The
+consent decides which party of a kind receives (``shared/policy/consent.py``,
+``shared/policy/parties.py``). Events that must never leave their owner have no
+integration event at all and are listed in ``OWNER_ONLY`` for the record.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from types import MappingProxyType
 from shared.events import catalogue as ev
 from shared.events.base import IntegrationEvent
 from shared.events.common import DataCategory, Purpose, Recipient
+from shared.policy.parties import SERVICE_KINDS
 from shared.service import Service
 
 
@@ -43,11 +46,20 @@ class LegalBasis(StrEnum):
     CONSENT = "consent"
     NAMED_IN_CONSENT = "named_in_consent"
     """Consent records go to the recipients they name (Art. 7(1) DSGVO)."""
+    PRIOR_RECIPIENT = "prior_recipient"
+    """Art. 19 DSGVO: a notice that ends the processing (the case closed) goes to every party
+    that held data of the case, also after the consent it held them by has ended."""
 
     @property
     def statutory(self) -> bool:
-        """A basis that holds without the person's consent."""
-        return self not in (LegalBasis.CONSENT, LegalBasis.NAMED_IN_CONSENT)
+        """A basis that holds without the person's consent, whatever the case's history."""
+        return self not in (LegalBasis.CONSENT, LegalBasis.NAMED_IN_CONSENT, LegalBasis.PRIOR_RECIPIENT)
+
+
+SECRECY_RELEASE_REQUIRED: frozenset[DataCategory] = frozenset({DataCategory.COUNSELLING})
+"""Categories a consent releases only together with the secrecy release (Schweigepflichtentbindung):
+counselling content comes from professionals bound by § 203 StGB and may reach the ABH/EBB
+only so (§ 88 Abs. 2 AufenthG, docs/domain.md §5)."""
 
 
 Refinement = Callable[[IntegrationEvent], "tuple[Sensitivity, DataCategory, Mapping[Recipient, LegalBasis]] | None"]
@@ -63,21 +75,21 @@ class SharingRule:
     recipients: Mapping[Recipient, LegalBasis] = field(default_factory=dict)
     refine: Refinement | None = None
     """Per-event adjustment, e.g. a Duldung on health grounds is Art. 9 data."""
+    prior_holders: bool = False
+    """Also for every party that held an event of the case (basis ``PRIOR_RECIPIENT``)."""
 
     def __post_init__(self) -> None:
-        owner = Recipient(self.event.owner.value)
-        recipients = {owner: LegalBasis.OWN_TASK, **self.recipients}
-        object.__setattr__(self, "recipients", MappingProxyType(recipients))
+        object.__setattr__(self, "recipients", _with_owner(self.event, self.recipients))
 
     @property
     def published(self) -> bool:
-        """Whether the event leaves its owner at all."""
+        """Whether the event leaves its owning service at all."""
         if self.sensitivity is Sensitivity.SECRET:
             return False
-        return any(r.value != self.event.owner.value for r in self.recipients)
+        return any(r not in SERVICE_KINDS[self.event.owner] for r in self.recipients)
 
     def basis_for(self, recipient: Recipient | Service) -> LegalBasis | None:
-        """The basis on which ``recipient`` may hold events of this type, or None."""
+        """The basis on which ``recipient`` (a kind; a service: its own kind) may hold events of this type."""
         return self.recipients.get(Recipient(recipient.value))
 
     def for_event(
@@ -86,13 +98,24 @@ class SharingRule:
         """Sensitivity, category and recipients of one concrete event."""
         if self.refine is not None and (refined := self.refine(event)) is not None:
             sensitivity, category, extra = refined
-            owner = Recipient(self.event.owner.value)
-            return sensitivity, category, MappingProxyType({owner: LegalBasis.OWN_TASK, **extra})
+            return sensitivity, category, _with_owner(self.event, extra)
         return self.sensitivity, self.category, self.recipients
+
+
+def _with_owner(
+    event: type[IntegrationEvent], recipients: Mapping[Recipient, LegalBasis]
+) -> Mapping[Recipient, LegalBasis]:
+    """The recipients with the owning service's parties holding on their own task.
+
+    The foreign office's events are the Einbürgerungsbehörde's own task too: in Kreis
+    Euskirchen it is the same department as the Ausländerbehörde (docs/domain.md §1, §3).
+    """
+    return MappingProxyType({**{kind: LegalBasis.OWN_TASK for kind in SERVICE_KINDS[event.owner]}, **recipients})
 
 
 R = Recipient
 OWN, C, NAMED = LegalBasis.OWN_TASK, LegalBasis.CONSENT, LegalBasis.NAMED_IN_CONSENT
+EBB = R.NATURALISATION_AUTHORITY
 N = Sensitivity.NORMAL
 CAT = DataCategory
 PARTNERS_C = {R.JOBCENTER: C, R.EMPLOYMENT_AGENCY: C, R.COURSE_PROVIDER: C, R.WELFARE_ORGANISATION: C}
@@ -137,7 +160,15 @@ RULES: tuple[SharingRule, ...] = (
     SharingRule(ev.ConsentScopeChanged, N, None, {r: NAMED for r in R if r is not R.INTAKE}),
     SharingRule(ev.ConsentRevoked, N, None, {r: NAMED for r in R if r is not R.INTAKE}),
     SharingRule(ev.CaseOpened, N, CAT.CASE_MANAGEMENT, {R.KOBIZ: OWN, R.FOREIGN_OFFICE: C, **PARTNERS_C}),
-    SharingRule(ev.CaseClosed, N, CAT.CASE_MANAGEMENT, {R.KOBIZ: OWN, R.FOREIGN_OFFICE: C, **PARTNERS_C}),
+    # The closure ends every consent of the case (its term runs until the case is closed,
+    # docs/domain.md §5); the notice itself stays with every party that held data of the case.
+    SharingRule(
+        ev.CaseClosed,
+        N,
+        CAT.CASE_MANAGEMENT,
+        {R.KOBIZ: OWN, R.FOREIGN_OFFICE: C, **PARTNERS_C},
+        prior_holders=True,
+    ),
     SharingRule(
         ev.IntegrationPlanAgreed,
         N,
@@ -148,8 +179,9 @@ RULES: tuple[SharingRule, ...] = (
     SharingRule(ev.ReturnCounsellingReferred, N, CAT.CASE_MANAGEMENT, {R.KOBIZ: OWN, R.WELFARE_ORGANISATION: C}),
     # --- kobiz ------------------------------------------------------------------
     # Codes only; the notes never leave Kobiz (§ 88 AufenthG) — they are not even
-    # a field of the integration event.
-    SharingRule(ev.PerspectiveCounsellingHeld, N, CAT.CASE_MANAGEMENT, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C}),
+    # a field of the integration event. The codes reach the ABH/EBB only with a consent
+    # that includes the secrecy release (category COUNSELLING, SECRECY_RELEASE_REQUIRED).
+    SharingRule(ev.PerspectiveCounsellingHeld, N, CAT.COUNSELLING, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, EBB: C}),
     SharingRule(
         ev.LanguageCourseEnrolled,
         N,
@@ -157,10 +189,16 @@ RULES: tuple[SharingRule, ...] = (
         {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C, R.COURSE_PROVIDER: C},
         refine=_integration_course,
     ),
+    # docs/domain.md §3 row 11: ABH/EBB, JC on consent.
     SharingRule(
-        ev.LanguageCertificateObtained, N, CAT.LANGUAGE_EDUCATION, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C}
+        ev.LanguageCertificateObtained,
+        N,
+        CAT.LANGUAGE_EDUCATION,
+        {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, EBB: C, R.JOBCENTER: C},
     ),
-    SharingRule(ev.CivicTestPassed, N, CAT.LANGUAGE_EDUCATION, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C}),
+    SharingRule(
+        ev.CivicTestPassed, N, CAT.LANGUAGE_EDUCATION, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, EBB: C, R.JOBCENTER: C}
+    ),
     SharingRule(
         ev.IntegrationCourseCompleted,
         N,
@@ -189,9 +227,20 @@ RULES: tuple[SharingRule, ...] = (
         CAT.WORK_INCOME,
         {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C, R.EMPLOYMENT_AGENCY: C},
     ),
-    # Art. 9: only on the person's own request, i.e. a consent releasing "health".
-    SharingRule(ev.HealthExemptionClaimed, Sensitivity.ART9, CAT.HEALTH, {R.INTAKE: C, R.FOREIGN_OFFICE: C}),
+    # Settlement permit facts (§ 9 Abs. 2 Nr. 3, 9 AufenthG): the ABH decides on them.
+    SharingRule(ev.PensionContributionsRecorded, N, CAT.WORK_INCOME, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C}),
+    SharingRule(ev.HousingAssessed, N, CAT.WORK_INCOME, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C}),
+    # § 10 Abs. 3 StAG a. F., § 25b Abs. 1 Nr. 2, § 9 Abs. 2 Nr. 8: ABH and EBB.
+    SharingRule(ev.SpecialIntegrationAchieved, N, CAT.LANGUAGE_EDUCATION, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, EBB: C}),
+    SharingRule(ev.CivicKnowledgeEvidenced, N, CAT.LANGUAGE_EDUCATION, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, EBB: C}),
+    # Art. 9: only on the person's own request, i.e. a consent releasing "health" (ABH/EBB, row 15).
+    SharingRule(ev.HealthExemptionClaimed, Sensitivity.ART9, CAT.HEALTH, {R.INTAKE: C, R.FOREIGN_OFFICE: C, EBB: C}),
     # --- foreign office -----------------------------------------------------------
+    # Each is the EBB's own task as well (same department; row 18 "EBB: own"), see _with_owner.
+    # The file joins the KIM case: for the KIM departments, a status fact like the others.
+    SharingRule(ev.ResidenceFileLinked, N, CAT.STATUS, KIM_KI_C),
+    SharingRule(ev.EntryRecorded, N, CAT.STATUS, KIM_KI_C),
+    SharingRule(ev.PassportCooperationRecorded, N, CAT.IDENTITY, KIM_KI_C),
     SharingRule(ev.ToleratedStayIssued, N, CAT.STATUS, KIM_KI_C, refine=_health_toleration),
     SharingRule(ev.CooperationDutyNotified, N, CAT.STATUS, KIM_KI_C),
     SharingRule(ev.IdentityDocumentSubmitted, N, CAT.IDENTITY, KIM_KI_C),
@@ -240,13 +289,14 @@ PURPOSES: Mapping[Recipient, frozenset[Purpose]] = MappingProxyType(
                 Purpose.CASE_CONFERENCE,
             }
         ),
+        R.NATURALISATION_AUTHORITY: frozenset({Purpose.PREPARE_NATURALISATION, Purpose.CASE_CONFERENCE}),
         R.JOBCENTER: frozenset({Purpose.LABOUR_MARKET_INTEGRATION, Purpose.CASE_CONFERENCE}),
         R.EMPLOYMENT_AGENCY: frozenset({Purpose.LABOUR_MARKET_INTEGRATION, Purpose.CASE_CONFERENCE}),
         R.COURSE_PROVIDER: frozenset({Purpose.LANGUAGE_COURSE_PLACEMENT}),
         R.WELFARE_ORGANISATION: frozenset({Purpose.RETURN_COUNSELLING, Purpose.CASE_CONFERENCE}),
     }
 )
-"""For which purposes a consent may release data to each recipient."""
+"""For which purposes a consent may release data to each recipient kind."""
 
 RULES_BY_TYPE: Mapping[str, SharingRule] = MappingProxyType({rule.event.wire_type(): rule for rule in RULES})
 
@@ -258,9 +308,13 @@ def rule_for(event: type[IntegrationEvent] | str) -> SharingRule | None:
 
 
 def may_receive(recipient: Recipient | Service, wire_type: str) -> bool:
-    """Whether ``recipient`` may ever hold events of ``wire_type`` (on some basis)."""
+    """Whether ``recipient`` (a kind, or any party a service serves) may ever hold events of
+    ``wire_type`` (on some basis)."""
     rule = rule_for(wire_type)
-    return rule is not None and rule.published and rule.basis_for(recipient) is not None
+    if rule is None or not rule.published:
+        return False
+    kinds = SERVICE_KINDS[recipient] if isinstance(recipient, Service) else (recipient,)
+    return rule.prior_holders or any(rule.basis_for(kind) is not None for kind in kinds)
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from contextlib import contextmanager
 from datetime import date
 from uuid import UUID
 
-from shared.events.common import Recipient
 from shared.policy.consent import Consents
+from shared.policy.parties import service_parties
 from shared.projection import consent_changes
 from shared.projection.apply import apply_records
 from shared.projection.dead_letters import replay_parked
@@ -50,7 +50,8 @@ class CaseHistoryStore(ABC):
 
     def __init__(self, service: Service) -> None:
         self.service = service
-        self.recipient = Recipient(service.value)
+        self.parties = service_parties(service)
+        """The parties this view is held for (the foreign office's: the ABH and the EBB)."""
 
     # --- adapter hooks --------------------------------------------------------
 
@@ -111,22 +112,22 @@ class CaseHistoryStore(ABC):
         if not records:
             return BatchOutcome()
         with self.transaction() as tx:
-            return apply_records(tx, self.recipient, records, expected, today or date.today())
+            return apply_records(tx, self.parties, records, expected, today or date.today())
 
     def release(self, records: Sequence[ConsumedRecord], today: date | None = None) -> int:
         """Bring withheld events, fetched again from Kafka, into the view if a consent now covers them."""
         with self.transaction() as tx:
-            return consent_changes.release(tx, self.recipient, records, today or date.today())
+            return consent_changes.release(tx, self.parties, records, today or date.today())
 
     def sweep(self, today: date | None = None) -> BatchOutcome:
         """Apply consents that started, ended or changed scope since the last sweep."""
         with self.transaction() as tx:
-            return consent_changes.sweep(tx, self.recipient, today or date.today())
+            return consent_changes.sweep(tx, self.parties, today or date.today())
 
     def releasable(self, today: date | None = None) -> list[Withheld]:
         """Withheld events that a live consent covers now (e.g. after a crash mid-release)."""
         with self.transaction() as tx:
-            return consent_changes.releasable(tx, self.recipient, today or date.today())
+            return consent_changes.releasable(tx, self.parties, today or date.today())
 
     def replay_dead_letters(
         self,
@@ -140,4 +141,4 @@ class CaseHistoryStore(ABC):
         withheld events that a replayed consent now releases (the caller fetches those
         from Kafka, like the projector does).
         """
-        return replay_parked(self.transaction, self.recipient, ids, today or date.today())
+        return replay_parked(self.transaction, self.parties, ids, today or date.today())

@@ -3,48 +3,86 @@
 An event the service may not hold yet is *withheld*: only a pointer (source,
 sequence, Kafka position, category) is kept, never its content. When a consent
 later covers it, the projector fetches the record from Kafka again and releases it
-into the view; when a consent is revoked or expires, what was held only because of
-it goes back to being withheld.
+into the view; when a consent is revoked, expires or ends with the case's closure,
+what was held only because of it goes back to being withheld. An entry held for
+several parties (the foreign office's view: the Ausländerbehörde and the
+Einbürgerungsbehörde) keeps, per party, what it is held by; it goes only when no
+party holds it any more.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from uuid import UUID
 
 from shared.bus.wire import Envelope
-from shared.events.common import Recipient
 from shared.policy.consent import Consents, covering_consent
 from shared.projection.case_summaries import resummarise
-from shared.projection.entitlement import Keep, category_of, decide, held_by_consent
+from shared.projection.entitlement import Keep, Withhold, category_of, decide, held_by_consent
 from shared.projection.ports import ViewTransaction
 from shared.projection.records import BatchOutcome, ConsumedRecord, TimelineEntry, Withheld, entry_for, pair_of
 
 
+def holders_of(entries: Iterable[TimelineEntry], parties: Sequence[str]) -> set[str]:
+    """The parties for which any of ``entries`` is held."""
+    return {party for entry in entries for party in entry.parties(parties[0])}
+
+
+def _settled(entry: TimelineEntry, parties: Sequence[str]) -> bool:
+    """Held for every party on a basis no consent change can take away: nothing to decide again."""
+    held = entry.held_for
+    return set(held) == set(parties) and not any(held_by_consent(b) for b in held.values())
+
+
 def reevaluate(
-    tx: ViewTransaction, recipient: Recipient, case_id: UUID, consents: Consents, today: date, outcome: BatchOutcome
+    tx: ViewTransaction,
+    parties: Sequence[str],
+    case_id: UUID,
+    consents: Consents,
+    today: date,
+    outcome: BatchOutcome,
 ) -> None:
-    """Withhold what the case's consents no longer cover; note what they now release."""
-    # Held only because of a consent that no longer covers it: back to withheld.
-    demoted: list[TimelineEntry] = []
-    for entry in tx.entries(case_id):
-        if not held_by_consent(entry.basis):
+    """Decide the case's entries again under its consents: withhold what no party holds any
+    more, record for which parties the rest is held; note what the consents now release."""
+    entries = tx.entries(case_id)
+    holders = holders_of(entries, parties)
+    demoted: list[Withheld] = []
+    gone: list[TimelineEntry] = []
+    rebased: list[TimelineEntry] = []
+    for entry in entries:
+        if _settled(entry, parties):
             continue
-        if covering_consent(consents, recipient, category_of(entry.category), today) is None:
-            demoted.append(entry)
-    if demoted:
-        tx.delete_entries([e.pair for e in demoted])
-        tx.insert_withheld(
-            [Withheld(e.source.value, e.sequence, case_id, e.category, e.topic, e.partition, e.offset) for e in demoted]
-        )
-        outcome.removed += len(demoted)
-    releasable = _covered(tx.withheld(case_id), recipient, consents, today)
+        decision = decide(parties, entry.envelope(case_id), consents, today, lambda: holders)
+        if isinstance(decision, Keep):
+            if dict(decision.held_for) != entry.held_for or decision.stored_basis != entry.basis:
+                rebased.append(replace(entry, basis=decision.stored_basis, held_for=dict(decision.held_for)))
+            continue
+        gone.append(entry)
+        if isinstance(decision, Withhold):
+            demoted.append(
+                Withheld(
+                    entry.source.value,
+                    entry.sequence,
+                    case_id,
+                    decision.stored_category,
+                    entry.topic,
+                    entry.partition,
+                    entry.offset,
+                )
+            )
+    if gone or rebased:
+        tx.delete_entries([e.pair for e in gone + rebased])
+        tx.insert_entries(case_id, rebased)
+        tx.insert_withheld(demoted)
+        outcome.removed += len(gone)
+    releasable = _covered(tx.withheld(case_id), parties, consents, today)
     tx.mark_releasable([p.pair for p in releasable])
     outcome.releasable += releasable
 
 
-def release(tx: ViewTransaction, recipient: Recipient, records: Sequence[ConsumedRecord], today: date) -> int:
+def release(tx: ViewTransaction, parties: Sequence[str], records: Sequence[ConsumedRecord], today: date) -> int:
     """Bring withheld events, fetched again from Kafka, into the view if a consent now covers them."""
     released = 0
     consents = tx.consents({r.envelope.case_id for r in records if r.envelope})
@@ -53,13 +91,18 @@ def release(tx: ViewTransaction, recipient: Recipient, records: Sequence[Consume
         env = record.envelope
         if env is None:
             continue
-        decision = decide(recipient, env, consents.get(env.case_id, {}), today)
+
+        def prior_holders(case_id: UUID = env.case_id) -> set[str]:
+            return holders_of(tx.entries(case_id), parties)
+
+        decision = decide(parties, env, consents.get(env.case_id, {}), today, prior_holders)
         if not isinstance(decision, Keep):
             _keep_withheld(tx, env)
             continue
         tx.delete_withheld([pair_of(env)])
         tx.delete_entries([pair_of(env)])
-        tx.insert_entries(env.case_id, [entry_for(record, env, decision.stored_basis, decision.stored_category)])
+        entry = entry_for(record, env, decision.stored_basis, decision.stored_category, decision.held_for)
+        tx.insert_entries(env.case_id, [entry])
         touched.add(env.case_id)
         released += 1
     for case_id in touched:
@@ -75,26 +118,30 @@ def _keep_withheld(tx: ViewTransaction, env: Envelope) -> None:
     tx.insert_withheld(kept)
 
 
-def sweep(tx: ViewTransaction, recipient: Recipient, today: date) -> BatchOutcome:
-    """Apply consents that started, ended or changed scope since the last sweep."""
+def sweep(tx: ViewTransaction, parties: Sequence[str], today: date) -> BatchOutcome:
+    """Apply consents that started, ended (expiry, closure) or changed scope since the last sweep."""
     outcome = BatchOutcome()
     last = tx.meta("consent_sweep_on")
     since = date.fromisoformat(last) if last else date.min
     for case_id, consents in tx.cases_with_consents().items():
         if any(since < day <= today for s in consents.values() for day in s.boundaries()) or not last:
-            reevaluate(tx, recipient, case_id, consents, today, outcome)
+            reevaluate(tx, parties, case_id, consents, today, outcome)
             resummarise(tx, case_id)
     tx.set_meta("consent_sweep_on", today.isoformat())
     return outcome
 
 
-def releasable(tx: ViewTransaction, recipient: Recipient, today: date) -> list[Withheld]:
+def releasable(tx: ViewTransaction, parties: Sequence[str], today: date) -> list[Withheld]:
     """Withheld events that a live consent covers now (e.g. after a crash mid-release)."""
     result: list[Withheld] = []
     for case_id, consents in tx.cases_with_consents().items():
-        result += _covered(tx.withheld(case_id), recipient, consents, today)
+        result += _covered(tx.withheld(case_id), parties, consents, today)
     return result
 
 
-def _covered(pointers: list[Withheld], recipient: Recipient, consents: Consents, today: date) -> list[Withheld]:
-    return [p for p in pointers if covering_consent(consents, recipient, category_of(p.category), today)]
+def _covered(pointers: list[Withheld], parties: Sequence[str], consents: Consents, today: date) -> list[Withheld]:
+    return [
+        p
+        for p in pointers
+        if any(covering_consent(consents, party, category_of(p.category), today) for party in parties)
+    ]

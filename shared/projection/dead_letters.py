@@ -15,10 +15,9 @@ from dataclasses import replace
 from datetime import date
 
 from shared.bus.wire import Envelope, PoisonMessageError, decode
-from shared.events.common import Recipient
-from shared.policy.consent import Consents, apply_consent_event, is_consent_event
+from shared.policy.consent import Consents, apply_consent_event, changes_consents
 from shared.projection.case_summaries import resummarise
-from shared.projection.consent_changes import reevaluate
+from shared.projection.consent_changes import holders_of, reevaluate
 from shared.projection.entitlement import Keep, NotHeld, Withhold, decide
 from shared.projection.ports import OpenTransaction, ViewTransaction
 from shared.projection.records import (
@@ -33,7 +32,7 @@ from shared.projection.records import (
 
 
 def replay_parked(
-    transaction: OpenTransaction, recipient: Recipient, ids: Sequence[int] | None, today: date
+    transaction: OpenTransaction, parties: Sequence[str], ids: Sequence[int] | None, today: date
 ) -> tuple[list[ReplayResult], list[Withheld]]:
     """Replay the given dead letters (None: every one not yet replayed), each in its own
     transaction. Returns the results and the withheld events that a replayed consent
@@ -45,13 +44,13 @@ def replay_parked(
     releasable: list[Withheld] = []
     for dead_letter_id in ids:
         with transaction() as tx:
-            result = _replay_one(tx, recipient, dead_letter_id, today, releasable)
+            result = _replay_one(tx, parties, dead_letter_id, today, releasable)
         results.append(result)
     return results, releasable
 
 
 def _replay_one(
-    tx: ViewTransaction, recipient: Recipient, dead_letter_id: int, today: date, releasable: list[Withheld]
+    tx: ViewTransaction, parties: Sequence[str], dead_letter_id: int, today: date, releasable: list[Withheld]
 ) -> ReplayResult:
     found = tx.parked([dead_letter_id])
     if not found:
@@ -66,7 +65,7 @@ def _replay_one(
         tx.resolve_parked(dead_letter_id, replayed=False, reason=str(exc))
         return ReplayResult(dead_letter_id, ReplayOutcome.STILL_INVALID, str(exc))
     tx.savepoint()
-    result = _replay_decoded(tx, recipient, parked, env, today, releasable)
+    result = _replay_decoded(tx, parties, parked, env, today, releasable)
     if result.outcome is ReplayOutcome.WAITING_FOR_CONSENT:
         # Undo whatever the attempt wrote; only the new reason is kept.
         tx.rollback_to_savepoint()
@@ -76,7 +75,7 @@ def _replay_one(
 
 def _replay_decoded(
     tx: ViewTransaction,
-    recipient: Recipient,
+    parties: Sequence[str],
     parked: ParkedRecord,
     env: Envelope,
     today: date,
@@ -90,7 +89,7 @@ def _replay_decoded(
     if not tx.mark_processed([pair_of(env)]):
         return _settled(tx, parked, ReplayOutcome.ALREADY_PROCESSED, event)
     consents = tx.consents({env.case_id}).get(env.case_id, {})
-    decision = decide(recipient, env, consents, today)
+    decision = decide(parties, env, consents, today, lambda: holders_of(tx.entries(env.case_id), parties))
     match decision:
         case NotHeld():
             return _settled(tx, parked, ReplayOutcome.NOT_HELD, event)
@@ -102,13 +101,13 @@ def _replay_decoded(
             )
             return ReplayResult(parked.id, ReplayOutcome.WAITING_FOR_CONSENT, reason, event)
         case Keep():
-            releasable += _hold(tx, recipient, parked, env, decision, consents, today)
+            releasable += _hold(tx, parties, parked, env, decision, consents, today)
             return _settled(tx, parked, ReplayOutcome.APPLIED, event)
 
 
 def _hold(
     tx: ViewTransaction,
-    recipient: Recipient,
+    parties: Sequence[str],
     parked: ParkedRecord,
     env: Envelope,
     keep: Keep,
@@ -117,11 +116,11 @@ def _hold(
 ) -> list[Withheld]:
     """Put the event into the view; return the withheld events a consent it grants now releases."""
     record = replace(parked.record, envelope=env)
-    tx.insert_entries(env.case_id, [entry_for(record, env, keep.stored_basis, keep.stored_category)])
+    tx.insert_entries(env.case_id, [entry_for(record, env, keep.stored_basis, keep.stored_category, keep.held_for)])
     outcome = BatchOutcome()
-    if is_consent_event(env.event) and apply_consent_event(consents, env.event):
+    if changes_consents(env.event) and apply_consent_event(consents, env.event):
         tx.save_consents(env.case_id, consents)
-        reevaluate(tx, recipient, env.case_id, consents, today, outcome)
+        reevaluate(tx, parties, env.case_id, consents, today, outcome)
     resummarise(tx, env.case_id)
     return outcome.releasable
 

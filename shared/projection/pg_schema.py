@@ -34,8 +34,11 @@ CREATE TABLE IF NOT EXISTS {case_timeline} (
     kafka_partition int NOT NULL,
     kafka_offset bigint NOT NULL,
     projected_at timestamptz NOT NULL DEFAULT now(),
+    held_for jsonb NOT NULL DEFAULT '{{}}'::jsonb,
     PRIMARY KEY (source, sequence)
 );
+-- Views created before parties existed: the column, empty until the entry is decided again.
+ALTER TABLE {case_timeline} ADD COLUMN IF NOT EXISTS held_for jsonb NOT NULL DEFAULT '{{}}'::jsonb;
 CREATE INDEX IF NOT EXISTS {case_timeline_by_case} ON {case_timeline} (case_id, recorded_at, source, sequence);
 CREATE TABLE IF NOT EXISTS {case_summary} (
     case_id uuid PRIMARY KEY,
@@ -95,7 +98,7 @@ CREATE TABLE IF NOT EXISTS {projection_meta} (key text PRIMARY KEY, value text N
 INDEXES = ("case_timeline_by_case", "case_summary_recent", "withheld_by_case", "withheld_releasable")
 ENTRY_COLUMNS = (
     "event_id, source, sequence, type, recorded_at, valid_on, data, basis, category, "
-    "topic, kafka_partition, kafka_offset"
+    "topic, kafka_partition, kafka_offset, held_for"
 )
 
 
@@ -114,6 +117,7 @@ def entry_from_row(r: dict[str, Any]) -> TimelineEntry:
         topic=r["topic"],
         partition=r["kafka_partition"],
         offset=r["kafka_offset"],
+        held_for=dict(r["held_for"] or {}),
     )
 
 

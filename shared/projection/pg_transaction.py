@@ -90,8 +90,8 @@ class PgViewTransaction(ViewTransaction):
         self.cur.executemany(
             sql.SQL(
                 "INSERT INTO {} (event_id, source, sequence, type, recorded_at, valid_on, data, basis, category, "
-                "topic, kafka_partition, kafka_offset, case_id) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+                "topic, kafka_partition, kafka_offset, case_id, held_for) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
             ).format(self.t("case_timeline")),
             [
                 (
@@ -108,6 +108,7 @@ class PgViewTransaction(ViewTransaction):
                     e.partition,
                     e.offset,
                     case_id,
+                    Jsonb(e.held_for),
                 )
                 for e in entries
             ],

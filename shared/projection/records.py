@@ -3,7 +3,7 @@ withheld pointers, dead letters, and what a batch or a dead-letter replay did.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from shared.bus.wire import Envelope
-from shared.events import EVENTS_BY_WIRE_TYPE
+from shared.events import upcast_wire
 from shared.policy.sharing import LegalBasis
 from shared.service import Service
 
@@ -54,23 +54,35 @@ class TimelineEntry:
     topic: str = ""
     partition: int = 0
     offset: int = 0
+    held_for: dict[str, str] = field(default_factory=dict)
+    """party → what the entry is held by for it (``own_task``, ``consent:<consent id>``, …);
+    empty in rows written before parties existed (then: the service's own party, by ``basis``)."""
 
     @property
     def pair(self) -> Pair:
         return (self.source.value, self.sequence)
 
     def envelope(self, case_id: UUID) -> Envelope:
-        model = EVENTS_BY_WIRE_TYPE[self.type]
+        """The entry as a decoded event (one kept by an earlier version is upcast to the current model)."""
+        found = upcast_wire(self.type, self.data)
+        if found is None:
+            msg = f"unknown event type or version in the view: {self.type}"
+            raise ValueError(msg)
+        model, data = found
         return Envelope(
             self.event_id,
             self.source,
-            self.type,
+            model.wire_type(),
             case_id,
             self.recorded_at,
             self.sequence,
             "",
-            model.model_validate(self.data),
+            model.model_validate(data),
         )
+
+    def parties(self, own_party: str) -> dict[str, str]:
+        """``held_for``, or for a row written before parties existed: the service's own party."""
+        return dict(self.held_for) or {own_party: self.basis}
 
 
 @dataclass(frozen=True)
@@ -174,7 +186,13 @@ def next_offsets(records: Sequence[ConsumedRecord]) -> dict[TopicPartition, int]
     return result
 
 
-def entry_for(record: ConsumedRecord, env: Envelope, basis: str, category: str | None) -> TimelineEntry:
+def entry_for(
+    record: ConsumedRecord,
+    env: Envelope,
+    basis: str,
+    category: str | None,
+    held_for: Mapping[str, str] | None = None,
+) -> TimelineEntry:
     return TimelineEntry(
         event_id=env.id,
         source=env.source,
@@ -188,6 +206,7 @@ def entry_for(record: ConsumedRecord, env: Envelope, basis: str, category: str |
         topic=record.topic,
         partition=record.partition,
         offset=record.offset,
+        held_for=dict(held_for or {}),
     )
 
 

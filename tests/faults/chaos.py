@@ -161,7 +161,8 @@ def _pg_ctl() -> str:
 
 def pg_stop_immediate() -> float:
     """``pg_ctl stop -m immediate``: no checkpoint, clients cut off (a crash as far as they know)."""
-    data = InfraSettings().state_dir / "postgres" / "data"
+    # The real path: as root the cluster lives outside the state dir, which postgres may not traverse.
+    data = (InfraSettings().state_dir / "postgres").resolve() / "data"
     command = [_pg_ctl(), "-D", str(data), "-m", "immediate", "-w", "-t", "30", "stop"]
     if os.geteuid() == 0:
         command = ["runuser", "-u", "postgres", "--", *command]

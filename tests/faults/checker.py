@@ -46,51 +46,68 @@ EVENT_TABLES = {
 
 _I, _F, _K = (
     "services.intake.domain:Case.",
-    "services.foreign_office.domain:ResidenceFile.",
-    "services.kobiz.domain:CounsellingFile.",
+    "services.foreign_office.events.",
+    "services.kobiz.events:",
 )
+_FF, _FS = _F + "file:", _F + "status:"
 PUBLISHED: dict[str, str] = {
     # intake
     _I + "PersonRegistered": "de.nrw.kim.intake.PersonRegistered.v1",
     _I + "ReferralReceived": "de.nrw.kim.intake.ReferralReceived.v1",
-    _I + "ConsentGranted": "de.nrw.kim.intake.ConsentGranted.v1",
-    _I + "ConsentScopeChanged": "de.nrw.kim.intake.ConsentScopeChanged.v1",
-    _I + "ConsentRevoked": "de.nrw.kim.intake.ConsentRevoked.v1",
-    _I + "CaseOpened": "de.nrw.kim.intake.CaseOpened.v1",
+    _I + "ConsentGranted": "de.nrw.kim.intake.ConsentGranted.v2",
+    _I + "ConsentScopeChanged": "de.nrw.kim.intake.ConsentScopeChanged.v2",
+    _I + "ConsentRevoked": "de.nrw.kim.intake.ConsentRevoked.v2",
+    _I + "CaseOpened": "de.nrw.kim.intake.CaseOpened.v2",
     _I + "CaseClosed": "de.nrw.kim.intake.CaseClosed.v1",
     _I + "IntegrationPlanAgreed": "de.nrw.kim.intake.IntegrationPlanAgreed.v1",
     _I + "CaseConferenceHeld": "de.nrw.kim.intake.CaseConferenceHeld.v1",
     _I + "ReturnCounsellingReferred": "de.nrw.kim.intake.ReturnCounsellingReferred.v1",
-    # foreign office
-    _F + "ToleratedStayIssued": "de.nrw.kim.foreign-office.ToleratedStayIssued.v1",
-    _F + "CooperationDutyNotified": "de.nrw.kim.foreign-office.CooperationDutyNotified.v1",
-    _F + "IdentityDocumentSubmitted": "de.nrw.kim.foreign-office.IdentityDocumentSubmitted.v1",
-    _F + "IdentityClarified": "de.nrw.kim.foreign-office.IdentityClarified.v1",
-    _F + "ResidencePermitApplied": "de.nrw.kim.foreign-office.ResidencePermitApplied.v1",
-    _F + "FictionCertificateIssued": "de.nrw.kim.foreign-office.FictionCertificateIssued.v1",
-    _F + "ResidencePermitGranted": "de.nrw.kim.foreign-office.ResidencePermitGranted.v1",
-    _F + "SettlementPermitGranted": "de.nrw.kim.foreign-office.SettlementPermitGranted.v1",
-    _F + "ResidencePermitRefused": "de.nrw.kim.foreign-office.ResidencePermitRefused.v1",
-    _F + "EmploymentPermissionGranted": "de.nrw.kim.foreign-office.EmploymentPermissionGranted.v1",
-    _F + "DepartureObligationEnforceable": "de.nrw.kim.foreign-office.DepartureObligationEnforceable.v1",
-    _F + "DepartureRecorded": "de.nrw.kim.foreign-office.DepartureRecorded.v1",
-    _F + "NaturalisationApplied": "de.nrw.kim.foreign-office.NaturalisationApplied.v1",
-    _F + "NaturalisationCertificateHandedOver": "de.nrw.kim.foreign-office.NaturalisationCertificateHandedOver.v1",
-    # kobiz
-    _K + "PerspectiveCounsellingHeld": "de.nrw.kim.kobiz.PerspectiveCounsellingHeld.v1",
-    _K + "LanguageCourseEnrolled": "de.nrw.kim.kobiz.LanguageCourseEnrolled.v1",
-    _K + "LanguageCertificateObtained": "de.nrw.kim.kobiz.LanguageCertificateObtained.v1",
-    _K + "CivicTestPassed": "de.nrw.kim.kobiz.CivicTestPassed.v1",
-    _K + "IntegrationCourseCompleted": "de.nrw.kim.kobiz.IntegrationCourseCompleted.v1",
-    _K + "SchoolAttendanceEvidenced": "de.nrw.kim.kobiz.SchoolAttendanceEvidenced.v1",
-    _K + "TrainingContractConcluded": "de.nrw.kim.kobiz.TrainingContractConcluded.v1",
-    _K + "TrainingTerminated": "de.nrw.kim.kobiz.TrainingTerminated.v1",
-    _K + "LivelihoodAssessed": "de.nrw.kim.kobiz.LivelihoodAssessed.v1",
-    _K + "EmploymentTaken": "de.nrw.kim.kobiz.EmploymentTaken.v1",
-    _K + "HealthExemptionClaimed": "de.nrw.kim.kobiz.HealthExemptionClaimed.v1",
+    # foreign office (its own files; published once linked to a KIM case)
+    _FF + "KimCaseLinked": "de.nrw.kim.foreign-office.ResidenceFileLinked.v2",
+    _FF + "EntryRecorded": "de.nrw.kim.foreign-office.EntryRecorded.v2",
+    _FF + "PassportCooperationRecorded": "de.nrw.kim.foreign-office.PassportCooperationRecorded.v2",
+    _FS + "ToleratedStayIssued": "de.nrw.kim.foreign-office.ToleratedStayIssued.v2",
+    _FS + "CooperationDutyNotified": "de.nrw.kim.foreign-office.CooperationDutyNotified.v2",
+    _FS + "IdentityDocumentSubmitted": "de.nrw.kim.foreign-office.IdentityDocumentSubmitted.v2",
+    _FS + "IdentityClarified": "de.nrw.kim.foreign-office.IdentityClarified.v2",
+    _FS + "ResidencePermitApplied": "de.nrw.kim.foreign-office.ResidencePermitApplied.v2",
+    _FS + "FictionCertificateIssued": "de.nrw.kim.foreign-office.FictionCertificateIssued.v2",
+    _FS + "ResidencePermitGranted": "de.nrw.kim.foreign-office.ResidencePermitGranted.v2",
+    _FS + "SettlementPermitGranted": "de.nrw.kim.foreign-office.SettlementPermitGranted.v2",
+    _FS + "ResidencePermitRefused": "de.nrw.kim.foreign-office.ResidencePermitRefused.v2",
+    _FS + "EmploymentPermissionGranted": "de.nrw.kim.foreign-office.EmploymentPermissionGranted.v2",
+    _FS + "DepartureObligationEnforceable": "de.nrw.kim.foreign-office.DepartureObligationEnforceable.v2",
+    _FS + "DepartureRecorded": "de.nrw.kim.foreign-office.DepartureRecorded.v2",
+    _F + "naturalisation:NaturalisationApplied": "de.nrw.kim.foreign-office.NaturalisationApplied.v2",
+    _F + "naturalisation:NaturalisationCertificateHandedOver": (
+        "de.nrw.kim.foreign-office.NaturalisationCertificateHandedOver.v2"
+    ),
+    # kobiz (its own counselling files; published once linked to a KIM case)
+    **{
+        _K + name: f"de.nrw.kim.kobiz.{name}.v2"
+        for name in (
+            "PerspectiveCounsellingHeld",
+            "LanguageCourseEnrolled",
+            "LanguageCertificateObtained",
+            "CivicTestPassed",
+            "IntegrationCourseCompleted",
+            "SchoolAttendanceEvidenced",
+            "TrainingContractConcluded",
+            "TrainingTerminated",
+            "LivelihoodAssessed",
+            "EmploymentTaken",
+            "HealthExemptionClaimed",
+            "PensionContributionsRecorded",
+            "HousingAssessed",
+            "SpecialIntegrationAchieved",
+            "CivicKnowledgeEvidenced",
+        )
+    },
 }
 """Persisted domain event class -> the CloudEvents type it is published as. Every other
-stored class (file opened, rows imported, convictions, removals, ...) stays with its owner."""
+stored class (file opened, rows imported, convictions, removals, ...) stays with its owner.
+A department's file event is published only once its file is linked to a KIM case (then
+all of the file's history is: see the README's relay section)."""
 
 EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:de:nrw:kim:event")
 """README: the CloudEvents id is a UUIDv5 of (service, aggregate, version)."""
@@ -100,8 +117,11 @@ def expected_event_id(service: Service, aggregate_id: UUID, version: int) -> str
     return str(uuid5(EVENT_ID_NAMESPACE, f"{service.value}/{aggregate_id}/{version}"))
 
 
-def must_publish(persisted_class: str) -> bool:
-    """The explicit table and the policy agree that this stored event leaves its owner."""
+def must_publish(persisted_class: str, linked: bool = True) -> bool:
+    """The explicit table and the policy agree that this stored event leaves its owner
+    (for a department's file: once the file is linked to a KIM case)."""
+    if not linked:
+        return False
     wire_type = PUBLISHED.get(persisted_class)
     if wire_type is None:
         return False
@@ -242,6 +262,8 @@ class Checker:
         self.injected: set[tuple[str, int, int]] = set()
         """Records a test produced directly (poison): not events; every projection must park them."""
         self._records: dict[tuple[str, int, int], OnKafka] = {}
+        self.links: dict[tuple[Service, UUID], UUID] = {}
+        """A department file -> the KIM case it is linked to (from the raw event stores)."""
         self._consumer: KafkaConsumer | None = None
 
     # --- raw reads ----------------------------------------------------------------
@@ -250,19 +272,31 @@ class Checker:
         return psycopg.connect(get_settings(service).pg_conninfo(), autocommit=True, connect_timeout=5)
 
     def stored(self) -> tuple[dict[tuple[Service, int], Stored], dict[Service, dict[str, KeyRow]]]:
-        """Every stored event, and per service the stored results of Idempotency-Keys (key -> row)."""
+        """Every stored event, and per service the stored results of Idempotency-Keys (key -> row).
+
+        Also learns which department file is linked to which KIM case (``self.links``),
+        from the raw link and file-opening events.
+        """
         events: dict[tuple[Service, int], Stored] = {}
         keys: dict[Service, dict[str, KeyRow]] = {}
+        self.links = {}
         for service, table in EVENT_TABLES.items():
             with self._pg(service) as conn:
                 rows = conn.execute(
-                    f"SELECT notification_id, originator_id, originator_version, topic FROM {table}"  # noqa: S608
+                    f"SELECT notification_id, originator_id, originator_version, topic, "  # noqa: S608
+                    f"CASE WHEN topic LIKE '%%:KimCaseLinked' OR topic LIKE '%%:FileOpened' "
+                    f"OR topic LIKE '%%.FileOpened' THEN state END FROM {table}"
                 ).fetchall()
                 results = conn.execute(
                     "SELECT operation, key, case_id, first_version, version, notification_id FROM idempotency_keys"
                 ).fetchall()
-            for nid, aggregate, version, topic in rows:
+            for nid, aggregate, version, topic, state in rows:
                 events[(service, nid)] = Stored(service, nid, aggregate, version, topic)
+                if state is not None:
+                    body = json.loads(bytes(state))
+                    case = body.get("case_id") or body.get("kim_case_id")
+                    if isinstance(case, dict):  # eventsourcing's transcoding of a UUID
+                        self.links[(service, aggregate)] = UUID(hex=case["_data_"])
             keys[service] = {
                 key: KeyRow(operation, key, case_id, first, last, nid)
                 for operation, key, case_id, first, last, nid in results
@@ -281,6 +315,8 @@ class Checker:
                 isolation_level="read_uncommitted",
                 request_timeout_ms=10000,
                 reconnect_backoff_max_ms=1000,
+                # The test-only principal: reads every topic of the session (deploy/README.md).
+                **self.infra.kafka_test_admin().client_config(),
             )
             partitions = [
                 TopicPartition(t, p)
@@ -421,7 +457,7 @@ class Checker:
         published: dict[tuple[str, int], OnKafka] = {}
         for (service, nid), e in events.items():
             copies = by_sequence.pop((service, nid), [])
-            if not must_publish(e.topic):
+            if not must_publish(e.topic, self.case_of(e) is not None):
                 if copies:
                     report.fail("leaked", f"{service.value}:{nid} {e.topic} is on Kafka")
                 continue
@@ -441,6 +477,12 @@ class Checker:
         for (service, nid), copies in by_sequence.items():
             report.fail("leaked", f"{service.value}:{nid} on Kafka but not in the event store", len(copies))
         return published
+
+    def case_of(self, event: Stored) -> UUID | None:
+        """The KIM case a stored event belongs to: intake's aggregate is it; a file is linked to it."""
+        if event.service is Service.INTAKE:
+            return event.aggregate_id
+        return self.links.get((event.service, event.aggregate_id))
 
     def _check_projections(
         self,
@@ -482,8 +524,8 @@ class Checker:
                 stored = stored_by_pair.get((source, sequence))
                 if (
                     stored is None
-                    or not must_publish(stored.topic)
-                    or stored.aggregate_id != case_id
+                    or not must_publish(stored.topic, self.case_of(stored) is not None)
+                    or self.case_of(stored) != case_id
                     or str(event_id) != expected_event_id(Service(source), stored.aggregate_id, stored.version)
                     or wire_type != PUBLISHED[stored.topic]
                 ):

@@ -12,7 +12,7 @@ from shared.service import Service
 from shared.settings import InfraSettings
 from tests.faults.checker import Checker, Report
 from tests.faults.load import Ledger, Load
-from tests.pipeline.helpers import open_case, wait_reached
+from tests.pipeline.helpers import file_of, open_case, wait_reached
 from tests.stack import Stack, infra
 
 CI_ROUNDS = {
@@ -74,6 +74,8 @@ def cases(stack: Stack) -> list[str]:
     for case_id, token in opened:
         for service in Service:
             wait_reached(stack, service, case_id, [token], timeout=120)
+        for department in (Service.FOREIGN_OFFICE, Service.KOBIZ):
+            file_of(stack, department, case_id)  # each department's own file on the person, linked
     return [case_id for case_id, _ in opened]
 
 

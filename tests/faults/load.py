@@ -24,7 +24,7 @@ import httpx
 
 from shared.service import Service
 from tests.conftest import person
-from tests.pipeline.helpers import ALL_CATEGORIES
+from tests.pipeline.helpers import ALL_CATEGORIES, file_of
 from tests.samples import SAMPLES
 from tests.stack import Stack, eventually
 
@@ -267,8 +267,12 @@ class Load:
                 body["course_type"] = "integration_course"  # refined by the policy (§ 88a)
             if name == "notify_criminal_conviction":
                 body = {"convicted_on": "2025-05-05", "court": "INTERN AG", "sanction_code": "fine", "day_fines": 30}
-            path = f"/{service.slug}/cases/{case_id}/{ROUTES[name][1]}"
-            yield Sent(service, name, path, body, self._key(), case_id)
+            if service is Service.INTAKE:
+                path, subject = f"/intake/cases/{case_id}/{ROUTES[name][1]}", case_id
+            else:  # the department's own file on the person (the answer names the file)
+                subject = file_of(self.stack, service, case_id)
+                path = f"/{service.slug}/files/{subject}/{ROUTES[name][1]}"
+            yield Sent(service, name, path, body, self._key(), subject)
 
     def _new_case(self) -> list[Sent]:
         key = self._key()
@@ -306,7 +310,7 @@ class Load:
         """A new case gets a consent naming all departments and is opened."""
         for name, path, body in (
             ("grant_consent", "consents", consent_body()),
-            ("open_case", "opening", {"opened_on": "2026-01-06", "case_manager_id": "cm-fault-1"}),
+            ("open_case", "opening", {"opened_on": "2026-01-06", "case_manager_id": "st-cmfault1"}),
         ):
             sent = self._record(
                 Sent(Service.INTAKE, name, f"/intake/cases/{case_id}/{path}", body, self._key(), case_id)

@@ -37,6 +37,7 @@ from tests.faults import chaos
 from tests.faults.checker import Checker, Report
 from tests.faults.conftest import note, rounds_of
 from tests.faults.load import Ledger, Load, Sent, send
+from tests.pipeline.helpers import file_of
 from tests.samples import SAMPLES
 from tests.stack import Stack, eventually
 
@@ -69,21 +70,21 @@ def ce_headers(service: Service, case_id: str, wire_type: str) -> list[tuple[str
     ]
 
 
-def poison_records(service: Service, case_id: str) -> dict[str, tuple[list[tuple[str, bytes]], bytes]]:
-    """kind -> (headers, value)."""
+def poison_records(service: Service, case_id: str, subject: str) -> dict[str, tuple[list[tuple[str, bytes]], bytes]]:
+    """kind -> (headers, value); ``subject`` is the case (intake) or the department's file on it."""
     prefix = f"de.nrw.kim.{service.slug}."
     wire_type, body = INVALID_BODY[service]
     return {
         "malformed": ([("ce_type", b"\xff\xfe"), ("junk", b"\x00")], b"\x00\xff{ not json"),
         "unknown type": (
-            ce_headers(service, case_id, prefix + "NoSuchThingHappened.v1"),
+            ce_headers(service, subject, prefix + "NoSuchThingHappened.v1"),
             json.dumps({"case_id": case_id}).encode(),
         ),
         "unknown version": (
-            ce_headers(service, case_id, prefix + VALID_EVENT_NAME[service] + ".v99"),
+            ce_headers(service, subject, prefix + VALID_EVENT_NAME[service] + ".v99"),
             json.dumps({"case_id": case_id}).encode(),
         ),
-        "invalid body": (ce_headers(service, case_id, wire_type), json.dumps({"case_id": case_id, **body}).encode()),
+        "invalid body": (ce_headers(service, subject, wire_type), json.dumps({"case_id": case_id, **body}).encode()),
     }
 
 
@@ -101,7 +102,11 @@ class Poisoner:
         self.stack = stack
         self.checker = checker
         self.producer = KafkaProducer(
-            bootstrap_servers=stack.infra_settings.kafka_bootstrap, acks="all", client_id="kim-fault-poisoner"
+            bootstrap_servers=stack.infra_settings.kafka_bootstrap,
+            acks="all",
+            client_id="kim-fault-poisoner",
+            # The test-only principal (no service may write another's topic, deploy/README.md).
+            **stack.infra_settings.kafka_test_admin().client_config(),
         )
 
     def produce(
@@ -119,9 +124,12 @@ class Poisoner:
 def command(stack: Stack, ledger: Ledger, service: Service, case_id: str) -> Sent:
     """Issue a valid command through the API (acknowledged, with its position)."""
     name, path = VALID_COMMAND[service]
-    sent = Sent(
-        service, name, f"/{service.slug}/cases/{case_id}/{path}", SAMPLES[name], f"poison-{uuid4().hex}", case_id
-    )
+    if service is Service.INTAKE:
+        url, subject = f"/intake/cases/{case_id}/{path}", case_id
+    else:  # the department's own file on the person
+        subject = file_of(stack, service, case_id)
+        url = f"/{service.slug}/files/{subject}/{path}"
+    sent = Sent(service, name, url, SAMPLES[name], f"poison-{uuid4().hex}", subject)
     ledger.add(sent)
     with httpx.Client(base_url=stack.url(service), timeout=30) as client:
         send(client, sent, threading.Event())
@@ -190,9 +198,10 @@ def test_poison_is_parked_logged_and_does_not_block_its_partition_and_an_operato
             # --- 1. poison does not block: later valid events of the same case (same partition) arrive ---
             for _ in range(rounds):
                 service, case_id = rng.choice(list(Service)), rng.choice(cases)
+                subject = case_id if service is Service.INTAKE else file_of(stack, service, case_id)
                 produced = {
-                    kind: poisoner.produce(service, case_id, headers, value)
-                    for kind, (headers, value) in poison_records(service, case_id).items()
+                    kind: poisoner.produce(service, subject, headers, value)
+                    for kind, (headers, value) in poison_records(service, case_id, subject).items()
                 }
                 unknown_type = produced["unknown type"]
                 later = command(stack, ledger, service, case_id)
@@ -234,7 +243,7 @@ def test_poison_is_parked_logged_and_does_not_block_its_partition_and_an_operato
                 genuine = genuine_message(service, sent.token)
                 mangled = json.loads(genuine.value)
                 mangled["case_id"] = "not-a-uuid"
-                copy = poisoner.produce(service, case_id, genuine.headers, json.dumps(mangled).encode())
+                copy = poisoner.produce(service, genuine.key.decode(), genuine.headers, json.dumps(mangled).encode())
                 outcomes = []
                 for viewer in Service:
                     eventually(
@@ -290,7 +299,9 @@ def genuine_message(service: Service, token: str | None) -> Any:
         (notification,) = app.recorder.select_notifications(start=number, limit=1)
         assert notification.id == number
         domain_event = app.mapper.to_domain_event(notification)
-        integration = app.translate(domain_event)
+        link = app.link_of(UUID(str(notification.originator_id)))
+        assert link is not None, "the token names an event of a case"
+        integration = app.translate(domain_event, link.case_id)
         assert integration is not None, "the token names a published event"
         return encode(
             integration,

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture(scope="module")
 def pool(infra_env: dict[str, str]) -> Iterator[Any]:
-    pool = make_pool(get_settings(Service.KOBIZ).pg_conninfo(), max_size=2)
+    # The suite creates and drops view tables: the owner role's work (the runtime role has only DML).
+    pool = make_pool(get_settings(Service.KOBIZ).as_owner().pg_conninfo(), max_size=2)
     pool.open(wait=True)
     yield pool
     pool.close()

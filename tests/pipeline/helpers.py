@@ -37,13 +37,17 @@ ALL_CATEGORIES = [
     "school_attendance",
     "health",
 ]
+"""Every category a consent releases without the secrecy release."""
+EVERYTHING = [*ALL_CATEGORIES, "counselling"]
+"""Every category; counselling only with the secrecy release (Schweigepflichtentbindung)."""
 
 
 def open_case(stack: Stack, *, share_all: bool = True, **person_overrides: Any) -> tuple[str, str]:
     """Register a person and open the case; return (case id, last position token).
 
-    By default the person consents to sharing every category with every department
-    (so the case's events reach all three views); ``share_all=False`` records no consent.
+    By default the person consents to sharing every category with every department, with
+    the secrecy release (so the case's events reach all three views); ``share_all=False``
+    records no consent.
     """
     reg = post(stack, Service.INTAKE, "/intake/cases", person(**person_overrides), 201)
     case_id = reg["case_id"]
@@ -53,7 +57,7 @@ def open_case(stack: Stack, *, share_all: bool = True, **person_overrides: Any) 
         stack,
         Service.INTAKE,
         f"/intake/cases/{case_id}/opening",
-        {"opened_on": "2026-01-06", "case_manager_id": "cm-test-1"},
+        {"opened_on": "2026-01-06", "case_manager_id": "st-cmtest1"},
         200,
     )
     return case_id, opened["position"]["token"]
@@ -65,10 +69,13 @@ def grant_consent(
     recipients: tuple[str, ...] = ("intake", "foreign_office", "kobiz"),
     categories: list[str] | None = None,
 ) -> str:
-    """Record a consent releasing ``categories`` (default: all) to ``recipients``."""
+    """Record a consent releasing ``categories`` (default: all, with the secrecy release) to ``recipients``."""
+    chosen = categories or EVERYTHING
     body = {
         "consent_id": str(uuid4()),
-        "scopes": [{"recipient": r, "categories": categories or ALL_CATEGORIES} for r in recipients],
+        "scopes": [
+            {"recipient": r, "categories": chosen, "secrecy_release": "counselling" in chosen} for r in recipients
+        ],
         "purpose": "prepare_application_25b",
         "valid_from": "2026-01-06",
         "valid_until": "2027-12-31",
@@ -77,6 +84,38 @@ def grant_consent(
         "interpreter_used": True,
     }
     return str(post(stack, Service.INTAKE, f"/intake/cases/{case_id}/consents", body, 201)["position"]["token"])
+
+
+FILES: dict[tuple[Service, str], str] = {}
+"""Each department's file on a test case (opened and linked once per session)."""
+
+
+def file_of(stack: Stack, service: Service, case_id: str) -> str:
+    """The foreign office's or Kobiz's own file on the person of ``case_id``, linked to the case.
+
+    The link needs the case known to the department's view (for the foreign office:
+    through the consent), so this waits, bounded, until the view knows it.
+    """
+    if (service, case_id) in FILES:
+        return FILES[(service, case_id)]
+    slug = service.slug
+    eventually(lambda: stack.history(service, case_id, wait=5), 60, 0.2, what=f"{slug} knows case {case_id}")
+    if service is Service.FOREIGN_OFFICE:
+        person_data = {"family_name": "INTERN-Testname", "given_names": "INTERN-Vorname", "birth_date": "1999-05-01"}
+        file_id = post(stack, service, f"/{slug}/files", person_data, 201)["case_id"]
+        link = {"case_id": case_id, "linked_on": "2026-01-06"}
+        post(stack, service, f"/{slug}/files/{file_id}/kim-link", link, 200)
+    else:
+        opening = {"opened_on": "2026-01-06", "case_id": case_id}
+        file_id = post(stack, service, f"/{slug}/files", opening, 201)["case_id"]
+    FILES[(service, case_id)] = str(file_id)
+    return str(file_id)
+
+
+def on_file(stack: Stack, service: Service, case_id: str, resource: str, body: dict[str, Any], expect: int) -> str:
+    """Post a command to the department's file of the case; return its position token."""
+    path = f"/{service.slug}/files/{file_of(stack, service, case_id)}/{resource}"
+    return str(post(stack, service, path, body, expect)["position"]["token"])
 
 
 def issue_toleration(stack: Stack, case_id: str, valid_from: str = "2026-01-01") -> str:
@@ -89,20 +128,12 @@ def issue_toleration(stack: Stack, case_id: str, valid_from: str = "2026-01-01")
         "residence_condition": False,
         "remarks": "INTERN-ABH-Vermerk",
     }
-    return str(
-        post(stack, Service.FOREIGN_OFFICE, f"/foreign-office/cases/{case_id}/tolerated-stays", body, 201)["position"][
-            "token"
-        ]
-    )
+    return on_file(stack, Service.FOREIGN_OFFICE, case_id, "tolerated-stays", body, 201)
 
 
 def clarify_identity(stack: Stack, case_id: str) -> str:
     body = {"clarified_on": "2026-02-01", "method": "passport", "document_ref": "ABH-INTERN-4711"}
-    return str(
-        post(stack, Service.FOREIGN_OFFICE, f"/foreign-office/cases/{case_id}/identity-clarification", body, 200)[
-            "position"
-        ]["token"]
-    )
+    return on_file(stack, Service.FOREIGN_OFFICE, case_id, "identity-clarification", body, 200)
 
 
 def grant_permit(stack: Stack, case_id: str) -> str:
@@ -113,28 +144,22 @@ def grant_permit(stack: Stack, case_id: str) -> str:
         "valid_until": "2028-02-29",
         "employment_permitted": True,
         "conditions": "INTERN-Auflage",
-        "decided_by": "abh-sb-1",
+        "decided_by": "st-abhsb01",
         "rule_version_ids": ["AufenthG_25b@2026-01-01"],
     }
-    return str(
-        post(stack, Service.FOREIGN_OFFICE, f"/foreign-office/cases/{case_id}/residence-permits", body, 201)[
-            "position"
-        ]["token"]
-    )
+    return on_file(stack, Service.FOREIGN_OFFICE, case_id, "residence-permits", body, 201)
 
 
 def record_counselling(stack: Stack, case_id: str, notes: str) -> str:
     body = {
         "held_on": "2026-02-15",
-        "counsellor_id": "kobiz-test-3",
+        "counsellor_id": "st-kobiz03",
         "topic_codes": ["language_course"],
         "pathways_discussed": ["AufenthG_25b"],
         "next_step_codes": ["book_a2_exam"],
         "notes": notes,
     }
-    return str(
-        post(stack, Service.KOBIZ, f"/kobiz/cases/{case_id}/counselling-sessions", body, 201)["position"]["token"]
-    )
+    return on_file(stack, Service.KOBIZ, case_id, "counselling-sessions", body, 201)
 
 
 def wait_known(stack: Stack, service: Service, case_id: str, after: str) -> dict[str, Any]:
@@ -178,7 +203,7 @@ def published(stack: Stack, services: tuple[Service, ...] = tuple(Service)) -> l
 
 def ce_id_counts(records: list[tuple[Any, Envelope]], case_id: str) -> Counter[str]:
     """How often each CloudEvents id of one case is on the topics (duplicates > 1)."""
-    return Counter(header(r, "ce_id") or "" for r, _ in records if r.key == case_id.encode())
+    return Counter(header(r, "ce_id") or "" for r, env in records if str(env.case_id) == case_id)
 
 
 def expected_pairs(records: list[tuple[Any, Envelope]], service: Service, case_id: str) -> set[tuple[str, int]]:
@@ -232,7 +257,11 @@ def processed_count(stack: Stack, service: Service) -> int:
 
 def end_offsets(stack: Stack) -> dict[tuple[str, int], int]:
     """The end offset of every partition of every service topic."""
-    consumer = KafkaConsumer(bootstrap_servers=stack.infra_settings.kafka_bootstrap, group_id=None)
+    consumer = KafkaConsumer(
+        bootstrap_servers=stack.infra_settings.kafka_bootstrap,
+        group_id=None,
+        **stack.infra_settings.kafka_test_admin().client_config(),
+    )
     try:
         partitions = [
             TopicPartition(stack.topic(s), p)

@@ -11,6 +11,7 @@ from shared.service import Service
 from tests.pipeline.helpers import (
     clarify_identity,
     event_keys,
+    file_of,
     grant_consent,
     grant_permit,
     issue_toleration,
@@ -49,6 +50,7 @@ def test_all_projections_show_the_same_shared_history_and_notes_stay_in_kobiz(li
         "PersonRegistered",
         "CaseOpened",
         "ConsentGranted",
+        "ResidenceFileLinked",  # the foreign office's file, opened and linked on its first command
         "ToleratedStayIssued",
         "IdentityClarified",
         "ResidencePermitGranted",
@@ -81,36 +83,26 @@ def test_all_projections_show_the_same_shared_history_and_notes_stay_in_kobiz(li
             dump = conn.execute("SELECT coalesce(string_agg(data::text, ''), '') FROM case_timeline").fetchone()
         assert dump is not None and notes not in dump[0]
     with stack.client(Service.KOBIZ) as client:
-        own = client.get(f"/kobiz/cases/{case_id}/file").json()
-    assert own["sessions"][0]["notes"] == notes
+        own = client.get(f"/kobiz/files/{file_of(stack, Service.KOBIZ, case_id)}").json()
+    assert own["sessions"][0]["notes"] == notes and own["kim_case_id"] == case_id
 
 
 def test_commands_answer_404_for_unknown_cases_and_409_on_stale_versions(live_stack: Stack) -> None:
     stack = live_stack
     unknown = str(uuid4())
-    body = {"held_on": "2026-02-15", "counsellor_id": "k-1"}
-    post(stack, Service.KOBIZ, f"/kobiz/cases/{unknown}/counselling-sessions", body, 404)
-    post(
-        stack,
-        Service.INTAKE,
-        f"/intake/cases/{unknown}/opening",
-        {"opened_on": "2026-01-06", "case_manager_id": "c"},
-        404,
-    )
+    body = {"held_on": "2026-02-15", "counsellor_id": "st-kobiz01"}
+    post(stack, Service.KOBIZ, f"/kobiz/files/{unknown}/counselling-sessions", body, 404)
+    post(stack, Service.KOBIZ, "/kobiz/files", {"opened_on": "2026-01-06", "case_id": unknown}, 404)
+    opening = {"opened_on": "2026-01-06", "case_manager_id": "st-cm0001"}
+    post(stack, Service.INTAKE, f"/intake/cases/{unknown}/opening", opening, 404)
 
     case_id, opened = open_case(stack, share_all=False)
     wait_known(stack, Service.KOBIZ, case_id, opened)
-    first = post(
-        stack, Service.KOBIZ, f"/kobiz/cases/{case_id}/counselling-sessions", body | {"expected_version": 0}, 201
-    )
-    assert first["version"] == 2
-    post(stack, Service.KOBIZ, f"/kobiz/cases/{case_id}/counselling-sessions", body | {"expected_version": 0}, 409)
-    post(
-        stack,
-        Service.INTAKE,
-        f"/intake/cases/{case_id}/opening",
-        {"opened_on": "2026-01-06", "case_manager_id": "c", "expected_version": 1},
-        409,
-    )
-    bad = post(stack, Service.KOBIZ, f"/kobiz/cases/{case_id}/counselling-sessions", {"held_on": "nie"}, 422)
+    file_id = file_of(stack, Service.KOBIZ, case_id)  # version 1: opened for the case
+    sessions = f"/kobiz/files/{file_id}/counselling-sessions"
+    first = post(stack, Service.KOBIZ, sessions, body | {"expected_version": 1}, 201)
+    assert first["version"] == 2 and first["case_id"] == file_id
+    post(stack, Service.KOBIZ, sessions, body | {"expected_version": 1}, 409)
+    post(stack, Service.INTAKE, f"/intake/cases/{case_id}/opening", opening | {"expected_version": 1}, 409)
+    bad = post(stack, Service.KOBIZ, sessions, {"held_on": "nie"}, 422)
     assert {tuple(d["loc"]) for d in bad["detail"]} >= {("body", "held_on"), ("body", "counsellor_id")}

@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 
 from shared.service import Service
-from tests.pipeline.helpers import open_case, post, wait_known
+from tests.pipeline.helpers import on_file, open_case, post, wait_known
 from tests.stack import Stack
 
 pytestmark = pytest.mark.pipeline
@@ -48,18 +48,14 @@ def test_a2_certificate_reaches_the_foreign_office_only_while_the_consent_lasts(
     assert before["german_a2"] == "unknown"
     assert before["rule"] == "AufenthG_25b@2026-01-01"
 
-    certificate = post(
+    certificate = on_file(
         stack,
         Service.KOBIZ,
-        f"/kobiz/cases/{case_id}/language-certificates",
-        {
-            "level": "A2",
-            "exam_body": "telc",
-            "obtained_on": "2026-03-10",
-            "certificate_number": "T-123",
-        },
+        case_id,
+        "language-certificates",
+        {"level": "A2", "exam_body": "telc", "obtained_on": "2026-03-10", "certificate_number": "T-123"},
         201,
-    )["position"]["token"]
+    )
     with_certificate = perspective_25b(stack, case_id, certificate)
     assert with_certificate["german_a2"] == "met"
     held = wait_known(stack, Service.FOREIGN_OFFICE, case_id, certificate)

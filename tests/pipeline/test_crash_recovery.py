@@ -25,7 +25,7 @@ from eventsourcing.persistence import IntegrityError
 from services import processes
 from services.intake.application import IntakeApplication
 from services.runner import ProcessKind
-from shared.bus.wire import event_id
+from shared.events.base import event_id
 from shared.service import Service
 from shared.settings import get_settings
 from tests.conftest import person
@@ -337,9 +337,9 @@ def test_a_rolled_back_append_leaves_a_gap_that_the_relay_steps_over_at_once(liv
     try:
         first = app.get_case(UUID(case_id))
         second = app.get_case(UUID(case_id))
-        first.open(opened_on=date(2026, 1, 6), case_manager_id="cm-first")
+        first.open(opened_on=date(2026, 1, 6), case_manager_id="st-cmfirst")
         opened_id = app.save(first)[-1].notification.id
-        second.open(opened_on=date(2026, 1, 7), case_manager_id="cm-second")
+        second.open(opened_on=date(2026, 1, 7), case_manager_id="st-cmsecond")
         with pytest.raises(IntegrityError):
             app.save(second)
     finally:

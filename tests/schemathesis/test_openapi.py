@@ -47,22 +47,31 @@ import schemathesis
 from hypothesis import strategies as st
 
 from services.bootstrap import Container, build_container, create_app
+from services.foreign_office import events as fo_events
+from services.foreign_office.application import ForeignOfficeApplication
+from services.foreign_office.commands import LinkToKimCase
+from services.foreign_office.domain import ResidenceFile
 from services.intake.application import IntakeApplication
 from services.intake.commands import OpenCase
 from services.intake.domain import Case
+from services.kobiz import events as kobiz_events
+from services.kobiz.application import KobizApplication
+from services.kobiz.domain import CounsellingFile
 from shared.application.catalogue import NewCaseCommand
 from shared.events import catalogue as ev
 from shared.events.common import Norm
 from shared.service import Service
 from shared.settings import get_settings
 from tests.support.projection_suite import Feed, toleration
-from tests.support.walk import SPECS, apply, body, know
+from tests.support.walk import FILE_SERVICES, SPECS, apply, body, know, route
 
 pytestmark = pytest.mark.schemathesis
 
 EXAMPLES = int(os.environ.get("KIM_SCHEMATHESIS_EXAMPLES", "20"))
 KNOWN_CASE = UUID("5eed0000-0000-4000-8000-000000000001")
 """The seeded case, the same in all three services (the product itself only mints random ids)."""
+KNOWN_FILE = UUID("5eed0000-0000-4000-8000-000000000002")
+"""The foreign office's and Kobiz's seeded file on the person, linked to the seeded case."""
 
 STATUSES: dict[Service, Counter[tuple[str, int]]] = {s: Counter() for s in Service}
 """Answers per service: (method path, status) -> count, for the summary and the last test."""
@@ -91,21 +100,29 @@ def seeded(service: Service) -> Container:
         intake = container.app
         assert isinstance(intake, IntakeApplication)
         intake.start(person)
-        intake.open_case(KNOWN_CASE, OpenCase(opened_on=date(2026, 1, 6), case_manager_id="cm-1"))
+        intake.open_case(KNOWN_CASE, OpenCase(opened_on=date(2026, 1, 6), case_manager_id="st-cm0001"))
     feed = Feed(service)
     know(container.store, feed, KNOWN_CASE)
+    seed_file(container)
     # Facts for the Perspektive engine and the summary, and one parked record for the dead letters.
+    fo, kobiz = Feed(Service.FOREIGN_OFFICE), Feed(Service.KOBIZ)
     apply(
         container.store,
         feed,
         [
-            feed.record(toleration(KNOWN_CASE, date(2019, 3, 1)), seconds=2),
-            feed.record(
-                ev.IdentityClarified(case_id=KNOWN_CASE, clarified_on=date(2020, 2, 1), method="passport"), seconds=3
+            fo.record(toleration(KNOWN_CASE, date(2019, 3, 1)), seconds=2),
+            fo.record(
+                ev.IdentityClarified(
+                    case_id=KNOWN_CASE, file_id=KNOWN_FILE, clarified_on=date(2020, 2, 1), method="passport"
+                ),
+                seconds=3,
             ),
-            feed.record(
+            kobiz.record(
                 ev.PerspectiveCounsellingHeld(
-                    case_id=KNOWN_CASE, held_on=date(2021, 2, 15), pathways_discussed=[Norm.AUFENTHG_25B]
+                    case_id=KNOWN_CASE,
+                    file_id=KNOWN_FILE,
+                    held_on=date(2021, 2, 15),
+                    pathways_discussed=[Norm.AUFENTHG_25B],
                 ),
                 seconds=4,
             ),
@@ -115,19 +132,45 @@ def seeded(service: Service) -> Container:
     return container
 
 
+def seed_file(container: Container) -> None:
+    """The department's own file on the person, under the fixed id, linked to the seeded case."""
+    app = container.app
+    if isinstance(app, ForeignOfficeApplication):
+        file = ResidenceFile._create(  # noqa: SLF001 - the library's documented way to give an aggregate its id
+            fo_events.FileOpened,
+            id=KNOWN_FILE,
+            family_name="Seed",
+            given_names="Case",
+            birth_date=date(1999, 5, 1),
+            nationalities=["SYR"],
+            file_reference=None,
+            kim_case_id=None,
+        )
+        app.start(file)
+        app.link_to_kim_case(KNOWN_FILE, LinkToKimCase(case_id=KNOWN_CASE, linked_on=date(2026, 1, 6)))
+    elif isinstance(app, KobizApplication):
+        app.start(
+            CounsellingFile._create(  # noqa: SLF001 - as above
+                kobiz_events.FileOpened, id=KNOWN_FILE, opened_on=date(2026, 1, 6), kim_case_id=KNOWN_CASE
+            )
+        )
+
+
 APPS = {s: create_app(s, partial(seeded, s)) for s in Service}
 SCHEMAS = {s: schemathesis.openapi.from_asgi("/openapi.json", app) for s, app in APPS.items()}
 
 
 def known_case_sometimes(_context: schemathesis.HookContext, path_parameters: dict[str, Any] | None) -> Any:
-    """Swap a well-formed ``case_id`` for the seeded case half of the time."""
-    if not path_parameters or "case_id" not in path_parameters:
-        return st.just(path_parameters)
-    try:
-        UUID(str(path_parameters["case_id"]))
-    except ValueError:  # negative data for the path: leave it malformed
-        return st.just(path_parameters)
-    return st.sampled_from([path_parameters, {**path_parameters, "case_id": str(KNOWN_CASE)}])
+    """Swap a well-formed ``case_id`` (``file_id``) for the seeded case (file) half of the time."""
+    for name, known in (("case_id", KNOWN_CASE), ("file_id", KNOWN_FILE)):
+        if not path_parameters or name not in path_parameters:
+            continue
+        try:
+            UUID(str(path_parameters[name]))
+        except ValueError:  # negative data for the path: leave it malformed
+            return st.just(path_parameters)
+        return st.sampled_from([path_parameters, {**path_parameters, name: str(known)}])
+    return st.just(path_parameters)
 
 
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
@@ -276,23 +319,36 @@ def test_with_the_database_down_every_operation_answers_the_documented_503(servi
     from schemathesis.checks import not_a_server_error
 
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(service, lambda: down(service)))
+    subject = {"file_id": str(KNOWN_FILE)} if service in FILE_SERVICES else {"case_id": str(KNOWN_CASE)}
     requests: list[tuple[str, str, dict[str, Any], Any]] = [
         (
             "POST",
-            route_template(service, spec),
-            {} if isinstance(spec, NewCaseCommand) else {"case_id": str(KNOWN_CASE)},
-            body(spec.name),
+            route(service, spec.name, "{" + next(iter(subject)) + "}"),
+            {} if isinstance(spec, NewCaseCommand) else subject,
+            body(spec.name, service, case_id=str(KNOWN_CASE))
+            if spec.name == "link_to_kim_case"
+            else body(spec.name, service),
         )
         for spec in SPECS[service].values()
     ]
     slug = service.slug
+    own = (
+        (f"/{slug}/files/{{file_id}}", f"/{slug}/files/{{file_id}}/perspective")
+        if service in FILE_SERVICES
+        else (f"/{slug}/cases/{{case_id}}/file",)
+    )
     requests += [
-        ("GET", path, {"case_id": str(KNOWN_CASE)} if "{case_id}" in path else {}, None)
+        (
+            "GET",
+            path,
+            {k: v for k, v in ({"case_id": str(KNOWN_CASE)} | subject).items() if "{" + k + "}" in path},
+            None,
+        )
         for path in (
             f"/{slug}/cases",
             f"/{slug}/cases/{{case_id}}/history",
             f"/{slug}/cases/{{case_id}}/perspective",
-            f"/{slug}/cases/{{case_id}}/file",
+            *own,
             f"/{slug}/projection/dead-letters",
         )
     ]
@@ -307,10 +363,3 @@ def test_with_the_database_down_every_operation_answers_the_documented_503(servi
         assert response.headers["retry-after"] == ["1"]
         # Every check but the one that, by definition, fails on a 5xx.
         case.validate_response(response, excluded_checks=[not_a_server_error])
-
-
-def route_template(service: Service, spec: Any) -> str:
-    """The OpenAPI path of a command."""
-    if isinstance(spec, NewCaseCommand):
-        return f"/{service.slug}/cases"
-    return f"/{service.slug}/cases/{{case_id}}/{spec.resource}"

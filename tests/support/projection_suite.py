@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from uuid import UUID, uuid4
+from typing import Any, TypeVar
+from uuid import UUID, uuid4, uuid5
 
 import pytest
 
 from shared.bus.wire import Envelope, encode
 from shared.events import catalogue as ev
 from shared.events.base import IntegrationEvent
-from shared.events.common import ConsentScope, DataCategory, Purpose, Recipient
+from shared.events.common import ConsentScope, DataCategory, Purpose, RecipientKind
+from shared.policy import sharing as policy
+from shared.policy.consent import covering_consent
 from shared.projection.case_history_store import CaseHistoryStore
 from shared.projection.consumer import classify
+from shared.projection.entitlement import Keep, Withhold, decide
+from shared.projection.memory import InMemoryCaseHistoryStore
+from shared.projection.pg_store import PostgresCaseHistoryStore
 from shared.projection.ports import OffsetFencingError
-from shared.projection.records import ConsumedRecord, ReplayOutcome, Withheld
+from shared.projection.records import ConsumedRecord, ReplayOutcome, TimelineEntry, Withheld
 from shared.projection.summary import CaseSummary
 from shared.service import Service
 
@@ -96,14 +102,25 @@ class Feed:
 
 
 def opened(case_id: UUID) -> ev.CaseOpened:
-    return ev.CaseOpened(case_id=case_id, person_id=uuid4(), opened_on=date(2026, 1, 6), case_manager_id="cm")
+    return ev.CaseOpened(case_id=case_id, person_id=uuid4(), opened_on=date(2026, 1, 6), case_manager_id="st-cm0001")
+
+
+E = TypeVar("E", bound=IntegrationEvent)
+
+
+def of_case(cls: type[E], case_id: UUID, **fields: Any) -> E:
+    """A department's event on the case (naming the department's file of the case, where its events name one)."""
+    if "file_id" in cls.model_fields:
+        fields["file_id"] = uuid5(case_id, cls.owner.value)
+    return cls.model_validate({"case_id": case_id, **fields})
 
 
 def toleration(case_id: UUID, valid_from: date) -> ev.ToleratedStayIssued:
-    return ev.ToleratedStayIssued(
-        case_id=case_id,
+    return of_case(
+        ev.ToleratedStayIssued,
+        case_id,
         subtype="60a",
-        ground_code="g",
+        ground_code="no_travel_documents",
         valid_from=valid_from,
         valid_until=valid_from + timedelta(days=180),
         work_permitted=True,
@@ -113,16 +130,22 @@ def toleration(case_id: UUID, valid_from: date) -> ev.ToleratedStayIssued:
 
 def consent(
     case_id: UUID,
-    recipient: Recipient = Recipient.KOBIZ,
+    recipient: str = "kobiz",
     categories: tuple[str, ...] = ("status", "identity"),
     purpose: Purpose = Purpose.PREPARE_APPLICATION_25B,
     valid_until: date = date(2027, 12, 31),
     consent_id: UUID | None = None,
+    secrecy_release: bool = False,
+    more: tuple[ConsentScope, ...] = (),
 ) -> ev.ConsentGranted:
+    """A consent naming ``recipient`` (a party id) for ``categories`` (and ``more`` scopes)."""
+    scope = ConsentScope(
+        recipient=recipient, categories=[DataCategory(c) for c in categories], secrecy_release=secrecy_release
+    )
     return ev.ConsentGranted(
         case_id=case_id,
         consent_id=consent_id or uuid4(),
-        scopes=[ConsentScope(recipient=recipient, categories=[DataCategory(c) for c in categories])],
+        scopes=[scope, *more],
         purpose=purpose,
         valid_from=date(2026, 1, 1),
         valid_until=valid_until,
@@ -156,8 +179,45 @@ def summary_of(store: CaseHistoryStore, case_id: UUID) -> CaseSummary:
     return summary
 
 
+def types_of(store: CaseHistoryStore, case_id: UUID) -> list[str]:
+    """The event names of the case's timeline, in case order."""
+    return [e.type.split(".")[-2] for e in store.timeline(case_id)]
+
+
+def entry(store: CaseHistoryStore, case_id: UUID, name: str) -> TimelineEntry:
+    """The one entry of event ``name`` the case's timeline holds."""
+    (found,) = [e for e in store.timeline(case_id) if e.type.split(".")[-2] == name]
+    return found
+
+
+def closed_on(case_id: UUID, day: date) -> ev.CaseClosed:
+    return ev.CaseClosed(case_id=case_id, closed_on=day, reason="goal_reached")
+
+
+def counselled(case_id: UUID) -> ev.PerspectiveCounsellingHeld:
+    return of_case(ev.PerspectiveCounsellingHeld, case_id, held_on=date(2026, 2, 15), topic_codes=["language_course"])
+
+
+def certificate(case_id: UUID) -> ev.LanguageCertificateObtained:
+    return of_case(ev.LanguageCertificateObtained, case_id, level="A2", exam_body="telc", obtained_on=date(2026, 3, 10))
+
+
 class CaseHistoryStoreSuite:
-    """Subclass and provide a ``store`` fixture."""
+    """Subclass and provide a ``store`` fixture (Kobiz's view); ``fo_store`` is the foreign
+    office's view (held for the Ausländerbehörde and the Einbürgerungsbehörde) on the same backend."""
+
+    @pytest.fixture
+    def fo_store(self, store: CaseHistoryStore) -> Iterator[CaseHistoryStore]:
+        if isinstance(store, PostgresCaseHistoryStore):
+            fo = PostgresCaseHistoryStore(
+                store.pool, store.schema, prefix=f"{store.prefix}fo_", service=Service.FOREIGN_OFFICE
+            )
+            fo.setup()
+            yield fo
+            fo.drop()
+        else:
+            assert isinstance(store, InMemoryCaseHistoryStore)
+            yield InMemoryCaseHistoryStore(Service.FOREIGN_OFFICE)
 
     def apply(
         self, store: CaseHistoryStore, records: list[ConsumedRecord], feed: Feed | None = None, today: date = TODAY
@@ -283,9 +343,7 @@ class CaseHistoryStoreSuite:
             ],
             feed,
         )
-        revoked = ev.ConsentRevoked(
-            case_id=case, consent_id=consent_id, effective_on=TODAY, prior_recipients=[Recipient.KOBIZ]
-        )
+        revoked = ev.ConsentRevoked(case_id=case, consent_id=consent_id, effective_on=TODAY, prior_recipients=["kobiz"])
         self.apply(store, [feed.record(revoked, seconds=3)], feed)
         kept = [e.type.split(".")[-2] for e in store.timeline(case)]
         # The statutory event and the proof of the consent stay; the status data goes.
@@ -319,7 +377,7 @@ class CaseHistoryStoreSuite:
         self.apply(
             store,
             [
-                feed.record(consent(other_recipient, recipient=Recipient.FOREIGN_OFFICE), seconds=1),
+                feed.record(consent(other_recipient, recipient="foreign_office"), seconds=1),
                 feed.record(toleration(other_recipient, date(2026, 1, 1)), seconds=2),
                 feed.record(consent(other_category, categories=("language_education",)), seconds=1),
                 feed.record(toleration(other_category, date(2026, 1, 1)), seconds=2),
@@ -343,12 +401,186 @@ class CaseHistoryStoreSuite:
             case_id=case,
             consent_id=consent_id,
             effective_on=date(2026, 7, 1),
-            scopes=[ConsentScope(recipient=Recipient.KOBIZ, categories=[DataCategory.IDENTITY])],
+            scopes=[ConsentScope(recipient="kobiz", categories=[DataCategory.IDENTITY])],
         )
         self.apply(store, [feed.record(narrowed, seconds=3)], feed)
         assert "ToleratedStayIssued" in [e.type.split(".")[-2] for e in store.timeline(case)]
         store.sweep(today=date(2026, 7, 1))
         assert "ToleratedStayIssued" not in [e.type.split(".")[-2] for e in store.timeline(case)]
+
+    def test_a_widening_scope_change_releases_nothing_new(self, store: CaseHistoryStore) -> None:
+        # Intake refuses a widening (409); one recorded by version 0.1 is still on the topics.
+        feed, case, consent_id = Feed(Service.KOBIZ), uuid4(), uuid4()
+        self.apply(
+            store,
+            [
+                feed.record(consent(case, categories=("identity",), consent_id=consent_id), seconds=1),
+                feed.record(toleration(case, date(2026, 1, 1)), seconds=2),
+            ],
+            feed,
+        )
+        widened = ev.ConsentScopeChanged(
+            case_id=case,
+            consent_id=consent_id,
+            effective_on=date(2026, 2, 1),
+            scopes=[ConsentScope(recipient="kobiz", categories=[DataCategory.IDENTITY, DataCategory.STATUS])],
+        )
+        self.apply(store, [feed.record(widened, seconds=3)], feed)
+        store.sweep(today=TODAY)
+        assert types_of(store, case) == ["ConsentGranted", "ConsentScopeChanged"]
+        assert store.counts()["withheld"] == 1
+
+    # --- parties, closure, secrecy release ----------------------------------------------
+
+    def test_a_consent_naming_one_course_provider_releases_to_no_other_party_of_that_kind(
+        self, store: CaseHistoryStore
+    ) -> None:
+        # Partners have no projection yet: the decision is checked where the policy meets the
+        # consents the view keeps, for the party the consent names and another of its kind.
+        feed, case, consent_id = Feed(Service.KOBIZ), uuid4(), uuid4()
+        vhs = ConsentScope(recipient="course_provider:vhs-euskirchen", categories=[DataCategory.LANGUAGE_EDUCATION])
+        granted = consent(case, purpose=Purpose.LANGUAGE_COURSE_PLACEMENT, consent_id=consent_id, more=(vhs,))
+        self.apply(store, [feed.record(granted, seconds=1)], feed)
+        consents = store.consents_of(case)
+        course = envelope(
+            feed.record(
+                of_case(
+                    ev.LanguageCourseEnrolled,
+                    case,
+                    course_type="vocational_language_course",
+                    provider_code="vhs-eu",
+                    starts_on=date(2026, 2, 1),
+                ),
+                seconds=2,
+            )
+        )
+        entitled = policy.entitlement(RecipientKind.COURSE_PROVIDER, course.event)
+        assert entitled is not None and entitled.basis is policy.LegalBasis.CONSENT
+        named = decide(("course_provider:vhs-euskirchen",), course, consents, TODAY)
+        assert isinstance(named, Keep) and named.held_for == {"course_provider:vhs-euskirchen": f"consent:{consent_id}"}
+        for other in ("course_provider:vhs-rureifel", "course_provider:unbenannt"):
+            assert isinstance(decide((other,), course, consents, TODAY), Withhold), other
+            assert covering_consent(consents, other, DataCategory.LANGUAGE_EDUCATION, TODAY) is None
+        # Kobiz itself holds the consent record it is named in, not the course provider's data release.
+        assert entry(store, case, "ConsentGranted").held_for == {"kobiz": "named_in_consent"}
+
+    def test_the_closure_ends_consent_data_and_keeps_the_notice_for_prior_holders(
+        self, store: CaseHistoryStore, fo_store: CaseHistoryStore
+    ) -> None:
+        case, closure = uuid4(), date(2026, 6, 30)
+        for view in (store, fo_store):
+            feed = Feed(view.service)
+            self.apply(
+                view,
+                [
+                    feed.record(consent(case, "kobiz", ("status", "case_management")), seconds=0),
+                    feed.record(consent(case, "foreign_office", ("case_management",)), seconds=1),
+                    feed.record(opened(case), seconds=2),
+                    feed.record(toleration(case, date(2026, 1, 1)), seconds=3),
+                    feed.record(closed_on(case, closure), seconds=4),
+                ],
+                feed,
+            )
+            # The case closes on its day: until then the consents run.
+            assert "CaseOpened" in types_of(view, case), view.service
+        assert types_of(store, case) == ["ConsentGranted", "CaseOpened", "ToleratedStayIssued", "CaseClosed"]
+        outcome = store.sweep(today=closure)
+        assert outcome.removed == 1
+        # Kobiz: its own task stays, the Duldung it held by consent goes; the proof of the consent stays.
+        assert types_of(store, case) == ["ConsentGranted", "CaseOpened", "CaseClosed"]
+        assert summary_of(store, case).case_status() == "closed"
+        assert fo_store.sweep(today=closure).removed == 1
+        # The foreign office held the opening by consent only: it goes. The closure notice stays with
+        # both of its parties, which held data of the case (Art. 19 DSGVO); the record stays as proof.
+        assert types_of(fo_store, case) == ["ConsentGranted", "ToleratedStayIssued", "CaseClosed"]
+        assert entry(fo_store, case, "CaseClosed").held_for == {
+            "foreign_office": "prior_recipient",
+            "naturalisation_authority": "prior_recipient",
+        }
+        assert entry(fo_store, case, "CaseClosed").basis == "prior_recipient"
+        assert summary_of(fo_store, case).case_status() == "closed"
+        # A late consent of a closed case releases nothing: its term has ended with the case.
+        late = Feed(Service.FOREIGN_OFFICE)
+        self.apply(
+            fo_store,
+            [late.record(consent(case, "foreign_office", ("case_management",)), seconds=5)],
+            late,
+            today=closure,
+        )
+        assert "CaseOpened" not in types_of(fo_store, case)
+
+    def test_a_department_that_held_nothing_of_a_case_does_not_keep_its_closure(
+        self, fo_store: CaseHistoryStore
+    ) -> None:
+        feed, case = Feed(Service.FOREIGN_OFFICE), uuid4()
+        self.apply(fo_store, [feed.record(opened(case)), feed.record(closed_on(case, TODAY), seconds=1)], feed)
+        assert fo_store.timeline(case) == [] and fo_store.counts()["withheld"] == 2
+
+    def test_counselling_codes_reach_the_foreign_office_only_with_the_secrecy_release(
+        self, fo_store: CaseHistoryStore
+    ) -> None:
+        feed, case = Feed(Service.FOREIGN_OFFICE), uuid4()
+        self.apply(
+            fo_store,
+            [
+                feed.record(consent(case, "foreign_office", ("case_management",)), seconds=0),
+                # A scope naming counselling without the release (intake refuses it; a foreign producer might not).
+                feed.record(consent(case, "foreign_office", ("counselling",)), seconds=1),
+                feed.record(counselled(case), seconds=2),
+            ],
+            feed,
+        )
+        assert "PerspectiveCounsellingHeld" not in types_of(fo_store, case)
+        assert fo_store.counts()["withheld"] == 1
+        released = consent(case, "foreign_office", ("counselling",), secrecy_release=True)
+        self.apply(fo_store, [feed.record(released, seconds=3)], feed)
+        held = entry(fo_store, case, "PerspectiveCounsellingHeld")
+        assert held.held_for == {"foreign_office": f"consent:{released.consent_id}"}
+        assert held.basis == f"consent:{released.consent_id}" and held.category == "counselling"
+        assert fo_store.counts()["withheld"] == 0
+
+    def test_the_ebb_receives_what_its_consent_names_and_the_abh_what_its_own_names(
+        self, fo_store: CaseHistoryStore
+    ) -> None:
+        feed = Feed(Service.FOREIGN_OFFICE)
+        for party, other in (
+            ("naturalisation_authority", "foreign_office"),
+            ("foreign_office", "naturalisation_authority"),
+        ):
+            case = uuid4()
+            granted = consent(case, party, ("language_education", "identity"), purpose=Purpose.PREPARE_NATURALISATION)
+            self.apply(
+                fo_store,
+                [
+                    feed.record(granted, seconds=0),
+                    feed.record(certificate(case), seconds=1),
+                    feed.record(toleration(case, date(2026, 1, 1)), seconds=2),
+                ],
+                feed,
+            )
+            # Held for the party the consent names, never for the other one.
+            assert entry(fo_store, case, "ConsentGranted").held_for == {party: "named_in_consent"}
+            held = entry(fo_store, case, "LanguageCertificateObtained")
+            assert held.held_for == {party: f"consent:{granted.consent_id}"} and other not in held.held_for
+            # The foreign office's own events are the task of both (one department in Kreis Euskirchen).
+            assert entry(fo_store, case, "ToleratedStayIssued").held_for == {
+                "foreign_office": "own_task",
+                "naturalisation_authority": "own_task",
+            }
+        # A registration reaches the ABH on consent; the EBB has no basis for it (docs/domain.md §3 row 1).
+        case = uuid4()
+        registered = ev.PersonRegistered(case_id=case, person_id=uuid4(), registered_on=date(2026, 1, 5))
+        self.apply(
+            fo_store,
+            [
+                feed.record(
+                    consent(case, "naturalisation_authority", ("identity",), purpose=Purpose.PREPARE_NATURALISATION)
+                ),
+                feed.record(registered, seconds=1),
+            ],
+            feed,
+        )
+        assert types_of(fo_store, case) == ["ConsentGranted"]
 
     # --- dead letters: replay -----------------------------------------------------------
 

@@ -6,10 +6,12 @@
 - ``body(name)``: a valid body per command (tests/samples.py plus the intake commands
   that need linked ids or create the case); ``command(service, name)`` the validated model.
 - ``run(app, service, name, case_id, cmd)``: a command through the use case its table row
-  names (no HTTP); ``starts_case``, ``status`` and ``route``: what its row says of it.
+  names (no HTTP); ``walk(app, service, case_id)``: a whole walk that way (a department's
+  on a file it opens and links to the case); ``starts_case``, ``status`` and ``route``:
+  what its row says of it.
 - ``share_everything`` / ``know``: how a department's projection comes to hold a case,
   the way its projector would from Kafka (a consent naming all three departments for
-  every category, then CaseOpened, optionally CaseClosed).
+  every category, with the secrecy release, then CaseOpened, optionally CaseClosed).
 - ``Api``: one service's FastAPI app in-process on POPO persistence and an in-memory view.
 """
 
@@ -31,11 +33,11 @@ from shared.application.base import CaseApplication
 from shared.application.catalogue import AnyCommand, NewCaseCommand
 from shared.application.results import Saved
 from shared.events import catalogue as ev
-from shared.events.common import ConsentScope, DataCategory, Purpose, Recipient
+from shared.events.common import ConsentScope, DataCategory, Purpose
 from shared.projection.case_history_store import CaseHistoryStore
 from shared.projection.records import ConsumedRecord
 from shared.service import Service
-from tests.samples import SAMPLES
+from tests.samples import SAMPLES, SERVICE_SAMPLES
 from tests.support.projection_suite import Feed, opened
 
 with warnings.catch_warnings():
@@ -63,6 +65,10 @@ WALKS: dict[Service, list[str]] = {
         "close_case",
     ],
     Service.FOREIGN_OFFICE: [
+        "open_file",
+        "link_to_kim_case",
+        "record_entry",
+        "record_passport_cooperation",
         "issue_tolerated_stay",
         "notify_cooperation_duty",
         "submit_identity_document",
@@ -81,9 +87,13 @@ WALKS: dict[Service, list[str]] = {
         "apply_for_naturalisation",
         "assess_naturalisation_requirement",
         "hand_over_naturalisation_certificate",
+        "close_file",
     ],
+    # Opened outside KIM, then linked: the walk takes both ways into a case.
     Service.KOBIZ: [spec.name for spec in KOBIZ_COMMANDS],
 }
+FILE_SERVICES = (Service.FOREIGN_OFFICE, Service.KOBIZ)
+"""Departments that work on files of their own (``/<service>/files/{file_id}``), linked to KIM cases."""
 
 INTERNAL_COMMANDS = frozenset(
     {
@@ -94,6 +104,16 @@ INTERNAL_COMMANDS = frozenset(
     }
 )
 """Commands whose events never leave the foreign office (docs/domain.md §3 rows 19, 24, 26, 29)."""
+
+STAYS_HOME: dict[Service, frozenset[str]] = {
+    Service.INTAKE: frozenset(),
+    # The file itself, what never leaves (INTERNAL_COMMANDS) and what is not published yet.
+    Service.FOREIGN_OFFICE: INTERNAL_COMMANDS | {"open_file", "close_file"},
+    # Kobiz's link is internal: from it on, the file's events name the case.
+    Service.KOBIZ: frozenset({"open_file", "link_to_kim_case"}),
+}
+"""Commands whose events stay in their service even on a file linked to a KIM case (the answer's
+``position.published`` is False); on a file not linked (yet), every command's events stay home."""
 
 ALL_CATEGORIES = [c.value for c in DataCategory]
 DEPARTMENTS = ("intake", "foreign_office", "kobiz")
@@ -112,7 +132,7 @@ INTAKE_BODIES: dict[str, dict[str, Any]] = {
     },
     "grant_consent": {
         "consent_id": CONSENT_ID,
-        "scopes": [{"recipient": r, "categories": ALL_CATEGORIES} for r in DEPARTMENTS],
+        "scopes": [{"recipient": r, "categories": ALL_CATEGORIES, "secrecy_release": True} for r in DEPARTMENTS],
         "purpose": "prepare_application_25b",
         "valid_from": "2026-01-06",
         "valid_until": "2027-12-31",
@@ -126,20 +146,24 @@ INTAKE_BODIES: dict[str, dict[str, Any]] = {
         "scopes": [{"recipient": "foreign_office", "categories": ["status", "case_management"]}],
     },
     "revoke_consent": {"consent_id": CONSENT_ID, "effective_on": "2026-04-01"},
-    "open_case": {"opened_on": "2026-01-06", "case_manager_id": "cm-1"},
+    "open_case": {"opened_on": "2026-01-06", "case_manager_id": "st-cm0001"},
     "close_case": {"closed_on": "2026-12-31", "reason": "goal_reached"},
 }
 BODIES: dict[str, dict[str, Any]] = SAMPLES | INTAKE_BODIES
 
 
-def body(name: str, **overrides: Any) -> dict[str, Any]:
-    """A valid body for command ``name`` (a fresh copy)."""
-    return copy.deepcopy(BODIES[name]) | overrides
+def body(name: str, service: Service | None = None, **overrides: Any) -> dict[str, Any]:
+    """A valid body for command ``name`` of ``service`` (a fresh copy); ``link_to_kim_case`` needs ``case_id``."""
+    own = SERVICE_SAMPLES.get(service.value, {}) if service else {}
+    if name not in own and name not in BODIES:
+        msg = f"{name} needs its service: {sorted(SERVICE_SAMPLES)}"
+        raise KeyError(msg)
+    return copy.deepcopy(own.get(name) or BODIES[name]) | overrides
 
 
 def command(service: Service, name: str, **overrides: Any) -> Any:
     """The validated command model of ``name``."""
-    return SPECS[service][name].model.model_validate(body(name, **overrides))
+    return SPECS[service][name].model.model_validate(body(name, service, **overrides))
 
 
 def run(app: CaseApplication, service: Service, name: str, case_id: UUID | None, cmd: Any) -> Saved:
@@ -166,12 +190,12 @@ def status(service: Service, name: str) -> int:
 
 
 def share_everything(case_id: UUID, today: date | None = None, consent_id: UUID | None = None) -> ev.ConsentGranted:
-    """A consent naming all three departments for every category, live today."""
+    """A consent naming all three departments for every category (with the secrecy release), live today."""
     today = today or date.today()
     return ev.ConsentGranted(
         case_id=case_id,
         consent_id=consent_id or uuid4(),
-        scopes=[ConsentScope(recipient=Recipient(r), categories=list(DataCategory)) for r in DEPARTMENTS],
+        scopes=[ConsentScope(recipient=r, categories=list(DataCategory), secrecy_release=True) for r in DEPARTMENTS],
         purpose=Purpose.PREPARE_APPLICATION_25B,
         valid_from=today - timedelta(days=30),
         valid_until=today + timedelta(days=365),
@@ -255,9 +279,37 @@ class Api:
         return [f"{r.request.method} {r.request.url} -> {r.status_code}" for r in self.answers if r.status_code >= 500]
 
 
-def route(service: Service, name: str, case_id: UUID | str | None = None) -> str:
-    """The URL of command ``name``."""
+def route(service: Service, name: str, subject_id: UUID | str | None = None) -> str:
+    """The URL of command ``name`` (on a case for intake, on a file for the departments)."""
     spec = SPECS[service][name]
+    collection = "files" if service in FILE_SERVICES else "cases"
     if isinstance(spec, NewCaseCommand):
-        return f"/{service.slug}/cases"
-    return f"/{service.slug}/cases/{case_id}/{spec.resource}"
+        return f"/{service.slug}/{collection}"
+    return f"/{service.slug}/{collection}/{subject_id}/{spec.resource}"
+
+
+def open_file(app: CaseApplication, service: Service, case_id: UUID | None) -> UUID:
+    """A department's file on a person, linked to ``case_id`` (its view must know the case)."""
+    file_id = run(app, service, "open_file", None, command(service, "open_file")).case_id
+    if case_id is not None:
+        run(app, service, "link_to_kim_case", file_id, command(service, "link_to_kim_case", case_id=str(case_id)))
+    return file_id
+
+
+def walk(
+    app: CaseApplication, service: Service, case_id: UUID | None = None, names: list[str] | None = None
+) -> tuple[UUID, dict[str, Saved]]:
+    """Run ``names`` (by default the whole walk of ``service``) through the use cases, as the API would.
+
+    Intake works on the case its walk registers; a department on a file its walk opens and
+    links to ``case_id`` (which its view must know). Returns the case's or file's id and
+    each command's answer.
+    """
+    subject: UUID | None = None
+    saved: dict[str, Saved] = {}
+    for name in names or WALKS[service]:
+        overrides = {"case_id": str(case_id)} if name == "link_to_kim_case" else {}
+        saved[name] = run(app, service, name, subject, command(service, name, **overrides))
+        subject = saved[name].case_id
+    assert subject is not None
+    return subject, saved

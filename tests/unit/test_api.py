@@ -1,24 +1,30 @@
 """The three services' HTTP APIs in-process, on POPO persistence and in-memory views.
 
 What is proven here: accepted commands answer 201/200 with the new version and a
-position token; bad input answers 422 naming the offending field; unknown cases
-answer 404 (for the departments: unknown to their own projection); stale versions
-and broken domain rules answer 409; the history read honours ``after``/``wait``;
-the operational endpoints answer; and no input of these tests produces a 500.
+position token; bad input answers 422 naming the offending field; unknown cases and
+files answer 404 (a department links its file only to a case its own projection
+knows); stale versions and broken domain rules answer 409; a department's file
+publishes nothing before its link; the Perspektive of a department's own file
+judges its own records, its internal findings and, once linked, its view of the
+case; the history read honours ``after``/``wait``; the operational endpoints
+answer; and no input of these tests produces a 500.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 
+from shared.events import catalogue as ev
 from shared.service import Service
 from tests.conftest import person
-from tests.support.walk import Api
+from tests.support.projection_suite import of_case
+from tests.support.walk import Api, apply, body
 
 
 @pytest.fixture
@@ -55,7 +61,7 @@ def consent(**overrides: Any) -> dict[str, Any]:
 
 
 def opening(**overrides: Any) -> dict[str, Any]:
-    return {"opened_on": "2026-01-06", "case_manager_id": "cm-test-1"} | overrides
+    return {"opened_on": "2026-01-06", "case_manager_id": "st-cmtest1"} | overrides
 
 
 def toleration(**overrides: Any) -> dict[str, Any]:
@@ -82,7 +88,7 @@ def permit(**overrides: Any) -> dict[str, Any]:
         "valid_until": "2028-02-29",
         "employment_permitted": True,
         "conditions": None,
-        "decided_by": "abh-sb-4",
+        "decided_by": "st-abhsb4",
         "rule_version_ids": ["AufenthG_25b@2026-01-01"],
     } | overrides
 
@@ -90,7 +96,7 @@ def permit(**overrides: Any) -> dict[str, Any]:
 def counselling(**overrides: Any) -> dict[str, Any]:
     return {
         "held_on": "2026-02-15",
-        "counsellor_id": "kobiz-3",
+        "counsellor_id": "st-kobiz3",
         "topic_codes": ["language_course"],
         "pathways_discussed": ["AufenthG_25b"],
         "next_step_codes": ["book_a2_exam"],
@@ -111,6 +117,16 @@ def accepted(
     return UUID(body["case_id"])
 
 
+def open_file(api: Api, case_id: UUID | None = None) -> UUID:
+    """A department's own file (Kobiz's for ``case_id``, if given; the foreign office links it later)."""
+    opening = body("open_file", api.service) | ({"case_id": str(case_id)} if case_id else {})
+    return UUID(api.post(f"/{api.service.slug}/files", opening, 201)["case_id"])
+
+
+def link(case_id: UUID, **overrides: Any) -> dict[str, Any]:
+    return {"case_id": str(case_id), "linked_on": "2026-01-20"} | overrides
+
+
 # --- operations ------------------------------------------------------------------------
 
 
@@ -120,7 +136,14 @@ def test_health_readiness_and_openapi(api: Api) -> None:
     assert api.get("/readyz", 200)["ready"] is True
     paths = api.get("/openapi.json", 200)["paths"]
     slug = api.service.slug
-    assert {f"/{slug}/cases/{{case_id}}/file", f"/{slug}/cases/{{case_id}}/history", f"/{slug}/cases"} <= set(paths)
+    views = {f"/{slug}/cases", f"/{slug}/cases/{{case_id}}/history", f"/{slug}/cases/{{case_id}}/perspective"}
+    if api.service is Service.INTAKE:
+        assert {f"/{slug}/cases/{{case_id}}/file", *views} <= set(paths)
+    else:
+        # A department's own files, and its view of the KIM cases.
+        files = {f"/{slug}/files", f"/{slug}/files/{{file_id}}", f"/{slug}/files/{{file_id}}/perspective"}
+        assert files | views <= set(paths), sorted((files | views) - set(paths))
+        assert not [p for p in paths if p.startswith(f"/{slug}/cases/{{case_id}}/") and p not in views]
     assert api.get(f"/{slug}/cases", 200) == []
     assert api.get(f"/{slug}/projection/dead-letters", 200) == []
 
@@ -260,8 +283,12 @@ def test_a_wrong_method_answers_405_allowing_every_method_of_the_path(api: Api) 
     response = api.client.put(f"/{slug}/cases")
     expected = "GET, POST" if api.service is Service.INTAKE else "GET"
     assert (response.status_code, response.headers["allow"]) == (405, expected)
-    response = api.client.delete(f"/{slug}/cases/{uuid4()}/file")
+    own = f"/{slug}/cases/{uuid4()}/file" if api.service is Service.INTAKE else f"/{slug}/files/{uuid4()}"
+    response = api.client.delete(own)
     assert (response.status_code, response.headers["allow"]) == (405, "GET")
+    if api.service is not Service.INTAKE:
+        response = api.client.get(f"/{slug}/files")  # files are opened here, not listed
+        assert (response.status_code, response.headers["allow"]) == (405, "POST")
 
 
 def test_intake_answers_404_for_unknown_cases(api: Api) -> None:
@@ -292,30 +319,44 @@ def test_intake_answers_409_on_stale_versions_and_broken_rules(api: Api) -> None
 
 
 @for_service(Service.FOREIGN_OFFICE)
-def test_foreign_office_accepts_commands_for_a_case_its_projection_knows(api: Api) -> None:
-    case_id = api.know()
+def test_foreign_office_works_on_its_own_file_and_publishes_it_once_linked_to_a_known_case(api: Api) -> None:
     fo = Service.FOREIGN_OFFICE
-    base = f"/foreign-office/cases/{case_id}"
-    accepted(api.post(f"{base}/tolerated-stays", toleration(expected_version=0), 201), fo, 2, 2)  # FileOpened + issued
-    accepted(api.post(f"{base}/identity-clarification", identity(), 200), fo, 3, 3)
-    accepted(api.post(f"{base}/residence-permits", permit(expected_version=3), 201), fo, 4, 4)
-    file = api.get(f"{base}/file", 200)
-    assert file["version"] == 4 and file["identity_clarified_on"] == "2026-02-01"
+    # Changed on purpose: the file has its own id and needs no KIM case; the answer names the file.
+    file_id = accepted(api.post("/foreign-office/files", body("open_file", fo), 201), fo, 1, 1, published=False)
+    base = f"/foreign-office/files/{file_id}"
+    accepted(api.post(f"{base}/tolerated-stays", toleration(expected_version=1), 201), fo, 2, 2, published=False)
+    accepted(api.post(f"{base}/identity-clarification", identity(), 200), fo, 3, 3, published=False)
+    case_id = api.know()
+    assert accepted(api.post(f"{base}/kim-link", link(case_id), 200), fo, 4, 4) == file_id
+    accepted(api.post(f"{base}/residence-permits", permit(expected_version=4), 201), fo, 5, 5)
+    file = api.get(base, 200)
+    assert (file["file_id"], file["kim_case_id"], file["version"]) == (str(file_id), str(case_id), 5)
+    assert file["identity_clarified_on"] == "2026-02-01" and file["family_name"] == "INTERN-Name"
     assert [p["norm"] for p in file["permits"]] == ["AufenthG_25b"]
+    assert [d["decided_by"] for d in file["decisions"]] == ["st-abhsb4"]
+    assert api.get(f"/foreign-office/files/{uuid4()}", 404)["error"] == "CaseNotFoundError"
 
 
 @for_service(Service.FOREIGN_OFFICE)
-def test_foreign_office_answers_404_for_cases_its_projection_does_not_know(api: Api) -> None:
-    unknown = uuid4()
-    base = f"/foreign-office/cases/{unknown}"
+def test_foreign_office_answers_404_for_unknown_files_and_for_links_to_cases_its_projection_does_not_know(
+    api: Api,
+) -> None:
+    base = f"/foreign-office/files/{uuid4()}"
     api.post(f"{base}/tolerated-stays", toleration(), 404)
     api.post(f"{base}/identity-clarification", identity(), 404)
     api.post(f"{base}/residence-permits", permit(), 404)
-    api.get(f"{base}/file", 404)
+    api.get(base, 404)
     # Unknown stays unknown whatever version the caller claims to have seen (not a 409).
     api.post(f"{base}/identity-clarification", identity(expected_version=1), 404)
+    api.post(f"{base}/kim-link", link(api.know()), 404)
+
+    file_id = open_file(api)
+    unknown = uuid4()
+    assert api.post(f"/foreign-office/files/{file_id}/kim-link", link(unknown), 404)["error"] == "CaseNotFoundError"
     api.know()  # another case becoming known does not help
-    api.post(f"{base}/tolerated-stays", toleration(), 404)
+    api.post(f"/foreign-office/files/{file_id}/kim-link", link(unknown), 404)
+    file = api.get(f"/foreign-office/files/{file_id}", 200)
+    assert (file["version"], file["kim_case_id"]) == (1, None), "nothing was stored"
 
 
 @pytest.mark.parametrize(
@@ -325,6 +366,7 @@ def test_foreign_office_answers_404_for_cases_its_projection_does_not_know(api: 
         ("tolerated-stays", toleration(valid_from="2026-13-01"), ("body", "valid_from")),
         ("tolerated-stays", toleration(work_permitted="vielleicht"), ("body", "work_permitted")),
         ("tolerated-stays", toleration(ground_code="kein Pass"), ("body", "ground_code")),
+        ("tolerated-stays", toleration(ground_code="health_ptsd"), ("body", "ground_code")),
         ("tolerated-stays", toleration(name="Amina"), ("body", "name")),
         ("tolerated-stays", toleration(expected_version=-1), ("body", "expected_version")),
         ("tolerated-stays", toleration(remarks="x" * 2001), ("body", "remarks")),
@@ -333,12 +375,18 @@ def test_foreign_office_answers_404_for_cases_its_projection_does_not_know(api: 
         ("residence-permits", permit(norm="AufenthG_999"), ("body", "norm")),
         ("residence-permits", permit(granted_on="01.03.2026"), ("body", "granted_on")),
         ("residence-permits", {k: v for k, v in permit().items() if k != "valid_until"}, ("body", "valid_until")),
+        ("residence-permits", permit(decided_by="abh-sb-4"), ("body", "decided_by")),
+        ("residence-permits", permit(decided_by="sb4@abh.example"), ("body", "decided_by")),
+        ("kim-link", link(uuid4(), linked_on="bald"), ("body", "linked_on")),
+        ("kim-link", {"linked_on": "2026-01-20"}, ("body", "case_id")),
+        ("closing", {"closed_on": "2026-06-01", "reason": "umgezogen"}, ("body", "reason")),
     ],
     ids=[
         "subtype",
         "date",
         "bool",
         "code",
+        "health-prefix",
         "extra",
         "version",
         "remarks-length",
@@ -347,57 +395,163 @@ def test_foreign_office_answers_404_for_cases_its_projection_does_not_know(api: 
         "norm",
         "german-date",
         "missing",
+        "staff-code",
+        "staff-mail",
+        "link-date",
+        "link-case",
+        "closure-reason",
     ],
 )
 @for_service(Service.FOREIGN_OFFICE)
 def test_foreign_office_rejects_bad_bodies_naming_the_field(
     api: Api, path: str, body: Any, loc: tuple[Any, ...]
 ) -> None:
-    case_id = api.know()
-    assert loc in locs(api.post(f"/foreign-office/cases/{case_id}/{path}", body, 422))
-    api.get(f"/foreign-office/cases/{case_id}/file", 404)  # nothing was stored
+    file_id = open_file(api)
+    assert loc in locs(api.post(f"/foreign-office/files/{file_id}/{path}", body, 422))
+    assert api.get(f"/foreign-office/files/{file_id}", 200)["version"] == 1  # nothing was stored
+
+
+@pytest.mark.parametrize(
+    ("overrides", "loc"),
+    [
+        ({"family_name": ""}, ("body", "family_name")),
+        ({"birth_date": "1999-02-30"}, ("body", "birth_date")),
+        ({"nationalities": ["syrisch"]}, ("body", "nationalities", 0)),
+        ({"file_reference": "x" * 101}, ("body", "file_reference")),
+        ({"case_id": str(uuid4())}, ("body", "case_id")),  # linked by its own command only
+    ],
+    ids=["empty-name", "date", "nationality", "reference-length", "extra"],
+)
+@for_service(Service.FOREIGN_OFFICE)
+def test_foreign_office_rejects_a_bad_file_opening_naming_the_field(
+    api: Api, overrides: dict[str, Any], loc: tuple[Any, ...]
+) -> None:
+    assert loc in locs(api.post("/foreign-office/files", body("open_file", Service.FOREIGN_OFFICE, **overrides), 422))
+    assert api.container.app.recorder.max_notification_id() in (None, 0)
 
 
 @for_service(Service.FOREIGN_OFFICE)
 def test_foreign_office_answers_409_on_stale_versions_and_broken_rules(api: Api) -> None:
-    case_id = api.know()
-    base = f"/foreign-office/cases/{case_id}"
-    api.post(f"{base}/tolerated-stays", toleration(expected_version=1), 409)  # no file yet: version 0
+    file_id = open_file(api)
+    base = f"/foreign-office/files/{file_id}"
+    api.post(f"{base}/tolerated-stays", toleration(expected_version=0), 409)  # the file is at version 1
     api.post(f"{base}/identity-clarification", identity(), 200)
     twice = api.post(f"{base}/identity-clarification", identity(), 409)
     assert twice["error"] == "IdentityAlreadyClarifiedError"
-    api.post(f"{base}/tolerated-stays", toleration(expected_version=0), 409)
+    api.post(f"{base}/tolerated-stays", toleration(expected_version=1), 409)
     backwards = api.post(f"{base}/residence-permits", permit(valid_until="2026-02-01"), 409)
     assert backwards["error"] == "InvalidPeriodError"
-    assert api.get(f"{base}/file", 200)["version"] == 2
-    assert ("path", "case_id") in locs(api.post("/foreign-office/cases/12/tolerated-stays", toleration(), 422))
+    case_id = api.know()
+    api.post(f"{base}/kim-link", link(case_id), 200)
+    assert api.post(f"{base}/kim-link", link(case_id), 409)["error"] == "AlreadyLinkedError"
+    api.post(f"{base}/closing", {"closed_on": "2026-06-30", "reason": "moved_away"}, 200)
+    assert api.post(f"{base}/tolerated-stays", toleration(), 409)["error"] == "FileClosedError"
+    assert api.get(base, 200)["version"] == 4
+    assert ("path", "file_id") in locs(api.post("/foreign-office/files/12/tolerated-stays", toleration(), 422))
+
+
+@for_service(Service.FOREIGN_OFFICE)
+def test_foreign_office_decides_on_its_file_whatever_the_kim_case_and_consent(api: Api) -> None:
+    # Changed on purpose: a decision needs an open file, no longer an open KIM case known to the view.
+    file_id = open_file(api)
+    base = f"/foreign-office/files/{file_id}"
+    api.post(f"{base}/residence-permit-applications", {"applied_on": "2026-01-09", "norm": "AufenthG_25b"}, 201)
+    refused = api.post(f"{base}/residence-permit-refusals", body("refuse_residence_permit"), 201)
+    assert refused["position"]["published"] is False, "an unlinked file publishes nothing"
+    case_id = api.know()
+    api.post(f"{base}/kim-link", link(case_id), 200)
+    api.close_known(case_id)  # the KIM case is closed: the statutory work goes on
+    granted = api.post(f"{base}/residence-permits", permit(), 201)
+    assert granted["position"]["published"] is True
+    decisions = api.get(base, 200)["decisions"]
+    assert [(d["outcome"], d["decided_by"]) for d in decisions] == [("refused", "st-abhsb4"), ("granted", "st-abhsb4")]
+
+
+def pathway_25b(perspective: dict[str, Any]) -> dict[str, str]:
+    (pathway,) = [p for p in perspective["pathways"] if p["norm"] == "AufenthG_25b"]
+    return {p["key"]: p["status"] for p in pathway["prerequisites"]}
+
+
+@for_service(Service.FOREIGN_OFFICE)
+def test_the_perspective_of_a_foreign_office_file_judges_its_records_its_findings_and_the_linked_case(
+    api: Api,
+) -> None:
+    assert api.get(f"/foreign-office/files/{uuid4()}/perspective", 404)["error"] == "CaseNotFoundError"
+    file_id = open_file(api)
+    base = f"/foreign-office/files/{file_id}"
+    prerequisites = pathway_25b(api.get(f"{base}/perspective", 200, on="2026-06-01"))
+    assert (prerequisites["status"], prerequisites["german_a2"]) == ("unknown", "unknown")
+    api.post(f"{base}/tolerated-stays", body("issue_tolerated_stay"), 201)  # its own record
+    api.post(f"{base}/identity-deceptions", body("establish_identity_deception", prevented_removal=True), 201)
+    unlinked = api.get(f"{base}/perspective", 200, on="2026-06-01")
+    assert (unlinked["file_id"], unlinked["case_id"]) == (str(file_id), None)
+    prerequisites = pathway_25b(unlinked)
+    assert (prerequisites["status"], prerequisites["no_deception"]) == ("met", "not_met"), "internal findings count"
+    assert prerequisites["german_a2"] == "unknown"
+
+    # An A2 certificate in the foreign office's view of the case counts once the file is linked to it.
+    case_id = api.know()
+    certificate = of_case(
+        ev.LanguageCertificateObtained, case_id, level="A2", exam_body="telc", obtained_on=date(2026, 1, 13)
+    )
+    apply(api.store, api.feed, [api.feed.record(certificate, seconds=3)])
+    assert pathway_25b(api.get(f"{base}/perspective", 200, on="2026-06-01"))["german_a2"] == "unknown"
+    api.post(f"{base}/kim-link", link(case_id), 200)
+    linked = api.get(f"{base}/perspective", 200, on="2026-06-01")
+    assert linked["case_id"] == str(case_id) and pathway_25b(linked)["german_a2"] == "met"
 
 
 # --- kobiz ------------------------------------------------------------------------------------
 
 
 @for_service(Service.KOBIZ)
-def test_kobiz_records_counselling_for_a_known_case_and_keeps_the_notes(api: Api) -> None:
+def test_kobiz_records_counselling_on_its_file_for_a_known_case_and_keeps_the_notes(api: Api) -> None:
     case_id = api.know()
-    base = f"/kobiz/cases/{case_id}"
-    accepted(api.post(f"{base}/counselling-sessions", counselling(expected_version=0), 201), Service.KOBIZ, 2, 2)
-    accepted(api.post(f"{base}/counselling-sessions", counselling(expected_version=2), 201), Service.KOBIZ, 3, 3)
-    file = api.get(f"{base}/file", 200)
-    assert file["version"] == 3 and [s["notes"] for s in file["sessions"]] == ["vertraulich", "vertraulich"]
+    kobiz = Service.KOBIZ
+    opening = body("open_file", kobiz, case_id=str(case_id))
+    file_id = accepted(api.post("/kobiz/files", opening, 201), kobiz, 1, 1, published=False)  # FileOpened stays home
+    base = f"/kobiz/files/{file_id}"
+    accepted(api.post(f"{base}/counselling-sessions", counselling(expected_version=1), 201), kobiz, 2, 2)
+    accepted(api.post(f"{base}/counselling-sessions", counselling(expected_version=2), 201), kobiz, 3, 3)
+    file = api.get(base, 200)
+    assert (file["file_id"], file["kim_case_id"], file["version"]) == (str(file_id), str(case_id), 3)
+    assert [s["notes"] for s in file["sessions"]] == ["vertraulich", "vertraulich"]
 
 
 @for_service(Service.KOBIZ)
-def test_kobiz_answers_404_for_unknown_cases_and_409_on_stale_versions(api: Api) -> None:
-    unknown = uuid4()
-    api.post(f"/kobiz/cases/{unknown}/counselling-sessions", counselling(), 404)
-    api.post(f"/kobiz/cases/{unknown}/counselling-sessions", counselling(expected_version=2), 404)
-    api.get(f"/kobiz/cases/{unknown}/file", 404)
+def test_kobiz_counsels_outside_kim_without_publishing_and_links_the_file_later(api: Api) -> None:
+    file_id = open_file(api)
+    base = f"/kobiz/files/{file_id}"
+    assert api.post(f"{base}/counselling-sessions", counselling(), 201)["position"]["published"] is False
+    assert api.get(base, 200)["kim_case_id"] is None
+    api.post(f"{base}/kim-link", link(uuid4()), 404)  # a case Kobiz's view does not know
     case_id = api.know()
-    base = f"/kobiz/cases/{case_id}/counselling-sessions"
-    api.post(base, counselling(expected_version=0), 201)
-    stale = api.post(base, counselling(expected_version=0), 409)
+    assert api.post(f"{base}/kim-link", link(case_id), 200)["position"]["published"] is False  # internal
+    assert api.post(f"{base}/counselling-sessions", counselling(), 201)["position"]["published"] is True
+    assert api.post(f"{base}/kim-link", link(case_id), 409)["error"] == "AlreadyLinkedError"
+    # Once the KIM case is closed, Kobiz's file on it takes only corrections.
+    api.close_known(case_id)
+    assert api.post(f"{base}/counselling-sessions", counselling(), 409)["error"] == "CaseClosedError"
+    assert api.get(base, 200)["version"] == 4
+
+
+@for_service(Service.KOBIZ)
+def test_kobiz_answers_404_for_unknown_files_and_cases_and_409_on_stale_versions(api: Api) -> None:
+    unknown = uuid4()
+    api.post(f"/kobiz/files/{unknown}/counselling-sessions", counselling(), 404)
+    api.post(f"/kobiz/files/{unknown}/counselling-sessions", counselling(expected_version=2), 404)
+    api.get(f"/kobiz/files/{unknown}", 404)
+    # A file for a KIM case needs the case known to Kobiz's view.
+    assert api.post("/kobiz/files", body("open_file", Service.KOBIZ, case_id=str(unknown)), 404)["error"] == (
+        "CaseNotFoundError"
+    )
+    assert api.container.app.recorder.max_notification_id() in (None, 0)
+    file_id = open_file(api, api.know())
+    sessions = f"/kobiz/files/{file_id}/counselling-sessions"
+    api.post(sessions, counselling(expected_version=1), 201)
+    stale = api.post(sessions, counselling(expected_version=1), 409)
     assert stale["error"] == "ConcurrentModificationError"
-    assert len(api.get(f"/kobiz/cases/{case_id}/file", 200)["sessions"]) == 1
+    assert len(api.get(f"/kobiz/files/{file_id}", 200)["sessions"]) == 1
 
 
 @pytest.mark.parametrize(
@@ -405,20 +559,33 @@ def test_kobiz_answers_404_for_unknown_cases_and_409_on_stale_versions(api: Api)
     [
         (counselling(held_on="nie"), ("body", "held_on")),
         ({k: v for k, v in counselling().items() if k != "counsellor_id"}, ("body", "counsellor_id")),
+        (counselling(counsellor_id="kobiz-3"), ("body", "counsellor_id")),
         (counselling(pathways_discussed=["AufenthG_1"]), ("body", "pathways_discussed", 0)),
         (counselling(topic_codes=["frei formulierter Text"]), ("body", "topic_codes", 0)),
+        (counselling(topic_codes=["book_a2_exam"]), ("body", "topic_codes", 0)),
         (counselling(notes="x" * 20001), ("body", "notes")),
         (counselling(expected_version=-1), ("body", "expected_version")),
         (counselling(client_name="Amina"), ("body", "client_name")),
     ],
-    ids=["date", "missing", "norm", "code", "notes-length", "version", "extra"],
+    ids=["date", "missing", "staff-code", "norm", "code", "topic-vocabulary", "notes-length", "version", "extra"],
 )
 @for_service(Service.KOBIZ)
 def test_kobiz_rejects_bad_bodies_naming_the_field(api: Api, body: Any, loc: tuple[Any, ...]) -> None:
-    case_id = api.know()
-    assert loc in locs(api.post(f"/kobiz/cases/{case_id}/counselling-sessions", body, 422))
-    assert ("path", "case_id") in locs(api.post("/kobiz/cases/kein-fall/counselling-sessions", counselling(), 422))
-    api.get(f"/kobiz/cases/{case_id}/file", 404)
+    file_id = open_file(api, api.know())
+    assert loc in locs(api.post(f"/kobiz/files/{file_id}/counselling-sessions", body, 422))
+    assert ("path", "file_id") in locs(api.post("/kobiz/files/kein-fall/counselling-sessions", counselling(), 422))
+    assert api.get(f"/kobiz/files/{file_id}", 200)["version"] == 1
+
+
+@for_service(Service.KOBIZ)
+def test_the_perspective_of_a_kobiz_file_judges_its_own_records_without_a_kim_case(api: Api) -> None:
+    file_id = open_file(api)
+    base = f"/kobiz/files/{file_id}"
+    assert pathway_25b(api.get(f"{base}/perspective", 200, on="2026-06-01"))["german_a2"] == "unknown"
+    api.post(f"{base}/language-certificates", body("record_language_certificate"), 201)
+    perspective = api.get(f"{base}/perspective", 200, on="2026-06-01")
+    assert (perspective["file_id"], perspective["case_id"]) == (str(file_id), None)
+    assert pathway_25b(perspective)["german_a2"] == "met"
 
 
 # --- the case-history read ------------------------------------------------------------------
@@ -444,8 +611,8 @@ def test_history_shows_the_case_and_waits_for_a_position_bounded(api: Api) -> No
     assert body["projection"]["reached"] is True
     assert body["summary"]["case"]["status"] == "open" and body["summary"]["consents"] == 1
     assert [e["type"] for e in body["timeline"]] == [
-        "de.nrw.kim.intake.ConsentGranted.v1",
-        "de.nrw.kim.intake.CaseOpened.v1",
+        "de.nrw.kim.intake.ConsentGranted.v2",
+        "de.nrw.kim.intake.CaseOpened.v2",
     ]
 
     not_yet = api.get(f"/{slug}/cases/{case_id}/history", 200, after="intake:3", wait=0.2)

@@ -6,7 +6,8 @@ policy. Proven: what the view does not hold is unknown (None), never "no"; a
 correction replaces the entry it names; certificates, statuses, identity,
 livelihood and applications become the engine's facts; and the § 25b Perspektive's
 ``german_a2`` prerequisite turns from unknown to met when a consent lets an A2
-certificate into the foreign office's view.
+certificate into the foreign office's view. A department's own records of its file
+(``own_records``, the published form of its own events) give the facts it recorded.
 """
 
 from __future__ import annotations
@@ -17,17 +18,20 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from services.bootstrap import build_container
+from shared.application.own_records import own_records
 from shared.events import catalogue as ev
 from shared.events.base import IntegrationEvent
 from shared.events.common import ConsentScope, DataCategory, Norm, Purpose, Recipient
 from shared.events.kobiz import LanguageLevel
 from shared.perspective import CefrLevel, Flag, LanguageCertificate, Status, StatusKind, evaluate
 from shared.perspective.derive import derive_facts
+from shared.perspective.facts import CaseFacts, PensionRecord
 from shared.projection.memory import InMemoryCaseHistoryStore
 from shared.projection.records import TimelineEntry
 from shared.service import Service
-from tests.support.projection_suite import Feed, opened
-from tests.support.walk import apply, share_everything
+from tests.support.projection_suite import Feed, of_case, opened
+from tests.support.walk import apply, command, open_file, run, share_everything
 
 ON = date(2026, 6, 1)
 
@@ -66,12 +70,13 @@ def shared_view() -> View:
 def certificate(
     case_id: UUID, level: LanguageLevel = "A2", on: date = date(2026, 1, 13), **extra: Any
 ) -> ev.LanguageCertificateObtained:
-    return ev.LanguageCertificateObtained(case_id=case_id, level=level, exam_body="telc", obtained_on=on, **extra)
+    return of_case(ev.LanguageCertificateObtained, case_id, level=level, exam_body="telc", obtained_on=on, **extra)
 
 
 def toleration(case_id: UUID, valid_from: date, **extra: Any) -> ev.ToleratedStayIssued:
-    return ev.ToleratedStayIssued(
-        case_id=case_id,
+    return of_case(
+        ev.ToleratedStayIssued,
+        case_id,
         subtype="60a",
         ground_code="no_travel_documents",
         valid_from=valid_from,
@@ -111,11 +116,17 @@ def test_a_registration_without_a_birth_date_leaves_it_unknown() -> None:
 
 def test_only_a_passport_makes_a_passport_present() -> None:
     view = shared_view()
-    view.add(ev.IdentityDocumentSubmitted(case_id=view.case_id, submitted_on=date(2026, 1, 6), document_type="id_card"))
+    view.add(
+        of_case(ev.IdentityDocumentSubmitted, view.case_id, submitted_on=date(2026, 1, 6), document_type="id_card")
+    )
     assert derive_facts(view.timeline()).passport_present is None
     view.add(
-        ev.IdentityDocumentSubmitted(
-            case_id=view.case_id, submitted_on=date(2026, 2, 6), document_type="passport", valid_until=date(2031, 1, 1)
+        of_case(
+            ev.IdentityDocumentSubmitted,
+            view.case_id,
+            submitted_on=date(2026, 2, 6),
+            document_type="passport",
+            valid_until=date(2031, 1, 1),
         )
     )
     assert derive_facts(view.timeline()).passport_present == Flag(value=True, since=date(2026, 2, 6))
@@ -152,11 +163,15 @@ def test_a_corrected_certificate_counts_with_its_corrected_level() -> None:
 
 def test_identity_clarified_once_and_corrected_uses_the_correction() -> None:
     view = shared_view()
-    view.add(ev.IdentityClarified(case_id=view.case_id, clarified_on=date(2026, 2, 1), method="passport"))
+    view.add(of_case(ev.IdentityClarified, view.case_id, clarified_on=date(2026, 2, 1), method="passport"))
     first = view.entry("IdentityClarified")
     view.add(
-        ev.IdentityClarified(
-            case_id=view.case_id, clarified_on=date(2026, 1, 20), method="passport", corrects=first.event_id
+        of_case(
+            ev.IdentityClarified,
+            view.case_id,
+            clarified_on=date(2026, 1, 20),
+            method="passport",
+            corrects=first.event_id,
         )
     )
     assert derive_facts(view.timeline()).identity_clarified == Flag(value=True, since=date(2026, 1, 20))
@@ -170,27 +185,33 @@ def test_certificates_tests_work_and_applications_become_facts() -> None:
     case_id = view.case_id
     view.add(
         certificate(case_id, "A2", date(2026, 1, 13), oral_only=True),
-        ev.CivicTestPassed(case_id=case_id, test="life_in_germany", passed_on=date(2026, 1, 14)),
-        ev.IntegrationCourseCompleted(case_id=case_id, completed_on=date(2026, 1, 15)),
-        ev.LivelihoodAssessed(
-            case_id=case_id,
+        of_case(ev.CivicTestPassed, case_id, test="life_in_germany", passed_on=date(2026, 1, 14)),
+        of_case(ev.IntegrationCourseCompleted, case_id, completed_on=date(2026, 1, 15)),
+        of_case(
+            ev.LivelihoodAssessed,
+            case_id,
             assessed_on=date(2026, 1, 17),
             coverage_percent=40,
             receives_sgb2=True,
             receives_sgb12=False,
         ),
-        ev.LivelihoodAssessed(
-            case_id=case_id,
+        of_case(
+            ev.LivelihoodAssessed,
+            case_id,
             assessed_on=date(2026, 3, 1),
             coverage_percent=60,
             receives_sgb2=False,
             receives_sgb12=False,
         ),
-        ev.EmploymentTaken(case_id=case_id, since=date(2026, 1, 18), hours_per_week=30, social_insurance=True),
-        ev.ResidencePermitApplied(case_id=case_id, applied_on=date(2026, 1, 9), norm=Norm.AUFENTHG_25B),
-        ev.NaturalisationApplied(case_id=case_id, applied_on=date(2026, 2, 7), basis=Norm.STAG_10),
-        ev.FictionCertificateIssued(
-            case_id=case_id, issued_on=date(2026, 1, 9), subsection="81_4", valid_until=date(2026, 7, 9)
+        of_case(ev.EmploymentTaken, case_id, since=date(2026, 1, 18), hours_per_week=30, social_insurance=True),
+        of_case(ev.ResidencePermitApplied, case_id, applied_on=date(2026, 1, 9), norm=Norm.AUFENTHG_25B),
+        of_case(ev.NaturalisationApplied, case_id, applied_on=date(2026, 2, 7), basis=Norm.STAG_10),
+        of_case(
+            ev.FictionCertificateIssued,
+            case_id,
+            issued_on=date(2026, 1, 9),
+            subsection="81_4",
+            valid_until=date(2026, 7, 9),
         ),
     )
     facts = derive_facts(view.timeline())
@@ -252,8 +273,9 @@ def test_a_certificate_the_view_may_not_hold_stays_unknown_until_a_consent_relea
 def test_a_terminated_training_is_no_longer_the_cases_training() -> None:
     view = shared_view()
     view.add(
-        ev.TrainingContractConcluded(
-            case_id=view.case_id,
+        of_case(
+            ev.TrainingContractConcluded,
+            view.case_id,
             occupation_code="kfz",
             qualified=True,
             starts_on=date(2026, 8, 1),
@@ -262,5 +284,35 @@ def test_a_terminated_training_is_no_longer_the_cases_training() -> None:
         )
     )
     assert derive_facts(view.timeline()).training is not None
-    view.add(ev.TrainingTerminated(case_id=view.case_id, terminated_on=date(2026, 9, 1), reason_code="moved"))
+    view.add(of_case(ev.TrainingTerminated, view.case_id, terminated_on=date(2026, 9, 1), reason_code="moved"))
     assert derive_facts(view.timeline()).training is None
+
+
+# --- a department's own records -----------------------------------------------------------------
+
+
+def own_facts(service: Service, names: list[str]) -> CaseFacts:
+    """The facts of a department's own file (not linked to any KIM case) after ``names`` ran on it."""
+    app = build_container(service, in_memory=True).app
+    file_id = open_file(app, service, None)
+    for name in names:
+        run(app, service, name, file_id, command(service, name))
+    return derive_facts(own_records(app, file_id, None))
+
+
+def test_kobizs_own_records_give_the_settlement_facts_it_recorded() -> None:
+    facts = own_facts(
+        Service.KOBIZ,
+        ["record_pension_contributions", "assess_housing", "record_special_integration_achievement"],
+    )
+    assert facts.pension_contributions == PensionRecord(months=14, as_of=date(2026, 1, 20))
+    assert facts.housing_sufficient == Flag(value=True, since=date(2026, 1, 20))
+    assert facts.special_integration_achievements == Flag(value=True, since=date(2026, 1, 21))
+
+
+def test_the_foreign_offices_own_records_give_the_entry_and_passport_cooperation_it_recorded() -> None:
+    facts = own_facts(Service.FOREIGN_OFFICE, ["issue_tolerated_stay", "record_entry", "record_passport_cooperation"])
+    assert facts.statuses is not None and [s.valid_from for s in facts.statuses] == [date(2019, 3, 1)]
+    # The file's Perspektive (GET /foreign-office/files/{file_id}/perspective) judges on these.
+    assert facts.entry_on == date(2015, 9, 12)
+    assert facts.identity_steps_taken == Flag(value=True, since=date(2026, 1, 5))

@@ -25,7 +25,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 PERSON = {"family_name": "A", "given_names": "B", "birth_date": "2000-01-01", "registered_on": "2026-01-01"}
-OPENING = {"opened_on": "2026-01-02", "case_manager_id": "cm-1", "expected_version": 1}
+OPENING = {"opened_on": "2026-01-02", "case_manager_id": "st-cm0001", "expected_version": 1}
 
 
 @dataclass
@@ -94,17 +94,28 @@ def test_a_department_repeat_answers_the_first_answer_and_a_refusal_keeps_no_key
     api = Api(Service.KOBIZ)
     with api.client:
         key, sessions = {"Idempotency-Key": str(uuid4())}, route(Service.KOBIZ, "hold_counselling", uuid4())
-        # Refused (the case is not known yet): nothing is stored, and the key stays free.
+        # Refused (no such file): nothing is stored, and the key stays free.
         assert api.client.post(sessions, json=body("hold_counselling"), headers=key).status_code == 404
-        case_id = api.know()
-        sessions = route(Service.KOBIZ, "hold_counselling", case_id)
+        # A file for a KIM case Kobiz's view does not know yet: refused too, and no key is kept.
+        opening_key = {"Idempotency-Key": str(uuid4())}
+        files = route(Service.KOBIZ, "open_file")
+        opening = body("open_file", Service.KOBIZ, case_id=str(uuid4()))
+        assert api.client.post(files, json=opening, headers=opening_key).status_code == 404
+        opening = body("open_file", Service.KOBIZ, case_id=str(api.know()))
+        opened = api.client.post(files, json=opening, headers=opening_key)
+        repeated = api.client.post(files, json=opening, headers=opening_key)
+        assert (opened.status_code, repeated.status_code) == (201, 200)
+        assert repeated.json() == opened.json() | {"duplicate": True}, "the same file, not a second one"
+        file_id = opened.json()["case_id"]
+        sessions = route(Service.KOBIZ, "hold_counselling", file_id)
         first = api.client.post(sessions, json=body("hold_counselling"), headers=key)
         stored = api.container.app.recorder.max_notification_id()
         again = api.client.post(sessions, json=body("hold_counselling"), headers=key)
         assert (first.status_code, again.status_code) == (201, 200)
-        # FileOpened and the session: the answer names the published session, also when repeated.
+        # The answer names the file and the published session, also when repeated.
+        assert first.json()["case_id"] == file_id
         assert first.json()["version"] == 2 and first.json()["position"]["published"] is True
         assert again.json() == first.json() | {"duplicate": True}
-        assert api.container.app.recorder.max_notification_id() == stored
-        assert len(api.get(f"/kobiz/cases/{case_id}/file", 200)["sessions"]) == 1
+        assert api.container.app.recorder.max_notification_id() == stored == 2
+        assert len(api.get(f"/kobiz/files/{file_id}", 200)["sessions"]) == 1
     assert not api.server_errors(), api.server_errors()

@@ -86,3 +86,130 @@ def test_a_process_with_a_bad_configuration_stops_with_a_clear_message() -> None
     )
     assert result.returncode == 2
     assert "Ungültige Konfiguration" in result.stdout and "topic_partitions" in result.stdout
+
+
+# --- secrets, connection strings, principals ------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_session_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the defaults: a pipeline session in the same process put its own KIM_* values
+    (database, topic prefix, test environment, Kafka user) into os.environ."""
+    import os
+
+    for name in [n for n in os.environ if n.startswith("KIM_")]:
+        monkeypatch.delenv(name)
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("password", ["with space", "it's", 'quo"te', "back\\slash", "a b'c\\\"d = x"])
+def test_the_connection_string_is_built_by_libpq_rules_whatever_the_password_holds(
+    monkeypatch: pytest.MonkeyPatch, password: str
+) -> None:
+    from psycopg.conninfo import conninfo_to_dict
+
+    monkeypatch.setenv("KIM_INTAKE_PG_PASSWORD", password)
+    parsed = conninfo_to_dict(get_settings(Service.INTAKE).pg_conninfo())
+    assert parsed["password"] == password
+    assert (parsed["user"], parsed["dbname"], parsed["options"]) == ("intake", "kim", "-c search_path=intake")
+
+
+def test_every_known_dev_password_is_refused_in_production() -> None:
+    from shared.settings import DEV_SECRETS, ConfigurationError, refuse_dev_secret
+
+    assert {"KIM_PG_PASSWORD_KOBIZ", "KIM_PG_OWNER_PASSWORD_KOBIZ", "KIM_KAFKA_PASSWORD_KIM_ADMIN"} <= set(DEV_SECRETS)
+    assert "KIM_KAFKA_PASSWORD_FOREIGN_OFFICE_PROJECTOR" in DEV_SECRETS
+    for name, value in DEV_SECRETS.items():
+        refuse_dev_secret(name, value, "development")  # fine outside production
+        with pytest.raises(ConfigurationError, match=name) as refused:
+            refuse_dev_secret(name, value, "production")
+        assert value not in str(refused.value), "the message names the variable, never the value"
+    # Another secret's dev default is refused too, and so is nothing at all.
+    with pytest.raises(ConfigurationError):
+        refuse_dev_secret("KIM_PG_PASSWORD_INTAKE", DEV_SECRETS["KIM_PG_PASSWORD_KOBIZ"], "production")
+    with pytest.raises(ConfigurationError, match="must be set"):
+        refuse_dev_secret("KIM_PG_PASSWORD_INTAKE", "", "production")
+    refuse_dev_secret("KIM_PG_PASSWORD_INTAKE", "a-real-secret-3f1c9", "production")
+
+
+def test_production_refuses_dev_passwords_of_runtime_and_owner_roles_and_kafka_users(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.settings import ConfigurationError
+
+    monkeypatch.setenv("KIM_ENVIRONMENT", "production")
+    monkeypatch.setenv("KIM_PG_PASSWORD_INTAKE", "intake-dev")
+    with pytest.raises(ValueError, match="KIM_PG_PASSWORD_INTAKE"):
+        get_settings(Service.INTAKE)
+    get_settings.cache_clear()
+    monkeypatch.setenv("KIM_PG_PASSWORD_INTAKE", "s3cret intake")
+    settings = get_settings(Service.INTAKE)
+    with pytest.raises(ConfigurationError, match="KIM_PG_OWNER_PASSWORD_INTAKE"):
+        settings.as_owner()
+    with pytest.raises(ConfigurationError, match="KIM_KAFKA_PASSWORD_INTAKE_RELAY"):
+        settings.kafka_credentials("relay")
+    with pytest.raises(ConfigurationError, match="KIM_KAFKA_PASSWORD_KIM_ADMIN"):
+        settings.infra.kafka_admin()
+    monkeypatch.setenv("KIM_KAFKA_PASSWORD_INTAKE_RELAY", "intake-dev")  # another secret's default
+    with pytest.raises(ConfigurationError, match="KIM_KAFKA_PASSWORD_INTAKE_RELAY"):
+        settings.kafka_credentials("relay")
+    monkeypatch.setenv("KIM_KAFKA_PASSWORD_INTAKE_RELAY", "relay-s3cret")
+    monkeypatch.setenv("KIM_PG_OWNER_PASSWORD_INTAKE", "owner-s3cret")
+    assert settings.kafka_credentials("relay").password.get_secret_value() == "relay-s3cret"
+    # A process reads only its own secrets: the API needs no relay or owner password.
+    assert settings.as_owner().pg_user == "intake_owner"
+
+
+def test_each_process_kind_has_its_own_kafka_principal_and_the_password_stays_hidden() -> None:
+    settings = get_settings(Service.FOREIGN_OFFICE)
+    names = {kind: settings.kafka_credentials(kind).username for kind in ("api", "relay", "projector")}
+    assert names == {
+        "api": "foreign-office-api",
+        "relay": "foreign-office-relay",
+        "projector": "foreign-office-projector",
+    }
+    credentials = settings.kafka_credentials("relay")
+    assert "foreign-office-relay-dev" not in repr(credentials)
+    config = credentials.client_config()
+    assert (config["security_protocol"], config["sasl_mechanism"]) == ("SASL_PLAINTEXT", "SCRAM-SHA-256")
+    assert settings.group_prefix == "kim.foreign-office." and settings.projection_group.startswith(
+        settings.group_prefix
+    )
+
+
+def test_the_test_only_kafka_principal_exists_only_in_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.settings import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="KIM_ENVIRONMENT=test"):
+        InfraSettings().kafka_test_admin()
+    monkeypatch.setenv("KIM_KAFKA_USERNAME", "kim-test-admin")
+    with pytest.raises(ValueError, match="KIM_KAFKA_USERNAME"):
+        InfraSettings()
+    monkeypatch.setenv("KIM_ENVIRONMENT", "test")
+    assert InfraSettings().kafka_default_credentials().username == "kim-test-admin"
+
+
+def test_processes_never_create_tables_only_the_migrate_step_does() -> None:
+    settings = get_settings(Service.KOBIZ)
+    assert settings.eventsourcing_env()["CREATE_TABLE"] == "n"
+    owner = settings.as_owner()
+    env = owner.eventsourcing_env(create_table=True)
+    assert (env["CREATE_TABLE"], env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == (
+        "y",
+        "kobiz_owner",
+        "kobiz_owner-dev",
+    )
+
+
+def test_infra_sh_refuses_dev_passwords_in_production_without_printing_them() -> None:
+    result = subprocess.run(
+        ["bash", str(REPO_ROOT / "deploy" / "infra.sh"), "start", "postgres"],
+        env={"PATH": "/usr/bin:/bin", "KIM_ENVIRONMENT": "production", "KIM_STATE_DIR": "/nonexistent/kim"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "KIM_PG_PASSWORD_INTAKE is a development default" in result.stderr
+    assert "intake-dev" not in result.stderr + result.stdout
