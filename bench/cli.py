@@ -1,8 +1,9 @@
-"""``python -m bench [--smoke|--quick|--full]``: measure, then write JSON and Markdown.
+"""``python -m bench [--smoke|--quick|--full] [--only append]``: measure, then write JSON and Markdown.
 
 Phases, in this order, in one isolated database and topic prefix:
-append (G1, G2) → end-to-end latency (G7) → relay, projection and rebuild at
-growing store sizes (G3, G4, G5, growth).
+append (G1, G2, G11) → end-to-end latency (G7) → relay, projection and rebuild at
+growing store sizes (G3, G4, G5, growth). ``--only append`` runs the first phase
+alone (its JSON goes to ``bench/results/append/``; no Markdown report).
 """
 
 from __future__ import annotations
@@ -69,13 +70,19 @@ class Watch:
         self.pids = now
 
 
-def measure(bench: BenchEnv, profile: Profile, watch: Watch) -> dict[str, Any]:
+def measure(bench: BenchEnv, profile: Profile, watch: Watch, only: str | None = None) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     log(f"append: {profile.append}")
     rates = append.run(bench, profile.append)
     watch.check("the append measurements")
     figures.update({k: v.as_json() for k, v in rates.items()})
     log("append: " + ", ".join(f"{k} {v.value:,.0f}/s" for k, v in rates.items()))
+    if only == "append":
+        return {
+            "figures": figures,
+            "machine": results_io.machine(_pg_version(bench)),
+            "config": _config(bench, profile),
+        }
 
     log(f"end-to-end latency: {profile.latency}")
     lat = latency.run(bench, profile.latency, rates["append.http"].value)
@@ -125,15 +132,19 @@ def measure(bench: BenchEnv, profile: Profile, watch: Watch) -> dict[str, Any]:
         "figures": figures,
         "growth": {"sizes": list(profile.sizes), "stages": stages, "ratios": goals.growth_ratios(stages)},
         "machine": results_io.machine(pg_version),
-        "config": {
-            "append": {"single": profile.append.single, "batches": profile.append.batches},
-            "latency": {"samples": profile.latency.samples * profile.latency.rounds},
-            "reps": profile.append.reps,
-            "headline_size": profile.headline_size,
-            "whole_limit": profile.whole_limit if profile.whole_limit < max(profile.sizes) else None,
-            "window": profile.window if profile.whole_limit < max(profile.sizes) else None,
-            "partitions": bench.infra.topic_partitions,
-        },
+        "config": _config(bench, profile),
+    }
+
+
+def _config(bench: BenchEnv, profile: Profile) -> dict[str, Any]:
+    return {
+        "append": {"single": profile.append.single, "batches": profile.append.batches},
+        "latency": {"samples": profile.latency.samples * profile.latency.rounds},
+        "reps": profile.append.reps,
+        "headline_size": profile.headline_size,
+        "whole_limit": profile.whole_limit if profile.whole_limit < max(profile.sizes) else None,
+        "window": profile.window if profile.whole_limit < max(profile.sizes) else None,
+        "partitions": bench.infra.topic_partitions,
     }
 
 
@@ -142,7 +153,7 @@ def disturbances(result: dict[str, Any], watch: Watch) -> list[str]:
     found = list(watch.found) + watch.bench.repeated
     if result["process_warnings"]:
         found.append(f"the service processes logged {len(result['process_warnings'])} warnings (see the JSON)")
-    for stage in result["growth"]["stages"]:
+    for stage in result.get("growth", {}).get("stages", []):
         r = stage["rates"]
         failures = r["relay"].get("failures", 0)
         errors = r["projector"].get("errors", 0) + r["projector"].get("fenced", 0)
@@ -197,10 +208,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-docs", action="store_true", help="do not write the Markdown report")
     parser.add_argument("--keep", action="store_true", help="keep the database and topics afterwards")
+    parser.add_argument(
+        "--only",
+        choices=("append",),
+        default=None,
+        help="run one phase alone: append (G1, G2, G11); JSON to bench/results/append/ "
+        "(bench/results/smoke/append/ for --smoke), no Markdown report",
+    )
     args = parser.parse_args(argv)
     mode = args.mode or "quick"
     results_dir = args.results_dir or (results_io.RESULTS_DIR / "smoke" if mode == "smoke" else results_io.RESULTS_DIR)
-    docs = None if args.no_docs else (args.docs or (None if mode == "smoke" else report.DOCS_PATH))
+    if args.only and args.results_dir is None:
+        results_dir = results_dir / args.only
+    docs = None if args.no_docs or args.only else (args.docs or (None if mode == "smoke" else report.DOCS_PATH))
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("kafka").setLevel(logging.ERROR)
     logging.getLogger("kafka.cluster").setLevel(logging.CRITICAL)  # "Metadata refresh: failed Cancelled" on close
@@ -212,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"{mode} run {bench.run_id}: database {bench.infra.pg_db}, topics {bench.infra.topic_prefix}.*")
         watch = Watch(bench)
         try:
-            result = measure(bench, PROFILES[mode], watch)
+            result = measure(bench, PROFILES[mode], watch, args.only)
         finally:
             for spec in processes.ALL_PROCESSES:
                 bench.stop_process(spec)
@@ -220,7 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "schema": 1,
         "mode": mode,
-        "command": "bash bench/run.sh" + ("" if mode == "quick" else f" --{mode}"),
+        "command": "bash bench/run.sh"
+        + ("" if mode == "quick" else f" --{mode}")
+        + (f" --only {args.only}" if args.only else ""),
+        "only": args.only,
         "started_at": started_at.isoformat(timespec="seconds"),
         "duration_s": round(time.monotonic() - started, 1),
         "load": {"start": load_start, "end": results_io.loadavg()},
@@ -232,10 +255,11 @@ def main(argv: list[str] | None = None) -> int:
         log(f"warning: {line}")
     path = results_io.write_json(result, results_dir)
     print(report.summary_table(result))
-    print()
-    print(report.latency_table(result))
-    print()
-    print(report.growth_table(result))
+    if not args.only:
+        print()
+        print(report.latency_table(result))
+        print()
+        print(report.growth_table(result))
     if docs is not None:
         docs.write_text(report.markdown(result))
         log(f"wrote {docs}")

@@ -70,10 +70,11 @@ def run(bench: BenchEnv, sizes: LatencySizes, max_rate: float) -> dict[str, Any]
     achieved: list[float] = []
     walls: dict[int, list[float]] = {}
     view, raw = bench.connection(Service.KOBIZ), bench.connection(Service.INTAKE)
+    auth = workload.staff_auth()
     try:
         with (
-            httpx.Client(base_url=intake_url(), timeout=30) as intake,
-            httpx.Client(base_url=kobiz_url(), timeout=30, limits=httpx.Limits(max_connections=64)) as kobiz,
+            httpx.Client(base_url=intake_url(), timeout=30, auth=auth) as intake,
+            httpx.Client(base_url=kobiz_url(), timeout=30, auth=auth, limits=httpx.Limits(max_connections=64)) as kobiz,
         ):
             workload.setup_raw_table(raw.conn)
             bench.stable(lambda: _warm_up(intake, view.conn), "the warm-up of the path")

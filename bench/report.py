@@ -13,6 +13,7 @@ DOCS_PATH = REPO_ROOT / "docs" / "benchmarks.md"
 
 LABELS = {
     "append.http": "HTTP command → stored event (1/txn)",
+    "append.http_bare": "the same HTTP command without identity (bench-only app)",
     "append.save": "bare `save()`, 1 event/txn",
     "append.raw_insert": "raw psycopg autocommit INSERT",
     "append.batch_save": "batched `save()`, 100 events/txn",
@@ -247,6 +248,12 @@ commands/s, half the measured HTTP maximum.
   autocommit INSERTs of a row of the same size ({result["figures"]["append.raw_insert"]["row_bytes"]} B state)
   into a table shaped like eventsourcing's; {cfg["append"]["batches"]} batches of 100 aggregates in
   one `save(*cases)` vs. `executemany` of 100 rows in one transaction.
+- **Identity (G11):** the same {cfg["append"]["single"]} sequential `POST /intake/cases` (same body, 201,
+  one connection) to the intake API process with a Keycloak token (verified against the realm's cached
+  keys, both checks, an access-log entry written in the command's transaction) vs. to a bench-only app
+  (`bench/bare_api.py`, a uvicorn process of its own on the same database) that runs the same route
+  code (strict body check, Idempotency-Key handling, the use case of intake's command table) without
+  token, checks, access log or correlation id; the two take turns going first in each run.
 - **Relay (G3):** the real `Relay`, built by `services.bootstrap.build_relay` (batch
   {result["figures"]["relay.relay"]["batch_size"]}, acks=all, idempotent, linger as configured) in a
   thread drains the store to a fresh topic; timed from start until `stats.position` reaches the last

@@ -3,6 +3,7 @@
 #   bash bench/run.sh            quick run (store sizes 2k → 20k), about 5 minutes
 #   bash bench/run.sh --full     store sizes 10k → 100k → 1M, about 20 minutes
 #   bash bench/run.sh --smoke    tiny sizes, seconds (what tests/bench runs)
+#   bash bench/run.sh --full --only append   the append phase alone (G1, G2, G11), about 1-2 minutes
 # Installs the project, provisions and starts PostgreSQL and Kafka if needed (and leaves
 # them running: other sessions may share them; `bash deploy/infra.sh stop` stops them),
 # then `python -m bench`, which works in a database and topic prefix of its own and

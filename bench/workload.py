@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from typing import Any
 from uuid import uuid4
@@ -15,6 +16,8 @@ from services.intake.commands import RegisterPerson
 from services.intake.domain import Case
 from shared.application.base import CaseApplication
 from shared.bus.wire import WireMessage
+from shared.identity.settings import IdentitySettings
+from shared.identity.tokens import BearerAuth, Grant, TokenClient
 from shared.outbox.relay import Producer
 
 # The body of a ``POST /intake/cases``; also what the registrations stored in-process hold.
@@ -102,3 +105,11 @@ def setup_raw_table(conn: Connection[Any]) -> None:
 
 def raw_rows(n: int, topic: str, state: bytes) -> list[tuple[Any, ...]]:
     return [(uuid4(), 1, topic, state) for _ in range(n)]
+
+
+def staff_auth() -> BearerAuth:
+    """httpx authentication of the benchmark's member of staff: the development realm's test user
+    ``test.pipeline`` (deploy/keycloak/realm-kim.test-client.json), a fresh token on every request."""
+    secret = os.environ.get("KIM_KEYCLOAK_TEST_SECRET", "kim-test-dev-secret")
+    grant = Grant("kim-test", secret, username="test.pipeline", password=secret)
+    return BearerAuth(TokenClient(IdentitySettings().token_url, grant))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Local infrastructure for KIM without Docker: one PostgreSQL cluster and one
-# single-node Kafka broker (KRaft), both loopback-only, all state under
+# Local infrastructure for KIM without Docker: one PostgreSQL cluster, one
+# single-node Kafka broker (KRaft) and the identity provider Keycloak
+# (deploy/keycloak.sh, realm `kim`), all loopback-only, all state under
 # $KIM_STATE_DIR (default <repo>/.kim); as root, the PostgreSQL cluster lives in
 # /var/lib/kim/postgres-<hash of the state dir> (owned by the OS user postgres)
 # and $KIM_STATE_DIR/postgres links to it, so the clone may sit anywhere.
@@ -10,13 +11,13 @@
 # SASL/SCRAM-SHA-256 on the client listener and SASL/PLAIN on the loopback
 # controller listener, with ACLs (StandardAuthorizer, nothing allowed without one).
 #
-#   deploy/infra.sh install                     install PostgreSQL (apt) and the Kafka jars (Maven)
-#   deploy/infra.sh start  [postgres|kafka|all] start (idempotent), waits until ready
-#   deploy/infra.sh stop   [postgres|kafka|all] clean stop (idempotent)
-#   deploy/infra.sh status                      one line each; exit 0 all running, 3 otherwise
-#   deploy/infra.sh pid    postgres|kafka       main pid (postmaster / broker JVM), exit 1 if none
-#   deploy/infra.sh env                         `export KEY=value` lines of the effective settings
-#   deploy/infra.sh reset                       stop all, delete all data (keeps the jar cache)
+#   deploy/infra.sh install                              install PostgreSQL (apt), the Kafka jars and Keycloak
+#   deploy/infra.sh start  [postgres|kafka|keycloak|all] start (idempotent), waits until ready
+#   deploy/infra.sh stop   [postgres|kafka|keycloak|all] clean stop (idempotent)
+#   deploy/infra.sh status                               one line each; exit 0 all running, 3 otherwise
+#   deploy/infra.sh pid    postgres|kafka|keycloak       main pid, exit 1 if none
+#   deploy/infra.sh env                                  `export KEY=value` lines of the effective settings
+#   deploy/infra.sh reset                                stop all, delete all data (keeps the caches)
 #
 # See deploy/README.md for the environment variables.
 set -euo pipefail
@@ -886,10 +887,11 @@ cmd_reset() {
   [[ $KIM_STATE_DIR != / && $KIM_STATE_DIR != "${HOME:-/}" ]] || die "refusing to reset KIM_STATE_DIR=$KIM_STATE_DIR"
   pg_stop
   kafka_stop
+  keycloak reset
   rm -rf -- "$PG_DIR" "$KAFKA_DATA" "$KAFKA_LOGS" "$KAFKA_PROPS" "$KAFKA_CLUSTER_ID" "$KAFKA_PIDFILE" \
     "$KAFKA_CREDENTIALS_STAMP"
   [[ -L $PG_LINK ]] && rm -f -- "$PG_LINK"
-  say "reset: deleted PostgreSQL and Kafka data under $KIM_STATE_DIR (kept the jar cache $KAFKA_LIBS)"
+  say "reset: deleted PostgreSQL, Kafka and Keycloak data under $KIM_STATE_DIR (kept the caches)"
 }
 
 usage() {
@@ -899,13 +901,18 @@ usage() {
 
 which_components() { # [postgres|kafka|all] -> COMPONENTS
   case ${1:-all} in
-    all) COMPONENTS=(postgres kafka) ;;
-    postgres | kafka) COMPONENTS=("$1") ;;
+    all) COMPONENTS=(postgres kafka keycloak) ;;
+    postgres | kafka | keycloak) COMPONENTS=("$1") ;;
     *) usage ;;
   esac
 }
 
 prefix() { if [[ $1 == postgres ]]; then echo pg; else echo "$1"; fi; }
+
+# Keycloak has a script of its own (own lock, own settings); these delegate to it.
+keycloak() { KIM_STATE_DIR=$KIM_STATE_DIR KIM_ENVIRONMENT=$KIM_ENVIRONMENT bash "$SCRIPT_DIR/keycloak.sh" "$@"; }
+keycloak_start() { keycloak start; }
+keycloak_stop() { keycloak stop; }
 
 validate() {
   check_port_number KIM_PG_PORT "$KIM_PG_PORT"
@@ -941,7 +948,8 @@ main() {
       take_lock
       pg_install
       kafka_install
-      say "install: PostgreSQL in $PG_BIN, Kafka jars in $KAFKA_LIBS"
+      keycloak install
+      say "install: PostgreSQL in $PG_BIN, Kafka jars in $KAFKA_LIBS, Keycloak (deploy/keycloak.sh)"
       ;;
     start)
       which_components "$@"
@@ -957,16 +965,21 @@ main() {
     status)
       pg_status || rc=3
       kafka_status || rc=3
+      keycloak status || rc=3
       return "$rc"
       ;;
     pid)
       case ${1:-} in
         postgres) pg_pid || { info "postgres: not running" && return 1; } ;;
         kafka) kafka_pid || { info "kafka: not running" && return 1; } ;;
+        keycloak) keycloak pid ;;
         *) usage ;;
       esac
       ;;
-    env) cmd_env ;;
+    env)
+      cmd_env
+      keycloak env
+      ;;
     reset)
       take_lock
       cmd_reset

@@ -3,12 +3,14 @@
 # provisions and starts PostgreSQL and Kafka (stopping them again afterwards if they were
 # not running before), runs `kim migrate`, then pytest. Extra arguments go to pytest and skip the gates,
 # e.g. `bash deploy/test.sh tests/unit -q`.
-# Without arguments it runs everything, the fault-injection suite (tests/faults) in a
-# second pytest session of its own: it puts poison records on its session's topics.
+# Without arguments it runs everything; the browser suite (tests/browser, Playwright) and the
+# fault-injection suite (tests/faults, poison records on its session's topics) each in a pytest
+# session of its own.
 # Each part prints how long it took.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="$(bash "$root/deploy/python-env.sh")"
+bash "$root/deploy/web-assets.sh" --browser # the web views' pinned assets, Chromium for tests/browser
 cd "$root"
 started=$SECONDS
 timed() { # name command...: run, then print the duration
@@ -29,6 +31,7 @@ timed "kim migrate" "$python" -m services.cli migrate
 status=0
 if [[ $# -eq 0 ]]; then
   timed "main test session" "$python" -m pytest -p no:cacheprovider --durations=15 || status=$?
+  timed "browser session" "$python" -m pytest -p no:cacheprovider --durations=5 tests/browser || status=$?
   timed "fault-injection session" "$python" -m pytest -p no:cacheprovider --durations=5 tests/faults || status=$?
 else
   timed "pytest $*" "$python" -m pytest -p no:cacheprovider "$@" || status=$?

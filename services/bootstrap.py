@@ -7,6 +7,7 @@ import time, and every other module receives what it needs from here.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -19,26 +20,44 @@ from kafka import KafkaConsumer
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
-from services.importer import Importer
+from services.importer import Identity, Importer, ServiceAccount
+from shared.access.log import AccessLog
 from shared.application.base import CaseApplication
+from shared.application.break_glass import BreakGlassApplication
 from shared.application.catalogue import AnyCommand
 from shared.application.department import DepartmentApplication
 from shared.application.idempotency import Idempotency, IdempotencyStore
+from shared.application.reach import BreakGlassLookup, IndexedReach
 from shared.bus.kafka import make_admin, make_consumer, make_producer
+from shared.clock import today
+from shared.http.admin_events import admin_events_router
 from shared.http.app import build_api
+from shared.http.break_glass import break_glass_router
+from shared.identity.admin_events import AdminEventSource, KeycloakAdminEvents
+from shared.identity.settings import IdentitySettings
+from shared.identity.verifier import TokenVerifier
 from shared.operations.status import StatusBoard
+from shared.outbox.access_relay import AccessRelay
 from shared.outbox.position import PostgresRelayPosition
 from shared.outbox.relay import PositionStore, Relay
+from shared.persistence.access_log import MemoryAccessLog, PostgresAccessLog
+from shared.persistence.break_glass import MemoryBreakGlassIndex, PostgresBreakGlassIndex
 from shared.persistence.idempotency import PostgresIdempotencyStore
 from shared.persistence.memory import MEMORY_FACTORY, InMemoryIdempotencyStore
 from shared.persistence.pool import apply_privileges, make_pool, schema_setup_lock
+from shared.persistence.staffing import MemoryStaffingIndex, PostgresStaffingIndex
+from shared.persistence.web_sessions import PostgresSessionStore
 from shared.projection.case_history_store import CaseHistoryStore
 from shared.projection.consumer import Projector
 from shared.projection.memory import InMemoryCaseHistoryStore
+from shared.projection.pg_listener import PgCommitListener
 from shared.projection.pg_schema import TABLES as PROJECTION_TABLES
 from shared.projection.pg_store import PostgresCaseHistoryStore
+from shared.projection.progress import PROGRESS_TABLE, CommitFeed, view_channel
 from shared.service import Service
 from shared.settings import ServiceSettings, get_settings
+from shared.staffing import StaffingIndex
+from shared.web.mount import install_web
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +132,13 @@ class Container:
     app: CaseApplication
     store: CaseHistoryStore
     idempotency: Idempotency
+    commits: CommitFeed
+    """The view's commits, heard by the API's waiting reads (in memory: the store itself)."""
+    reach: IndexedReach
+    """Who works on which case here: the object-level checks of the API."""
+    verifier: TokenVerifier | None
+    """Checks the callers' access tokens (None in memory: tests install their own)."""
+    access_log: AccessLog
     pool: ConnectionPool[Connection[Any]] | None = None
     status: StatusBoard | None = None
     _kafka_check: dict[str, Any] = field(default_factory=dict)
@@ -129,8 +155,31 @@ class Container:
     def read_wait_max_s(self) -> float:
         return self.settings.read_wait_max_s
 
+    @property
+    def read_waiters_max(self) -> int:
+        return self.settings.read_waiters_max
+
+    @property
+    def http_body_max_bytes(self) -> int:
+        return self.settings.http_body_max_bytes
+
+    @property
+    def break_glass(self) -> BreakGlassApplication:
+        """Break-glass requests and grants (an event table of their own); the reach asks it for grants in force."""
+        glass = self.reach.break_glass
+        assert isinstance(glass, BreakGlassApplication)
+        return glass
+
+    @functools.cached_property
+    def admin_events(self) -> AdminEventSource | None:
+        """Keycloak's admin events for the data-protection officer (in memory: none, unless a test sets one)."""
+        return KeycloakAdminEvents(IdentitySettings()) if self.pool is not None else None
+
     def close(self) -> None:
         self.app.close()
+        glass = getattr(self.reach, "break_glass", None)
+        if isinstance(glass, BreakGlassApplication):
+            glass.close()
         if self.pool is not None:
             self.pool.close()
 
@@ -186,9 +235,12 @@ def build_container(service: Service, settings: ServiceSettings | None = None, *
     settings = settings or get_settings(service)
     app_class = application_class(service)
     if in_memory:
-        store: CaseHistoryStore = InMemoryCaseHistoryStore(service)
+        store = InMemoryCaseHistoryStore(service)
         app = _make_app(app_class, {"PERSISTENCE_MODULE": MEMORY_FACTORY}, store)
-        return Container(settings, app, store, _idempotency(settings, InMemoryIdempotencyStore()))
+        glass = _break_glass(service, {"PERSISTENCE_MODULE": MEMORY_FACTORY}, MemoryBreakGlassIndex())
+        reach = _staff(app, MemoryStaffingIndex(), store, glass)
+        in_memory_keys = _idempotency(settings, InMemoryIdempotencyStore())
+        return Container(settings, app, store, in_memory_keys, store, reach, None, MemoryAccessLog())
     pool = make_pool(settings.pg_conninfo(), max_size=settings.pg_pool_size, name=f"kim-{service.slug}")
     pool.open(wait=True, timeout=30)
     try:
@@ -197,10 +249,41 @@ def build_container(service: Service, settings: ServiceSettings | None = None, *
         keys = PostgresIdempotencyStore(pool, settings.pg_schema, service)
         status = StatusBoard(pool, settings.pg_schema)
         app = _make_app(app_class, settings.eventsourcing_env(), pg_store)
+        glass_index = PostgresBreakGlassIndex(pool, settings.pg_schema)
+        glass = _break_glass(service, _break_glass_env(settings.eventsourcing_env()), glass_index)
+        reach = _staff(app, PostgresStaffingIndex(pool, settings.pg_schema), pg_store, glass)
     except BaseException:
         pool.close()
         raise
-    return Container(settings, app, pg_store, _idempotency(settings, keys), pool, status)
+    # One connection of its own per API process, outside the pool, hears the projector's commits.
+    channel = view_channel(pg_store.t(PROGRESS_TABLE).as_string())
+    listener = PgCommitListener(settings.pg_conninfo(), channel)
+    verifier = TokenVerifier(IdentitySettings())
+    keys_store = _idempotency(settings, keys)
+    access_log = PostgresAccessLog(pool, settings.pg_schema)
+    return Container(settings, app, pg_store, keys_store, listener, reach, verifier, access_log, pool, status)
+
+
+def _staff(
+    app: CaseApplication, index: StaffingIndex, store: CaseHistoryStore, break_glass: BreakGlassLookup
+) -> IndexedReach:
+    """The staffing index written with the application's events, and the reach lookup over it."""
+    app.staffing_index = index
+    reach = IndexedReach(app, index, store.summary, today, break_glass, store.managed_by)
+    if isinstance(break_glass, BreakGlassApplication):
+        # A request names a case or file this service knows (404 otherwise, as for a read).
+        break_glass.known = lambda subject: reach.of_subject(subject).known or reach.of_case(subject).known
+    return reach
+
+
+def _break_glass(service: Service, env: dict[str, str], index: Any) -> BreakGlassApplication:
+    """Break-glass on the service's store, in an event table of its own (no relay reads it)."""
+    return BreakGlassApplication(env, service=service, index=index, known=lambda _subject: False)
+
+
+def _break_glass_env(env: dict[str, str]) -> dict[str, str]:
+    """A small connection pool of its own: break-glass commands are rare."""
+    return env | {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "2"}
 
 
 class MigratedCaseHistoryStore(PostgresCaseHistoryStore):
@@ -239,13 +322,22 @@ def migrate(service: Service, settings: ServiceSettings | None = None) -> dict[s
             StatusBoard(pool, owner.pg_schema).setup()
             PostgresIdempotencyStore(pool, owner.pg_schema, service).setup()
             PostgresRelayPosition(pool, owner.pg_schema).setup()
-            app = _make_app(application_class(service), owner.eventsourcing_env(create_table=True), store)
-            try:
-                recorder: Any = app.recorder
-                event_table = str(recorder.events_table_name)
-            finally:
-                app.close()
-            return apply_privileges(conninfo, owner.pg_schema, runtime.pg_user, [event_table])
+            PostgresStaffingIndex(pool, owner.pg_schema).setup()
+            PostgresAccessLog(pool, owner.pg_schema).setup()
+            PostgresSessionStore(pool, owner.pg_schema).setup()
+            glass_index = PostgresBreakGlassIndex(pool, owner.pg_schema)
+            glass_index.setup()
+            event_tables: list[str] = []
+            for app in (
+                _make_app(application_class(service), owner.eventsourcing_env(create_table=True), store),
+                _break_glass(service, _break_glass_env(owner.eventsourcing_env(create_table=True)), glass_index),
+            ):
+                try:
+                    recorder: Any = app.recorder
+                    event_tables.append(str(recorder.events_table_name))
+                finally:
+                    app.close()
+            return apply_privileges(conninfo, owner.pg_schema, runtime.pg_user, event_tables)
     finally:
         pool.close()
 
@@ -260,17 +352,41 @@ def _make_app(app_class: type[CaseApplication], env: dict[str, str], store: Case
     return app_class(env)
 
 
-def create_app(service: Service, container_factory: Callable[[], Container] | None = None) -> FastAPI:
-    """The FastAPI application of one service; connects on startup, not on import."""
+def create_app(
+    service: Service, container_factory: Callable[[], Container] | None = None, *, web: bool = True
+) -> FastAPI:
+    """The FastAPI application of one service; connects on startup, not on import.
+
+    With ``web`` (the default) its German web views are mounted too (``shared/web``); tests that mount
+    them with a provider or address of their own pass ``web=False`` and call ``install_web`` themselves.
+    """
     factory = container_factory or (lambda: build_container(service))
-    return build_api(service, TITLES[service], api_router(service), factory)
+    api = build_api(service, TITLES[service], api_router(service), factory)
+    api.include_router(break_glass_router(service))
+    api.include_router(admin_events_router(service))
+    if web:
+        install_web(api, service)
+    return api
 
 
-def build_importer(container: Container) -> Importer:
-    """File import through the service's use cases; imported row refs are idempotency keys that never expire."""
+def build_importer(container: Container, identity: Identity | None = None) -> Importer:
+    """File import through the service's use cases under the department's service account.
+
+    Imported row refs are idempotency keys that never expire. ``identity`` is the verified
+    principal the rows are authorised for; by default the service account
+    ``kim-import-<service>`` (client-credentials grant, its secret from
+    ``KIM_KEYCLOAK_IMPORT_<SERVICE>_SECRET``), its token verified with the container's verifier.
+    """
     service = container.settings.service
     keys = Idempotency(container.idempotency.store, retention=None)
-    return Importer(service, container.app, command_table(service), keys)
+    if identity is None:
+        if container.verifier is None:
+            msg = "an in-memory container has no token verifier: pass the import's identity"
+            raise RuntimeError(msg)
+        identity = ServiceAccount.for_import(service, container.verifier, container.verifier.settings)
+    return Importer(
+        service, container.app, command_table(service), keys, identity, container.reach, container.access_log
+    )
 
 
 def build_relay(
@@ -304,6 +420,32 @@ def build_relay(
         producer_factory or producer,
         batch_size=settings.relay_batch_size,
         linger_s=settings.relay_linger_ms / 1000,
+        ack_timeout_s=settings.relay_delivery_timeout_ms / 1000 + 5,
+    )
+
+
+def build_access_relay(container: Container, *, topic: str | None = None) -> AccessRelay:
+    """The relay of the service's access log to its internal topic, under the relay's Kafka principal."""
+    settings = container.settings
+    credentials = settings.kafka_credentials("relay")
+    if not isinstance(container.access_log, PostgresAccessLog):
+        msg = "the access relay needs the PostgreSQL access log"
+        raise TypeError(msg)
+
+    def producer() -> Any:
+        return make_producer(
+            settings.infra.kafka_bootstrap,
+            client_id=f"kim-access-relay-{settings.service.slug}",
+            linger_ms=settings.relay_linger_ms,
+            delivery_timeout_ms=settings.relay_delivery_timeout_ms,
+            credentials=credentials,
+        )
+
+    return AccessRelay(
+        container.access_log,
+        topic or settings.infra.access_topic(settings.service),
+        producer,
+        batch_size=settings.relay_batch_size,
         ack_timeout_s=settings.relay_delivery_timeout_ms / 1000 + 5,
     )
 

@@ -18,7 +18,14 @@ from eventsourcing.persistence import PersistenceError
 from psycopg_pool import PoolTimeout
 from tenacity import before_sleep_log, retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from services.bootstrap import Container, build_container, build_projector, build_relay, heartbeat
+from services.bootstrap import (
+    Container,
+    build_access_relay,
+    build_container,
+    build_projector,
+    build_relay,
+    heartbeat,
+)
 from shared.service import Service
 from shared.settings import get_settings
 
@@ -79,6 +86,9 @@ def run(service: Service, kind: ProcessKind) -> None:
     container = connect(service)
     try:
         worker = build_relay(container) if kind is ProcessKind.RELAY else build_projector(container)
+        if kind is ProcessKind.RELAY:  # the access log travels beside the events, to its own topic
+            access = build_access_relay(container)
+            threading.Thread(target=access.run, args=(stop,), daemon=True, name="access-relay").start()
         beat = threading.Thread(
             target=heartbeat, args=(container, kind.value, lambda: dict(worker.stats.__dict__), stop), daemon=True
         )

@@ -21,3 +21,11 @@ class DomainRuleViolationError(KimError):
 
 class ServiceUnavailableError(KimError):
     """A dependency is busy or down; the command was not stored and may be retried (503)."""
+
+
+class InvalidFieldError(KimError):
+    """A field names something that does not hold (422 naming the field, like any other invalid field)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

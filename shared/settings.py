@@ -42,6 +42,10 @@ KAFKA_TEST_ADMIN = "kim-test-admin"
 while ``KIM_ENVIRONMENT=test`` provisions it, and ``kim create-topics`` deletes it in production."""
 
 
+KAFKA_AUDIT = "kim-audit"
+"""The audit service's principal: reads the services' access-log topics (``<prefix>.<service>.access``) only."""
+
+
 def kafka_principal(service: Service, kind: ProcessKind) -> str:
     """The Kafka user of one process kind of one service (``intake-relay``, ``foreign-office-projector``)."""
     return f"{service.slug}-{kind}"
@@ -61,8 +65,15 @@ def _dev_secrets() -> dict[str, str]:
         upper = service.value.upper()
         secrets[f"KIM_PG_PASSWORD_{upper}"] = f"{service.value}-dev"
         secrets[f"KIM_PG_OWNER_PASSWORD_{upper}"] = f"{service.value}_owner-dev"
-    for principal in (KAFKA_BROKER, KAFKA_ADMIN, KAFKA_TEST_ADMIN, *SERVICE_KAFKA_PRINCIPALS):
+    for principal in (KAFKA_BROKER, KAFKA_ADMIN, KAFKA_TEST_ADMIN, KAFKA_AUDIT, *SERVICE_KAFKA_PRINCIPALS):
         secrets[kafka_password_variable(principal)] = f"{principal}-dev"
+    # The one Keycloak client secret a service process reads (deploy/keycloak.sh has the same default).
+    secrets["KIM_KEYCLOAK_ADMIN_EVENTS_SECRET"] = "kim-admin-events-dev-secret"  # noqa: S105 - refused in production
+    # The web views' OIDC client (kim-web), read by the service APIs (shared/web/settings.py).
+    secrets["KIM_KEYCLOAK_WEB_SECRET"] = "kim-web-dev-secret"  # noqa: S105 - refused in production
+    # The import clients' secrets, read by `kim import <service>` (deploy/keycloak.sh has the same defaults).
+    for service in Service:
+        secrets[f"KIM_KEYCLOAK_IMPORT_{service.value.upper()}_SECRET"] = f"kim-import-{service.slug}-dev-secret"
     return secrets
 
 
@@ -171,6 +182,10 @@ class InfraSettings(BaseSettings):
         """The Kafka topic that carries one service's published events."""
         return f"{self.topic_prefix}.{service.slug}.events"
 
+    def access_topic(self, service: Service) -> str:
+        """The internal topic of one service's access log: only the audit principal reads it."""
+        return f"{self.topic_prefix}.{service.slug}.access"
+
     def kafka_admin(self) -> KafkaCredentials:
         """The operator's admin principal (topics, users, ACLs)."""
         return kafka_credentials(KAFKA_ADMIN, self.environment)
@@ -210,6 +225,12 @@ class ServiceSettings(BaseSettings):
     projector_batch_size: int = Field(500, ge=1, le=10000)
     projector_poll_timeout_ms: int = Field(200, ge=10, le=10000)
     read_wait_max_s: float = Field(10.0, ge=0, le=60)
+    read_waiters_max: int = Field(
+        500, ge=1, le=10_000, description="Reads waiting for a position at once, per API process; beyond: 503"
+    )
+    http_body_max_bytes: int = Field(
+        64 * 1024, ge=1024, le=16 * 1024 * 1024, description="Largest request body an API takes; beyond: 413"
+    )
     idempotency_retention_hours: int = Field(24, ge=1, le=24 * 366, description="How long Idempotency-Keys are kept")
     infra: InfraSettings = Field(default_factory=InfraSettings)
 

@@ -11,32 +11,39 @@ import pytest
 
 from tests.stack import Stack, drop_database, provision_infra, running_stack
 
-FAULTS_DIR = Path(__file__).resolve().parent / "faults"
-"""The fault-injection suite runs as a pytest session of its own (``pytest tests/faults``):
-it puts poison records on its session's topics, which the other pipeline tests (the
-foreign-client contract test reads every record) must never see."""
+TESTS_DIR = Path(__file__).resolve().parent
+OWN_SESSIONS: dict[Path, str] = {
+    TESTS_DIR / "faults": "it puts poison records on its session's topics, which the other pipeline tests (the "
+    "foreign-client contract test reads every record) must never see",
+    TESTS_DIR / "browser": "Playwright's synchronous API keeps an event loop running in the test process, which "
+    "the asynchronous tests of the other suites cannot share",
+}
+"""Suites that run as a pytest session of their own (``bash deploy/test.sh tests/faults``, ``… tests/browser``)."""
 
 
-def _faults_requested(config: pytest.Config) -> bool:
+def _requested(config: pytest.Config, suite: Path) -> bool:
     base = config.invocation_params.dir
     for arg in config.args:
         path = (base / arg.split("::")[0]).resolve()
-        if path == FAULTS_DIR or FAULTS_DIR in path.parents:
+        if path == suite or suite in path.parents:
             return True
     return False
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    if collection_path.resolve() == FAULTS_DIR and not _faults_requested(config):
+    path = collection_path.resolve()
+    if path in OWN_SESSIONS and not _requested(config, path):
         return True
     return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    faults = [item for item in items if FAULTS_DIR in Path(str(item.path)).resolve().parents]
-    if faults and len(faults) != len(items):
-        msg = "run tests/faults in a pytest session of its own: `bash deploy/test.sh tests/faults`"
-        raise pytest.UsageError(msg)
+    for suite, why in OWN_SESSIONS.items():
+        own = [item for item in items if suite in Path(str(item.path)).resolve().parents]
+        if own and len(own) != len(items):
+            command = f"bash deploy/test.sh tests/{suite.name}"
+            msg = f"run tests/{suite.name} in a pytest session of its own (`{command}`): {why}"
+            raise pytest.UsageError(msg)
 
 
 SUITE_SECONDS: dict[str, float] = {}

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
+MEMBER_REF = str(uuid4())
+"""A household member intake records and the foreign office records the permits of."""
+
 SAMPLES: dict[str, dict[str, Any]] = {
     # intake
     "receive_referral": {"received_on": "2026-01-04", "source": "foreign_office", "reason_codes": ["perspective"]},
@@ -20,6 +23,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "minutes": "INTERN Protokoll",
     },
     "refer_to_return_counselling": {"referred_on": "2026-01-21", "provider_code": "caritas-eu"},
+    "record_household": {
+        "recorded_on": "2026-01-07",
+        "members": [
+            {
+                "member_ref": MEMBER_REF,
+                "relation": "child",
+                "birth_date": "2015-03-01",
+                "living_together_since": "2015-03-01",
+            }
+        ],
+    },
+    "record_marital_status": {"recorded_on": "2026-01-07", "status": "married"},
     # foreign office (its own file; "open_file" and "link_to_kim_case" are in SERVICE_SAMPLES)
     "record_entry": {"entered_on": "2015-09-12"},
     "record_passport_cooperation": {"assessed_on": "2026-01-05", "cooperated": True, "all_reasonable_steps": True},
@@ -103,6 +118,31 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "assessed_by": "st-ebb0002",
     },
     "hand_over_naturalisation_certificate": {"handed_over_on": "2026-02-08"},
+    "record_asylum_permission": {"valid_from": "2015-09-20", "valid_until": "2018-03-01"},
+    "record_asylum_decision": {"decided_on": "2018-02-01", "outcome": "rejected"},
+    "assess_identity": {
+        "assessed_on": "2026-01-05",
+        "identity_clarified": False,
+        "nationality_clarified": False,
+        "passport_present": False,
+    },
+    "assess_employment_ban": {"assessed_on": "2026-01-05", "banned": True, "ground": "own_fault_removal_obstacle"},
+    "record_employment_agency_consent": {"answered_on": "2026-02-04", "consented": True, "reference": "INTERN-BA-4711"},
+    "assess_departure_obstacle": {"assessed_on": "2026-01-05", "departure_impossible": True, "obstacle_lasting": False},
+    "record_declarations": {"declared_on": "2026-02-07", "fdgo": True, "historical_responsibility": True},
+    "assess_renunciation": {"assessed_on": "2026-02-07", "ensured": True},
+    "assess_security": {
+        "assessed_on": "2026-02-07",
+        "extremism_indications": False,
+        "serious_expulsion_interest": False,
+    },
+    "assess_removal_measures": {"assessed_on": "2026-02-07", "concrete_measures": False},
+    "assess_integration_prognosis": {"assessed_on": "2026-02-07", "positive": True},
+    "record_family_member_status": {
+        "recorded_on": "2026-01-07",
+        "member_ref": MEMBER_REF,
+        "permits": [{"norm": "AufenthG_25a", "state": "granted", "since": "2025-06-01", "valid_until": "2027-05-31"}],
+    },
     # kobiz
     "hold_counselling": {
         "held_on": "2026-01-11",
@@ -136,6 +176,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "occupation_code": "kfz-mechatroniker",
         "qualified": True,
         "shortage_occupation": False,
+        "helper_training": False,
+        "started_under_gestattung": False,
         "starts_on": "2026-08-01",
         "ends_on": "2029-07-31",
         "chamber_registered": True,
@@ -152,6 +194,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "since": "2026-01-18",
         "hours_per_week": 30,
         "social_insurance": True,
+        "qualified": False,
         "employer": "INTERN Bäckerei",
     },
     "claim_health_exemption": {"claimed_on": "2026-01-19", "norm": "AufenthG_25b", "attest_ref": "INTERN-ATTEST"},
@@ -159,11 +202,52 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "assess_housing": {"assessed_on": "2026-01-20", "adequate": True},
     "record_special_integration_achievement": {"achieved_on": "2026-01-21", "kind": "volunteering"},
     "record_civic_knowledge_evidence": {"evidenced_on": "2026-01-21", "evidence": "orientation_course"},
+    "assess_schooling": {
+        "assessed_on": "2026-01-22",
+        "successful_years": 2,
+        "attending": False,
+        "german_qualification": False,
+    },
+    "assess_qualifications": {
+        "assessed_on": "2026-01-22",
+        "german_vocational_qualification": False,
+        "foreign_degree_recognised": True,
+    },
+    "assess_basic_knowledge": {
+        "assessed_on": "2026-01-22",
+        "integration_course_completed": True,
+        "civic_test_passed": True,
+    },
+    "assess_special_integration": {"assessed_on": "2026-01-22", "achieved": False},
+    "assess_employment_history": {"assessed_on": "2026-01-22", "employed_in_germany": True},
 }
 """Internal text in every sample starts with INTERN, so a test can search for leaks."""
 
+STAFFING_SAMPLES: dict[str, dict[str, Any]] = {
+    "assign_staff": {"staff_id": "st-kollege1", "assigned_on": "2026-02-01"},
+    "release_staff": {"staff_id": "st-kollege1", "released_on": "2026-03-01"},
+}
+"""Assignments (the same commands in the foreign office and Kobiz)."""
+
+
+def staffing_samples(worker: str) -> dict[str, dict[str, Any]]:
+    """Hand-over and deputy of the member of staff who works the case in the tests (tests/support/tokens.py)."""
+    return {
+        "hand_over": {"from_staff_id": worker, "to_staff_id": "st-kollege2", "handed_over_on": "2026-03-02"},
+        "name_deputy": {
+            "deputy_id": "st-vertret1",
+            "for_staff_id": worker,
+            "from_on": "2026-03-01",
+            "until_on": "2026-03-31",
+        },
+    }
+
+
 SERVICE_SAMPLES: dict[str, dict[str, dict[str, Any]]] = {
+    "intake": staffing_samples("st-cm0001"),
     "foreign_office": {
+        **STAFFING_SAMPLES,
+        **staffing_samples("st-abhsb4"),
         "open_file": {
             "family_name": "INTERN-Name",
             "given_names": "INTERN-Vorname",
@@ -174,6 +258,8 @@ SERVICE_SAMPLES: dict[str, dict[str, dict[str, Any]]] = {
         "link_to_kim_case": {"case_id": "<the KIM case>", "linked_on": "2026-01-06"},
     },
     "kobiz": {
+        **STAFFING_SAMPLES,
+        **staffing_samples("st-cm0001"),
         "open_file": {"opened_on": "2026-01-06"},
         "link_to_kim_case": {"case_id": "<the KIM case>", "linked_on": "2026-01-06"},
     },

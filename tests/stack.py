@@ -32,6 +32,7 @@ from services.processes import ProcessSpec
 from services.runner import ProcessKind
 from shared.service import Service
 from shared.settings import KAFKA_TEST_ADMIN, REPO_ROOT, InfraSettings, get_settings
+from tests.support import realm
 
 T = TypeVar("T")
 INFRA = REPO_ROOT / "deploy" / "infra.sh"
@@ -129,8 +130,9 @@ class Stack:
     def url(self, service: Service) -> str:
         return f"http://127.0.0.1:{get_settings(service).http_port}"
 
-    def client(self, service: Service) -> httpx.Client:
-        return httpx.Client(base_url=self.url(service), timeout=30)
+    def client(self, service: Service, user: str = realm.PIPELINE_USER) -> httpx.Client:
+        """An HTTP client of the service, logged in as ``user`` (a test user of the running Keycloak)."""
+        return httpx.Client(base_url=self.url(service), timeout=30, auth=realm.auth(user))
 
     def history(self, service: Service, case_id: str, after: str | None = None, wait: float = 30) -> dict[str, Any]:
         params: dict[str, Any] = {"wait": wait}

@@ -10,12 +10,17 @@ from fastapi import APIRouter, Depends
 
 from services.foreign_office.application import COMMANDS, ForeignOfficeApplication
 from services.foreign_office.domain import ResidenceFile
-from services.foreign_office.schemas import ResidenceFilePublic
+from services.foreign_office.owner import FACT_GROUPS, readable_owner_facts
+from services.foreign_office.schemas import SECTIONS, ResidenceFilePublic
+from shared.access import FieldGroup
+from shared.http.access import AUTHENTICATED, ReachDep
+from shared.http.access_log import AccessDep, groups_of_record
 from shared.http.commands import FILES, add_command_routes
 from shared.http.deps import get_application
 from shared.http.errors import READ_RESPONSES
 from shared.http.file_views import file_perspective_router
-from shared.perspective.derive import internal_facts
+from shared.http.visibility import visible_fields
+from shared.identity.http import CurrentPrincipal
 from shared.service import Service
 
 router = APIRouter(prefix="/foreign-office", tags=["foreign-office"])
@@ -23,11 +28,23 @@ App = Annotated[ForeignOfficeApplication, Depends(get_application)]
 add_command_routes(router, COMMANDS, FILES)
 
 
-@router.get("/files/{file_id}", summary="Akte der Ausländerbehörde", responses=READ_RESPONSES)
-def get_file(file_id: UUID, app: App) -> ResidenceFilePublic:
-    """The foreign office's own file on a person."""
+@router.get(
+    "/files/{file_id}",
+    summary="Akte der Ausländerbehörde",
+    responses=AUTHENTICATED | READ_RESPONSES,
+    openapi_extra={"x-kim-access": {"kind": "read", "subject": "file_id"}},
+)
+def get_file(
+    file_id: UUID, app: App, principal: CurrentPrincipal, reach: ReachDep, access: AccessDep
+) -> ResidenceFilePublic:
+    """The foreign office's own file on a person, as far as the caller may read it."""
+    who = access.read(principal, reach, file_id, by_case=False)
+    readable = who.readable()
     file = app.get_file(file_id)
-    return ResidenceFilePublic(
+    stays = file.tolerated_stays
+    if FieldGroup.HEALTH not in readable:  # a Duldung on health grounds is Art. 9 data
+        stays = [s for s in stays if not s.get("health_ground")]
+    record = dict(
         file_id=file.id,
         version=file.version,
         kim_case_id=file.kim_case_id,
@@ -37,17 +54,20 @@ def get_file(file_id: UUID, app: App) -> ResidenceFilePublic:
         nationalities=file.nationalities,
         closed_on=file.closed_on,
         entry_on=file.entry_on,
-        tolerated_stays=file.tolerated_stays,
+        tolerated_stays=stays,
         identity_clarified_on=file.identity_clarified_on,
         pending_applications=file.pending_applications,
         permits=file.permits,
         decisions=file.decisions,
     )
+    shown = visible_fields(record, SECTIONS, readable)
+    access.shown(who, file_id, groups_of_record(shown, SECTIONS))
+    return access.answer(lambda: ResidenceFilePublic.model_validate(shown))
 
 
-def _internal(file: Any) -> dict[str, Any]:
+def _internal(file: Any, readable: frozenset[FieldGroup]) -> dict[str, Any]:
     residence_file: ResidenceFile = file
-    return internal_facts(residence_file.convictions, residence_file.deceptions)
+    return readable_owner_facts(residence_file, readable)
 
 
-router.include_router(file_perspective_router(Service.FOREIGN_OFFICE, _internal))
+router.include_router(file_perspective_router(Service.FOREIGN_OFFICE, _internal, FACT_GROUPS))

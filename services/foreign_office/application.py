@@ -13,10 +13,13 @@ from uuid import UUID
 
 from services.foreign_office import commands as c
 from services.foreign_office import events as e
+from services.foreign_office import fact_commands as fc
 from services.foreign_office.domain import ResidenceFile
+from shared import staffing
 from shared.application.catalogue import AnyCommand, CaseCommand, NewCaseCommand
 from shared.application.department import DepartmentApplication
 from shared.application.results import Saved
+from shared.application.staffing import staffing_commands
 from shared.events import catalogue as ev
 from shared.service import Service
 
@@ -98,6 +101,44 @@ class ForeignOfficeApplication(DepartmentApplication[ResidenceFile]):
     def hand_over_naturalisation_certificate(self, file_id: UUID, cmd: c.HandOverNaturalisationCertificate) -> Saved:
         return self.change(file_id, cmd, lambda file: file.hand_over_naturalisation_certificate(cmd))
 
+    # --- the facts the decisions turn on ------------------------------------------------------
+
+    def record_asylum_permission(self, file_id: UUID, cmd: fc.RecordAsylumPermission) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.record_asylum_permission(cmd))
+
+    def record_asylum_decision(self, file_id: UUID, cmd: fc.RecordAsylumDecision) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.record_asylum_decision(cmd))
+
+    def assess_identity(self, file_id: UUID, cmd: fc.AssessIdentity) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.assess_identity(cmd))
+
+    def assess_employment_ban(self, file_id: UUID, cmd: fc.AssessEmploymentBan) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.assess_employment_ban(cmd))
+
+    def record_employment_agency_consent(self, file_id: UUID, cmd: fc.RecordEmploymentAgencyConsent) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.record_employment_agency_consent(cmd))
+
+    def assess_departure_obstacle(self, file_id: UUID, cmd: fc.AssessDepartureObstacle) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.assess_departure_obstacle(cmd))
+
+    def record_declarations(self, file_id: UUID, cmd: fc.RecordDeclarations) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.record_declarations(cmd))
+
+    def assess_renunciation(self, file_id: UUID, cmd: fc.AssessRenunciation) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.assess_renunciation(cmd))
+
+    def assess_security(self, file_id: UUID, cmd: fc.AssessSecurity) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.assess_security(cmd))
+
+    def assess_removal_measures(self, file_id: UUID, cmd: fc.AssessRemovalMeasures) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.assess_removal_measures(cmd))
+
+    def assess_integration_prognosis(self, file_id: UUID, cmd: fc.AssessIntegrationPrognosis) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.assess_integration_prognosis(cmd))
+
+    def record_family_member_status(self, file_id: UUID, cmd: fc.RecordFamilyMemberStatus) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.record_family_member_status(cmd))
+
     published = {
         e.KimCaseLinked: ev.ResidenceFileLinked,
         e.EntryRecorded: ev.EntryRecorded,
@@ -116,6 +157,12 @@ class ForeignOfficeApplication(DepartmentApplication[ResidenceFile]):
         e.DepartureRecorded: ev.DepartureRecorded,
         e.NaturalisationApplied: ev.NaturalisationApplied,
         e.NaturalisationCertificateHandedOver: ev.NaturalisationCertificateHandedOver,
+        e.AsylumPermissionRecorded: ev.AsylumPermissionRecorded,
+        e.AsylumDecisionRecorded: ev.AsylumDecisionRecorded,
+        e.IdentityAssessed: ev.IdentityAssessed,
+        e.EmploymentBanAssessed: ev.EmploymentBanAssessed,  # without the ground
+        e.EmploymentAgencyConsentRecorded: ev.EmploymentAgencyConsentRecorded,  # without the reference
+        e.DepartureObstacleAssessed: ev.DepartureObstacleAssessed,
     }
 
 
@@ -201,6 +248,66 @@ COMMANDS: tuple[AnyCommand[ForeignOfficeApplication], ...] = (
         FO.hand_over_naturalisation_certificate,
         "Einbürgerungsurkunde ausgehändigt",
     ),
+    CaseCommand(
+        "asylum-permissions", fc.RecordAsylumPermission, FO.record_asylum_permission, "Aufenthaltsgestattung erfassen"
+    ),
+    CaseCommand("asylum-decisions", fc.RecordAsylumDecision, FO.record_asylum_decision, "Asylentscheidung erfassen"),
+    CaseCommand(
+        "identity-assessments",
+        fc.AssessIdentity,
+        FO.assess_identity,
+        "Identität, Staatsangehörigkeit und Pass bewerten",
+    ),
+    CaseCommand(
+        "employment-ban-assessments",
+        fc.AssessEmploymentBan,
+        FO.assess_employment_ban,
+        "Beschäftigungsverbot (§ 60a Abs. 6 AufenthG) bewerten",
+    ),
+    CaseCommand(
+        "employment-agency-consents",
+        fc.RecordEmploymentAgencyConsent,
+        FO.record_employment_agency_consent,
+        "Zustimmung der Bundesagentur für Arbeit erfassen",
+    ),
+    CaseCommand(
+        "departure-obstacle-assessments",
+        fc.AssessDepartureObstacle,
+        FO.assess_departure_obstacle,
+        "Ausreisehindernis bewerten (§ 25 Abs. 5 AufenthG)",
+    ),
+    CaseCommand("declarations", fc.RecordDeclarations, FO.record_declarations, "Bekenntnisse erfassen (intern)"),
+    CaseCommand(
+        "renunciation-assessments",
+        fc.AssessRenunciation,
+        FO.assess_renunciation,
+        "Aufgabe der bisherigen Staatsangehörigkeit bewerten (intern)",
+    ),
+    CaseCommand(
+        "security-assessments",
+        fc.AssessSecurity,
+        FO.assess_security,
+        "Sicherheitsbedenken und Ausweisungsinteresse bewerten (intern)",
+    ),
+    CaseCommand(
+        "removal-measure-assessments",
+        fc.AssessRemovalMeasures,
+        FO.assess_removal_measures,
+        "Konkrete Maßnahmen zur Aufenthaltsbeendigung bewerten (intern)",
+    ),
+    CaseCommand(
+        "integration-prognoses",
+        fc.AssessIntegrationPrognosis,
+        FO.assess_integration_prognosis,
+        "Integrationsprognose bewerten (intern)",
+    ),
+    CaseCommand(
+        "family-member-statuses",
+        fc.RecordFamilyMemberStatus,
+        FO.record_family_member_status,
+        "Aufenthaltsrechtliche Stellung eines Haushaltsmitglieds erfassen (intern)",
+    ),
+    *staffing_commands(FO),
 )
 """Every foreign-office command with its use case; the API and the import are built from it."""
 
@@ -211,6 +318,16 @@ INTERNAL_EVENTS: tuple[type[Any], ...] = (
     e.CriminalConvictionNotified,
     e.RemovalScheduled,
     e.NaturalisationRequirementAssessed,
+    e.DeclarationsRecorded,
+    e.RenunciationAssessed,
+    e.SecurityAssessed,
+    e.RemovalMeasuresAssessed,
+    e.IntegrationPrognosisAssessed,
+    e.FamilyMemberStatusRecorded,
     e.RowImported,
+    staffing.StaffAssigned,
+    staffing.StaffReleased,
+    staffing.StaffHandedOver,
+    staffing.DeputyNamed,
 )
 """Events that never leave the foreign office."""

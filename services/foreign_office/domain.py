@@ -8,8 +8,10 @@ person's consent allow, does anything of the file leave the foreign office.
 
 Some of what is recorded here never leaves the foreign office at all: identity
 deception findings, criminal convictions (MiStra), removal dates (secret, § 59
-Abs. 1 S. 8 AufenthG) and naturalisation requirement assessments. Those events
-have no integration event. The events themselves are in ``events.py``.
+Abs. 1 S. 8 AufenthG), naturalisation requirement assessments, and its own
+assessments of declarations, security, removal measures, the integration prognosis
+and family members' permits. Those events have no integration event; they feed the
+foreign office's own evaluation (``owner.py``). The events themselves are in ``events/``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from pydantic import BaseModel
 
 from services.foreign_office import commands as c
 from services.foreign_office import events as e
+from services.foreign_office import fact_commands as fc
 from shared.errors import DomainRuleViolationError
+from shared.staffing import Staffing
 
 
 class InvalidPeriodError(DomainRuleViolationError):
@@ -62,7 +66,11 @@ class ResidenceFile(Aggregate):
         nationalities: list[str],
         file_reference: str | None,
         kim_case_id: UUID | None,
+        opened_by: str | None = None,
     ) -> None:
+        self.staffing = Staffing()
+        if opened_by:  # whoever opened the file works on it
+            self.staffing.assignees[opened_by] = None
         self.family_name, self.given_names, self.birth_date = family_name, given_names, birth_date
         self.nationalities, self.file_reference = nationalities, file_reference
         self.kim_case_id = kim_case_id
@@ -76,12 +84,16 @@ class ResidenceFile(Aggregate):
         self.decisions: list[dict[str, Any]] = []
         self.convictions: list[dict[str, Any]] = []
         self.deceptions: list[dict[str, Any]] = []
+        self.assessments: dict[str, list[tuple[date, bool]]] = {}
+        """The foreign office's own yes/no findings by fact (internal), each with the day it was made."""
+        self.member_permits: dict[str, tuple[date, list[dict[str, Any]]]] = {}
+        """Household members' permits by member reference: the latest record of each (internal)."""
         self.imported_refs: set[str] = set()
 
     @classmethod
     def open(cls, cmd: c.OpenResidenceFile) -> ResidenceFile:
         """Open a file on a person the foreign office deals with (not yet linked to KIM)."""
-        return cls._create(e.FileOpened, **values(cmd), kim_case_id=None)
+        return cls._create(e.FileOpened, **values(cmd), kim_case_id=None, opened_by=cmd.actor)
 
     # --- the file and its link to KIM ---------------------------------------------------
 
@@ -197,6 +209,64 @@ class ResidenceFile(Aggregate):
     def hand_over_naturalisation_certificate(self, cmd: c.HandOverNaturalisationCertificate) -> None:
         """The certificate was handed over: the person is a German citizen."""
         self._record(e.NaturalisationCertificateHandedOver, cmd)
+
+    # --- the facts the decisions turn on (fact_commands) ------------------------------------
+
+    def record_asylum_permission(self, cmd: fc.RecordAsylumPermission) -> None:
+        """The stay is permitted for the asylum procedure (Aufenthaltsgestattung)."""
+        self._record(e.AsylumPermissionRecorded, cmd)
+
+    def record_asylum_decision(self, cmd: fc.RecordAsylumDecision) -> None:
+        """The outcome of the asylum procedure."""
+        self._record(e.AsylumDecisionRecorded, cmd)
+
+    def assess_identity(self, cmd: fc.AssessIdentity) -> None:
+        """Identity, nationality and passport as assessed (a recorded "no" included)."""
+        self._record(e.IdentityAssessed, cmd)
+
+    def assess_employment_ban(self, cmd: fc.AssessEmploymentBan) -> None:
+        """Whether employment is banned under § 60a Abs. 6 (the ground stays here)."""
+        self._record(e.EmploymentBanAssessed, cmd)
+
+    def record_employment_agency_consent(self, cmd: fc.RecordEmploymentAgencyConsent) -> None:
+        """The Federal Employment Agency's answer to the request for its consent."""
+        self._record(e.EmploymentAgencyConsentRecorded, cmd)
+
+    def assess_departure_obstacle(self, cmd: fc.AssessDepartureObstacle) -> None:
+        """Whether departure is impossible and the obstacle lasting (§ 25 Abs. 5)."""
+        self._record(e.DepartureObstacleAssessed, cmd)
+
+    def record_declarations(self, cmd: fc.RecordDeclarations) -> None:
+        """Internal: the commitments made (or refused)."""
+        self._record(e.DeclarationsRecorded, cmd)
+
+    def assess_renunciation(self, cmd: fc.AssessRenunciation) -> None:
+        """Internal (EBB): the loss of the previous nationality ensured or not."""
+        self._record(e.RenunciationAssessed, cmd)
+
+    def assess_security(self, cmd: fc.AssessSecurity) -> None:
+        """Internal: extremism indications and a serious interest in expulsion."""
+        self._record(e.SecurityAssessed, cmd)
+
+    def assess_removal_measures(self, cmd: fc.AssessRemovalMeasures) -> None:
+        """Internal (secret): concrete measures to end the stay under way or not."""
+        self._record(e.RemovalMeasuresAssessed, cmd)
+
+    def assess_integration_prognosis(self, cmd: fc.AssessIntegrationPrognosis) -> None:
+        """Internal: the integration prognosis (§ 25a)."""
+        self._record(e.IntegrationPrognosisAssessed, cmd)
+
+    def record_family_member_status(self, cmd: fc.RecordFamilyMemberStatus) -> None:
+        """Internal: a household member's applications and permits ([] = none known)."""
+        permits = [p.model_dump(mode="json") for p in cmd.permits]
+        self.trigger_event(
+            e.FamilyMemberStatusRecorded, recorded_on=cmd.recorded_on, member_ref=cmd.member_ref, permits=permits
+        )
+
+    def note(self, fact: str, on: date, value: bool | None) -> None:
+        """Keep one of the foreign office's own yes/no findings (None: not assessed this time)."""
+        if value is not None:
+            self.assessments.setdefault(fact, []).append((on, value))
 
     def decide(self, norm: str, outcome: str, decided_by: str, rule_version_ids: list[str]) -> None:
         """Keep a decision with who made it and which rule versions were shown (Art. 22 DSGVO)."""

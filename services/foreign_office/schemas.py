@@ -7,9 +7,12 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from shared.access import FieldGroup
+
 
 class ResidenceFilePublic(BaseModel):
-    """The foreign office's own file on a person (foreign-office staff only)."""
+    """The foreign office's own file on a person, as far as the caller may read it (None: not readable or not
+    recorded; a Duldung on health grounds only for whoever may read health data of the file)."""
 
     file_id: UUID
     version: int
@@ -17,11 +20,21 @@ class ResidenceFilePublic(BaseModel):
     family_name: str | None
     given_names: str | None
     birth_date: date | None
-    nationalities: list[str]
+    nationalities: list[str] | None
     closed_on: date | None
     entry_on: date | None
-    tolerated_stays: list[dict[str, object]]
+    tolerated_stays: list[dict[str, object]] | None
     identity_clarified_on: date | None
-    pending_applications: dict[str, date]
-    permits: list[dict[str, object]]
-    decisions: list[dict[str, object]]
+    pending_applications: dict[str, date] | None
+    permits: list[dict[str, object]] | None
+    decisions: list[dict[str, object]] | None
+
+
+F = FieldGroup
+SECTIONS: dict[str, FieldGroup] = {
+    **dict.fromkeys(("family_name", "given_names", "birth_date", "nationalities"), F.IDENTITY_CORE),
+    **dict.fromkeys(("kim_case_id", "closed_on"), F.CASE_MANAGEMENT),
+    **dict.fromkeys(("entry_on", "tolerated_stays", "pending_applications", "permits", "decisions"), F.STATUS),
+    "identity_clarified_on": F.IDENTITY_DETAIL,
+}
+"""Each field of the file → the field group it shows."""

@@ -8,21 +8,33 @@ from uuid import UUID
 from fastapi import APIRouter, Depends
 
 from services.intake.application import COMMANDS, IntakeApplication
-from services.intake.schemas import IntakeCasePublic
+from services.intake.schemas import SECTIONS, IntakeCasePublic
+from shared.http.access import AUTHENTICATED, ReachDep
+from shared.http.access_log import AccessDep, groups_of_record
 from shared.http.commands import add_command_routes
 from shared.http.deps import get_application
 from shared.http.errors import READ_RESPONSES
+from shared.http.visibility import visible_fields
+from shared.identity.http import CurrentPrincipal
 
 router = APIRouter(prefix="/intake", tags=["intake"])
 App = Annotated[IntakeApplication, Depends(get_application)]
 add_command_routes(router, COMMANDS)
 
 
-@router.get("/cases/{case_id}/file", summary="Fallakte der Fallannahme", responses=READ_RESPONSES)
-def get_case_file(case_id: UUID, app: App) -> IntakeCasePublic:
-    """Intake's own record of the case, with the person's details."""
+@router.get(
+    "/cases/{case_id}/file",
+    summary="Fallakte der Fallannahme",
+    responses=AUTHENTICATED | READ_RESPONSES,
+    openapi_extra={"x-kim-access": {"kind": "read", "subject": "case_id"}},
+)
+def get_case_file(
+    case_id: UUID, app: App, principal: CurrentPrincipal, reach: ReachDep, access: AccessDep
+) -> IntakeCasePublic:
+    """Intake's own record of the case, with the person's details, as far as the caller may read it."""
+    who = access.read(principal, reach, case_id, by_case=False)
     case = app.get_case(case_id)
-    return IntakeCasePublic(
+    record = dict(
         case_id=case.id,
         version=case.version,
         status=case.status,
@@ -38,3 +50,6 @@ def get_case_file(case_id: UUID, app: App) -> IntakeCasePublic:
         case_manager_id=case.case_manager_id,
         consents=[{"consent_id": k, **v} for k, v in case.consents.items()],
     )
+    shown = visible_fields(record, SECTIONS, who.readable())
+    access.shown(who, case_id, groups_of_record(shown, SECTIONS))
+    return access.answer(lambda: IntakeCasePublic.model_validate(shown))

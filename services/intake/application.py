@@ -8,10 +8,12 @@ from uuid import UUID, uuid4
 
 from services.intake import commands as c
 from services.intake.domain import Case
+from shared import staffing
 from shared.application.base import CaseApplication
 from shared.application.catalogue import AnyCommand, CaseCommand, NewCaseCommand
 from shared.application.commands import Command
 from shared.application.results import Saved
+from shared.application.staffing import HandOver, NameDeputy
 from shared.events import catalogue as ev
 from shared.service import Service
 
@@ -46,6 +48,15 @@ class IntakeApplication(CaseApplication):
             case_id,
             cmd,
             lambda case: case.receive_referral(cmd.received_on, cmd.source, cmd.reason_codes, cmd.corrects),
+        )
+
+    def record_household(self, case_id: UUID, cmd: c.RecordHousehold) -> Saved:
+        members = [m.model_dump(mode="json") for m in cmd.members]
+        return self._change(case_id, cmd, lambda case: case.record_household(cmd.recorded_on, members, cmd.corrects))
+
+    def record_marital_status(self, case_id: UUID, cmd: c.RecordMaritalStatus) -> Saved:
+        return self._change(
+            case_id, cmd, lambda case: case.record_marital_status(cmd.recorded_on, cmd.status.value, cmd.corrects)
         )
 
     # --- consent -----------------------------------------------------------------------
@@ -120,11 +131,26 @@ class IntakeApplication(CaseApplication):
             lambda case: case.refer_to_return_counselling(cmd.referred_on, cmd.provider_code, cmd.corrects),
         )
 
+    # --- who works on the case ------------------------------------------------------------
+
+    def hand_over(self, case_id: UUID, cmd: HandOver) -> Saved:
+        return self._change(
+            case_id, cmd, lambda case: case.hand_over(cmd.from_staff_id, cmd.to_staff_id, cmd.handed_over_on, cmd.actor)
+        )
+
+    def name_deputy(self, case_id: UUID, cmd: NameDeputy) -> Saved:
+        def mutate(case: Case) -> None:
+            case.check_open(None)
+            staffing.name_deputy(case, cmd.deputy_id, cmd.for_staff_id, cmd.from_on, cmd.until_on, cmd.actor)
+
+        return self._change(case_id, cmd, mutate)
+
     def _change(self, case_id: UUID, cmd: Command, mutate: Callable[[Case], object]) -> Saved:
         return self.update(cmd, lambda: self.get_case(case_id), mutate)
 
     published = {
         Case.PersonRegistered: ev.PersonRegistered,
+        Case.CaseManagerChanged: ev.CaseManagerChanged,
         Case.ReferralReceived: ev.ReferralReceived,
         Case.ConsentGranted: ev.ConsentGranted,
         Case.ConsentScopeChanged: ev.ConsentScopeChanged,
@@ -134,6 +160,8 @@ class IntakeApplication(CaseApplication):
         Case.IntegrationPlanAgreed: ev.IntegrationPlanAgreed,
         Case.CaseConferenceHeld: ev.CaseConferenceHeld,  # the minutes stay with intake
         Case.ReturnCounsellingReferred: ev.ReturnCounsellingReferred,
+        Case.HouseholdRecorded: ev.HouseholdRecorded,
+        Case.MaritalStatusRecorded: ev.MaritalStatusRecorded,
     }
 
 
@@ -141,6 +169,8 @@ IA = IntakeApplication
 COMMANDS: tuple[AnyCommand[IntakeApplication], ...] = (
     NewCaseCommand(c.RegisterPerson, IA.register_person, "Person erfassen (neue Fallakte)"),
     CaseCommand("referrals", c.ReceiveReferral, IA.receive_referral, "Zuweisung erfassen"),
+    CaseCommand("households", c.RecordHousehold, IA.record_household, "Haushalt erfassen (Kinder mit Geburtsdatum)"),
+    CaseCommand("marital-status", c.RecordMaritalStatus, IA.record_marital_status, "Familienstand erfassen"),
     CaseCommand("consents", c.GrantConsent, IA.grant_consent, "Einwilligung erfassen"),
     CaseCommand("consent-scope-changes", c.ChangeConsentScope, IA.change_consent_scope, "Einwilligung ändern"),
     CaseCommand("consent-revocations", c.RevokeConsent, IA.revoke_consent, "Einwilligung widerrufen"),
@@ -154,7 +184,9 @@ COMMANDS: tuple[AnyCommand[IntakeApplication], ...] = (
         IA.refer_to_return_counselling,
         "Rückkehrberatung vermitteln",
     ),
+    CaseCommand("deputies", NameDeputy, IA.name_deputy, "Vertretung benennen"),
+    CaseCommand("handovers", HandOver, IA.hand_over, "Fall an andere Fallmanagerin / anderen Fallmanager übergeben"),
 )
 """Every intake command with its use case; the API and the import are built from it."""
 
-INTERNAL_EVENTS: tuple[type[Any], ...] = (Case.RowImported,)
+INTERNAL_EVENTS: tuple[type[Any], ...] = (Case.RowImported, staffing.DeputyNamed)

@@ -6,18 +6,19 @@ from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
-from shared.application.commands import Command, Correctable, Text200
+from shared.application.commands import Command, Correctable, DatedModel, Text200
 from shared.events.base import Code
 from shared.events.common import ConferenceParticipant, DataCategory, IsoCountry, IsoLanguage, Norm, Purpose
 from shared.events.intake import Milestone
 from shared.events.vocabulary import StaffId
+from shared.events.vocabulary_facts import HouseholdRelation, MaritalStatus
 from shared.policy.parties import default_registry
 from shared.policy.sharing import SECRECY_RELEASE_REQUIRED
 
 
-class RegisterPerson(BaseModel):
+class RegisterPerson(DatedModel):
     """Register a person; this creates the case file and mints the case id."""
 
     model_config = ConfigDict(extra="forbid")
@@ -68,7 +69,7 @@ KnownParty = Annotated[
 """A party a consent may name now; an unknown or inactive one answers 422 at ``scopes[i].recipient``."""
 
 
-class RecipientScope(BaseModel):
+class RecipientScope(DatedModel):
     """One named recipient party, the data categories released to it, and the secrecy release."""
 
     model_config = ConfigDict(extra="forbid")
@@ -188,3 +189,44 @@ class ReferToReturnCounselling(Correctable):
 
     referred_on: date
     provider_code: Code
+
+
+class HouseholdMember(DatedModel):
+    """One member of the person's household (names stay out: a pseudonymous reference only)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    member_ref: UUID = Field(description="The same in every record about the member (e.g. the member's KIM case id).")
+    relation: HouseholdRelation = Field(description="What the member is to the person.")
+    birth_date: date | None = None
+    living_together_since: date | None = None
+    living_together_until: date | None = None
+
+    @model_validator(mode="after")
+    def _check_period(self) -> HouseholdMember:
+        since, until = self.living_together_since, self.living_together_until
+        if since is not None and until is not None and until < since:
+            msg = "living_together_until must not be before living_together_since"
+            raise ValueError(msg)
+        return self
+
+
+class RecordHousehold(Correctable):
+    """Record who lives in the person's household, minor children with their birth dates ([] = lives alone)."""
+
+    recorded_on: date
+    members: list[HouseholdMember] = Field(max_length=20)
+
+    @model_validator(mode="after")
+    def _check_members(self) -> RecordHousehold:
+        if len({m.member_ref for m in self.members}) != len(self.members):
+            msg = "each member_ref may appear once (jedes Haushaltsmitglied nur einmal)"
+            raise ValueError(msg)
+        return self
+
+
+class RecordMaritalStatus(Correctable):
+    """Record the person's marital status."""
+
+    recorded_on: date
+    status: MaritalStatus

@@ -18,6 +18,7 @@ from shared.errors import DomainRuleViolationError
 from shared.events.common import ConsentScope
 from shared.events.upcasters import upcast_recipients_v1, upcast_scopes_v1
 from shared.policy.consent import Scopes, narrowed, scopes_of, widening
+from shared.staffing import Staffing, StaffingError
 
 
 class CaseAlreadyOpenError(DomainRuleViolationError):
@@ -86,7 +87,10 @@ class Case(Aggregate):
         IntegrationPlanAgreed: ClassVar[type[Aggregate.Event]]
         CaseConferenceHeld: ClassVar[type[Aggregate.Event]]
         ReturnCounsellingReferred: ClassVar[type[Aggregate.Event]]
+        HouseholdRecorded: ClassVar[type[Aggregate.Event]]
+        MaritalStatusRecorded: ClassVar[type[Aggregate.Event]]
         RowImported: ClassVar[type[Aggregate.Event]]
+        CaseManagerChanged: ClassVar[type[Aggregate.Event]]
 
     @event("PersonRegistered")
     def __init__(
@@ -113,6 +117,7 @@ class Case(Aggregate):
         self.opened_on: date | None = None
         self.closed_on: date | None = None
         self.case_manager_id: str | None = None
+        self.staffing = Staffing()
         self.imported_refs: set[str] = {import_ref} if import_ref else set()
 
     @property
@@ -132,6 +137,24 @@ class Case(Aggregate):
     def _referral_received(
         self, received_on: date, source: str, reason_codes: list[str], corrects: UUID | None
     ) -> None:
+        pass
+
+    def record_household(self, recorded_on: date, members: list[dict[str, Any]], corrects: UUID | None) -> None:
+        """Who lives in the person's household ([] = the person lives alone)."""
+        self.check_accepts(corrects)
+        self._household_recorded(recorded_on=recorded_on, members=members, corrects=corrects)
+
+    @event("HouseholdRecorded")
+    def _household_recorded(self, recorded_on: date, members: list[dict[str, Any]], corrects: UUID | None) -> None:
+        pass
+
+    def record_marital_status(self, recorded_on: date, status: str, corrects: UUID | None) -> None:
+        """The person's marital status."""
+        self.check_accepts(corrects)
+        self._marital_status_recorded(recorded_on=recorded_on, status=status, corrects=corrects)
+
+    @event("MaritalStatusRecorded")
+    def _marital_status_recorded(self, recorded_on: date, status: str, corrects: UUID | None) -> None:
         pass
 
     # --- consent -----------------------------------------------------------------
@@ -276,6 +299,30 @@ class Case(Aggregate):
     def _opened(self, opened_on: date, case_manager_id: str, person_id: UUID) -> None:
         self.opened_on = opened_on
         self.case_manager_id = case_manager_id
+        self.staffing.assignees[case_manager_id] = opened_on  # the KIM case manager works on the case
+
+    def hand_over(self, from_staff_id: str, to_staff_id: str, handed_over_on: date, by: str | None) -> None:
+        """Hand the KIM case over to another case manager (the other departments learn of it)."""
+        self.check_open(None)
+        if self.case_manager_id is None:
+            msg = "Der Fall ist noch nicht eröffnet; die Fallverantwortung entsteht mit der Eröffnung."
+            raise CaseNotOpenError(msg)
+        if from_staff_id != self.case_manager_id:
+            msg = "Übergeben kann nur die zuständige Fallmanagerin oder der zuständige Fallmanager."
+            raise StaffingError(msg)
+        if to_staff_id == from_staff_id:
+            msg = "Übergabe an dieselbe Person ist nicht möglich."
+            raise StaffingError(msg)
+        self._case_manager_changed(case_manager_id=to_staff_id, changed_on=handed_over_on, changed_by=by)
+
+    @event("CaseManagerChanged")
+    def _case_manager_changed(self, case_manager_id: str, changed_on: date, changed_by: str | None) -> None:
+        previous = self.case_manager_id
+        self.case_manager_id = case_manager_id
+        if previous is not None:
+            self.staffing.assignees.pop(previous, None)
+            self.staffing.deputies = [d for d in self.staffing.deputies if d.for_staff_id != previous]
+        self.staffing.assignees[case_manager_id] = changed_on
 
     def close(self, closed_on: date, reason: str) -> None:
         """Close the case."""

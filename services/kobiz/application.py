@@ -12,9 +12,11 @@ from uuid import UUID
 from services.kobiz import commands as c
 from services.kobiz import events as e
 from services.kobiz.domain import CounsellingFile
+from shared import staffing
 from shared.application.catalogue import AnyCommand, CaseCommand, NewCaseCommand
 from shared.application.department import DepartmentApplication
 from shared.application.results import Saved
+from shared.application.staffing import staffing_commands
 from shared.events import catalogue as ev
 from shared.service import Service
 
@@ -83,6 +85,21 @@ class KobizApplication(DepartmentApplication[CounsellingFile]):
     def record_civic_knowledge_evidence(self, file_id: UUID, cmd: c.RecordCivicKnowledgeEvidence) -> Saved:
         return self.change(file_id, cmd, lambda file: file.record_civic_knowledge_evidence(cmd))
 
+    def assess_schooling(self, file_id: UUID, cmd: c.AssessSchooling) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.assess_schooling(cmd))
+
+    def assess_qualifications(self, file_id: UUID, cmd: c.AssessQualifications) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.assess_qualifications(cmd))
+
+    def assess_basic_knowledge(self, file_id: UUID, cmd: c.AssessBasicKnowledge) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.assess_basic_knowledge(cmd))
+
+    def assess_special_integration(self, file_id: UUID, cmd: c.AssessSpecialIntegration) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.assess_special_integration(cmd))
+
+    def assess_employment_history(self, file_id: UUID, cmd: c.AssessEmploymentHistory) -> Saved:
+        return self.change(file_id, cmd, lambda file: file.assess_employment_history(cmd))
+
     # Codes only: notes, counsellor, employers, schools, attests and certificate
     # numbers are not fields of any integration event (§ 88 AufenthG, Art. 9).
     published = {
@@ -101,6 +118,11 @@ class KobizApplication(DepartmentApplication[CounsellingFile]):
         e.HousingAssessed: ev.HousingAssessed,
         e.SpecialIntegrationAchieved: ev.SpecialIntegrationAchieved,
         e.CivicKnowledgeEvidenced: ev.CivicKnowledgeEvidenced,
+        e.SchoolingAssessed: ev.SchoolingAssessed,
+        e.QualificationsAssessed: ev.QualificationsAssessed,
+        e.BasicKnowledgeAssessed: ev.BasicKnowledgeAssessed,
+        e.SpecialIntegrationAssessed: ev.SpecialIntegrationAssessed,
+        e.EmploymentHistoryAssessed: ev.EmploymentHistoryAssessed,
     }
 
 
@@ -151,7 +173,41 @@ COMMANDS: tuple[AnyCommand[KobizApplication], ...] = (
         K.record_civic_knowledge_evidence,
         "Nachweis Rechts- und Gesellschaftsordnung erfassen",
     ),
+    CaseCommand("schooling-assessments", c.AssessSchooling, K.assess_schooling, "Schulbildung in Deutschland bewerten"),
+    CaseCommand(
+        "qualification-assessments",
+        c.AssessQualifications,
+        K.assess_qualifications,
+        "Berufliche Qualifikation bewerten",
+    ),
+    CaseCommand(
+        "basic-knowledge-assessments",
+        c.AssessBasicKnowledge,
+        K.assess_basic_knowledge,
+        "Integrationskurs und Test (LiD/Einbürgerungstest) bewerten",
+    ),
+    CaseCommand(
+        "special-integration-assessments",
+        c.AssessSpecialIntegration,
+        K.assess_special_integration,
+        "Besondere Integrationsleistungen bewerten",
+    ),
+    CaseCommand(
+        "employment-history-assessments",
+        c.AssessEmploymentHistory,
+        K.assess_employment_history,
+        "Beschäftigungsverlauf bewerten",
+    ),
+    *staffing_commands(K),
 )
 """Every Kobiz command with its use case; the API and the import are built from it."""
 
-INTERNAL_EVENTS: tuple[type[Any], ...] = (e.FileOpened, e.KimCaseLinked, e.RowImported)
+INTERNAL_EVENTS: tuple[type[Any], ...] = (
+    e.FileOpened,
+    e.KimCaseLinked,
+    e.RowImported,
+    staffing.StaffAssigned,
+    staffing.StaffReleased,
+    staffing.StaffHandedOver,
+    staffing.DeputyNamed,
+)

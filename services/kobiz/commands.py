@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from shared.application.commands import Command, Correctable
 from shared.events.base import Code
@@ -94,6 +94,10 @@ class ConcludeTrainingContract(Correctable):
     shortage_occupation: bool = Field(
         False, description="A helper training in an occupation with a shortage of workers (§ 60c Abs. 1 S. 1 Nr. 1 b)."
     )
+    helper_training: bool = Field(False, description="An assistant or helper training (§ 60c Abs. 1 S. 1 Nr. 1 b).")
+    started_under_gestattung: bool | None = Field(
+        None, description="The training began while the asylum procedure ran (§ 60c Abs. 2 Nr. 2); None: not asked."
+    )
     starts_on: date
     ends_on: date
     chamber_registered: bool
@@ -115,12 +119,33 @@ class TerminateTraining(Correctable):
 
 
 class AssessLivelihood(Correctable):
-    """Record how far own income covers the livelihood."""
+    """Record how far own income covers the livelihood, and what the pathways ask of it (None: not assessed)."""
 
     assessed_on: date
-    coverage_percent: int = Field(ge=0, le=100)
-    receives_sgb2: bool
-    receives_sgb12: bool
+    coverage_percent: int | None = Field(None, ge=0, le=500, description="Own income in per cent of the need.")
+    receives_sgb2: bool | None = None
+    receives_sgb12: bool | None = None
+    public_benefits_last_12_months: bool | None = Field(
+        None, description="Public benefits other than for housing in the last 12 months (§ 19d AufenthG)."
+    )
+    expected_to_be_secured: bool | None = Field(
+        None, description="Predominant livelihood by work is expected soon (§ 25b Abs. 1 S. 2 Nr. 3 AufenthG)."
+    )
+    benefits_not_attributable: bool | None = Field(
+        None, description="The benefits are not the person's fault (§ 10 Abs. 1 S. 1 Nr. 3 StAG a. F.)."
+    )
+    guest_worker_generation: bool | None = Field(None, description="Came as a worker before 1974/1990 (StAG).")
+    fulltime_months_last_24: int | None = Field(
+        None, ge=0, le=24, description="Months of full-time work in the last 24 months (StAG)."
+    )
+    spouse_fulltime_with_minor_child: bool | None = Field(
+        None, description="The spouse worked full-time 20 of 24 months, with a minor child in the household (StAG)."
+    )
+
+    @model_validator(mode="after")
+    def _check_answers(self) -> AssessLivelihood:
+        _answered(self, *(name for name in type(self).model_fields if name not in ANSWERLESS))
+        return self
 
 
 class TakeEmployment(Correctable):
@@ -129,6 +154,8 @@ class TakeEmployment(Correctable):
     since: date
     hours_per_week: int = Field(ge=1, le=60)
     social_insurance: bool
+    qualified: bool | None = Field(None, description="Qualified employment (it requires a qualification).")
+    matches_degree: bool | None = Field(None, description="It matches the person's recognised degree (§ 19d).")
     employer: str | None = Field(None, max_length=300, description="Stays in Kobiz.")
 
 
@@ -166,3 +193,72 @@ class RecordCivicKnowledgeEvidence(Correctable):
 
     evidenced_on: date
     evidence: Literal["orientation_course", "life_in_germany_test", "german_school_degree", "other"]
+
+
+# --- assessments: a recorded "no" is known as such (None: not assessed this time) ------------
+
+
+ANSWERLESS = frozenset({"expected_version", "corrects", "assessed_on"})
+
+
+def _answered(model: BaseModel, *names: str) -> None:
+    """At least one of the assessment's answers is given."""
+    if all(getattr(model, name) is None for name in names):
+        msg = f"at least one of {', '.join(names)} must be answered (mindestens eine Angabe ist erforderlich)"
+        raise ValueError(msg)
+
+
+class AssessSchooling(Correctable):
+    """Assess the person's own schooling in Germany (§ 25a Abs. 1 Nr. 2 AufenthG, § 10 StAG)."""
+
+    assessed_on: date
+    successful_years: float | None = Field(None, ge=0, le=20, description="Years of successful schooling.")
+    attending: bool | None = None
+    german_qualification: bool | None = Field(None, description="A German school-leaving qualification.")
+
+    @model_validator(mode="after")
+    def _check_answers(self) -> AssessSchooling:
+        _answered(self, "successful_years", "attending", "german_qualification")
+        return self
+
+
+class AssessQualifications(Correctable):
+    """Assess German vocational or academic qualifications and the recognition of a foreign degree."""
+
+    assessed_on: date
+    german_vocational_qualification: bool | None = None
+    foreign_degree_recognised: bool | None = None
+
+    @model_validator(mode="after")
+    def _check_answers(self) -> AssessQualifications:
+        _answered(self, "german_vocational_qualification", "foreign_degree_recognised")
+        return self
+
+
+class AssessBasicKnowledge(Correctable):
+    """Assess whether the integration course was completed and a civic test (LiD or naturalisation test) passed;
+    a passed test itself is recorded with its kind and day (civic-tests)."""
+
+    assessed_on: date
+    integration_course_completed: bool | None = None
+    civic_test_passed: bool | None = None
+
+    @model_validator(mode="after")
+    def _check_answers(self) -> AssessBasicKnowledge:
+        _answered(self, "integration_course_completed", "civic_test_passed")
+        return self
+
+
+class AssessSpecialIntegration(Correctable):
+    """Assess whether the person shows special integration achievements (§ 10 Abs. 3 StAG);
+    each achievement itself is recorded with its kind (special-integration-achievements)."""
+
+    assessed_on: date
+    achieved: bool
+
+
+class AssessEmploymentHistory(Correctable):
+    """Assess whether the person has been employed in Germany at all; each job is recorded (employments)."""
+
+    assessed_on: date
+    employed_in_germany: bool

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from services.kobiz import commands as c
 from services.kobiz import events as e
 from shared.errors import DomainRuleViolationError
+from shared.staffing import Staffing
 
 
 class AlreadyLinkedError(DomainRuleViolationError):
@@ -32,7 +33,10 @@ def values(cmd: BaseModel) -> dict[str, Any]:
 class CounsellingFile(Aggregate):
     """The integration centre's counselling file on one person, under its own id."""
 
-    def __init__(self, opened_on: date | None, kim_case_id: UUID | None) -> None:
+    def __init__(self, opened_on: date | None, kim_case_id: UUID | None, opened_by: str | None = None) -> None:
+        self.staffing = Staffing()
+        if opened_by:  # whoever opened the file works on it
+            self.staffing.assignees[opened_by] = opened_on
         self.opened_on = opened_on
         self.kim_case_id = kim_case_id
         self.linked_in_version: int | None = 1 if kim_case_id else None
@@ -43,7 +47,7 @@ class CounsellingFile(Aggregate):
     @classmethod
     def open(cls, cmd: c.OpenCounsellingFile) -> CounsellingFile:
         """Open a counselling file, for a KIM case or outside KIM."""
-        return cls._create(e.FileOpened, opened_on=cmd.opened_on, kim_case_id=cmd.case_id)
+        return cls._create(e.FileOpened, opened_on=cmd.opened_on, kim_case_id=cmd.case_id, opened_by=cmd.actor)
 
     def link_to_kim_case(self, case_id: UUID, linked_on: date) -> None:
         """Link the file to the person's KIM case."""
@@ -118,3 +122,23 @@ class CounsellingFile(Aggregate):
     def record_civic_knowledge_evidence(self, cmd: c.RecordCivicKnowledgeEvidence) -> None:
         """Evidence of basic knowledge of the legal and social order."""
         self._record(e.CivicKnowledgeEvidenced, cmd)
+
+    def assess_schooling(self, cmd: c.AssessSchooling) -> None:
+        """The person's own schooling in Germany."""
+        self._record(e.SchoolingAssessed, cmd)
+
+    def assess_qualifications(self, cmd: c.AssessQualifications) -> None:
+        """German vocational qualification, recognised foreign degree."""
+        self._record(e.QualificationsAssessed, cmd)
+
+    def assess_basic_knowledge(self, cmd: c.AssessBasicKnowledge) -> None:
+        """Integration course completed, civic test passed (a recorded "no" included)."""
+        self._record(e.BasicKnowledgeAssessed, cmd)
+
+    def assess_special_integration(self, cmd: c.AssessSpecialIntegration) -> None:
+        """Special integration achievements, yes or no."""
+        self._record(e.SpecialIntegrationAssessed, cmd)
+
+    def assess_employment_history(self, cmd: c.AssessEmploymentHistory) -> None:
+        """Employed in Germany at all, yes or no."""
+        self._record(e.EmploymentHistoryAssessed, cmd)

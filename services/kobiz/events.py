@@ -28,17 +28,23 @@ class FileEvent(Aggregate.Event):
 
 
 class FileOpened(Aggregate.Created):
-    """The file was opened; version 2 has its own id and names the KIM case it belongs to, if any."""
+    """The file was opened; version 2 has its own id and names the KIM case it belongs to, if any;
+    version 3 names who opened it (from then on assigned to it)."""
 
-    class_version = 2
+    class_version = 3
     opened_on: date | None
     kim_case_id: UUID | None
+    opened_by: str | None
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         # Version 0.1 kept one file per KIM case, under the case's id: it is the case's.
         state["opened_on"] = None
         state["kim_case_id"] = state["originator_id"]
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["opened_by"] = None  # not recorded: the file has no assignee until one is named
 
 
 class KimCaseLinked(Aggregate.Event):
@@ -129,12 +135,15 @@ class SchoolAttendanceEvidenced(FileEvent):
 
 
 class TrainingContractConcluded(FileEvent):
-    """A training contract (the employer stays here); version 2 says whether it is a shortage occupation."""
+    """A training contract (the employer stays here); version 2 says whether it is a shortage occupation,
+    version 3 whether it is a helper training and began under the Gestattung."""
 
-    class_version = 2
+    class_version = 3
     occupation_code: str
     qualified: bool
     shortage_occupation: bool
+    helper_training: bool | None
+    started_under_gestattung: bool | None
     starts_on: date
     ends_on: date
     chamber_registered: bool
@@ -144,6 +153,10 @@ class TrainingContractConcluded(FileEvent):
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["shortage_occupation"] = False  # not asked before version 2
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state.update(helper_training=None, started_under_gestattung=None)  # not asked before: unknown
 
 
 class TrainingTerminated(FileEvent):
@@ -155,23 +168,42 @@ class TrainingTerminated(FileEvent):
 
 
 class LivelihoodAssessed(FileEvent):
-    """How far own income covers the livelihood."""
+    """How far own income covers the livelihood; version 2 with open answers and what the pathways ask."""
 
+    class_version = 2
     assessed_on: date
-    coverage_percent: int
-    receives_sgb2: bool
-    receives_sgb12: bool
+    coverage_percent: int | None
+    receives_sgb2: bool | None
+    receives_sgb12: bool | None
+    public_benefits_last_12_months: bool | None
+    expected_to_be_secured: bool | None
+    benefits_not_attributable: bool | None
+    guest_worker_generation: bool | None
+    fulltime_months_last_24: int | None
+    spouse_fulltime_with_minor_child: bool | None
     corrects: UUID | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.update(dict.fromkeys(LIVELIHOOD_V2))  # not asked before version 2: unknown
 
 
 class EmploymentTaken(FileEvent):
-    """Employment taken up (the employer stays here)."""
+    """Employment taken up (the employer stays here); version 2 says whether it is qualified
+    and matches a recognised degree."""
 
+    class_version = 2
     since: date
     hours_per_week: int
     social_insurance: bool
+    qualified: bool | None
+    matches_degree: bool | None
     employer: str | None
     corrects: UUID | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.update(qualified=None, matches_degree=None)  # not asked before version 2: unknown
 
 
 class HealthExemptionClaimed(FileEvent):
@@ -212,6 +244,60 @@ class CivicKnowledgeEvidenced(FileEvent):
 
     evidenced_on: date
     evidence: str
+    corrects: UUID | None
+
+
+LIVELIHOOD_V2 = (
+    "public_benefits_last_12_months",
+    "expected_to_be_secured",
+    "benefits_not_attributable",
+    "guest_worker_generation",
+    "fulltime_months_last_24",
+    "spouse_fulltime_with_minor_child",
+)
+
+
+class SchoolingAssessed(FileEvent):
+    """The person's own schooling in Germany (None: not assessed)."""
+
+    assessed_on: date
+    successful_years: float | None
+    attending: bool | None
+    german_qualification: bool | None
+    corrects: UUID | None
+
+
+class QualificationsAssessed(FileEvent):
+    """German vocational qualification and recognised foreign degree (None: not assessed)."""
+
+    assessed_on: date
+    german_vocational_qualification: bool | None
+    foreign_degree_recognised: bool | None
+    corrects: UUID | None
+
+
+class BasicKnowledgeAssessed(FileEvent):
+    """Integration course completed, civic test passed (None: not assessed)."""
+
+    assessed_on: date
+    integration_course_completed: bool | None
+    civic_test_passed: bool | None
+    corrects: UUID | None
+
+
+class SpecialIntegrationAssessed(FileEvent):
+    """Whether the person shows special integration achievements."""
+
+    assessed_on: date
+    achieved: bool
+    corrects: UUID | None
+
+
+class EmploymentHistoryAssessed(FileEvent):
+    """Whether the person has been employed in Germany at all."""
+
+    assessed_on: date
+    employed_in_germany: bool
     corrects: UUID | None
 
 

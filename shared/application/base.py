@@ -22,10 +22,11 @@ from shared.application.commands import Command
 from shared.application.idempotency import ResultAlreadyStoredError
 from shared.application.recording import CommandRecording, attached
 from shared.application.results import Position, Saved
-from shared.errors import CaseNotFoundError, ConcurrentModificationError, ServiceUnavailableError
-from shared.events.base import IntegrationEvent
+from shared.errors import CaseNotFoundError, ConcurrentModificationError, InvalidFieldError, ServiceUnavailableError
+from shared.events.base import IntegrationEvent, event_id
 from shared.persistence.transcodings import DateAsISO
 from shared.service import Service
+from shared.staffing import Staffing, StaffingIndex, StaffingRow
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -62,12 +63,35 @@ class CaseApplication(Application[UUID]):
             aggregate: A = load()
             check_expected_version(aggregate, cmd.expected_version)
             mutate(aggregate)
+            corrected = getattr(cmd, "corrects", None)
+            if corrected is not None:
+                self.check_correction(aggregate, corrected)
             try:
                 return self.save_case(aggregate)
             except ConcurrentModificationError:
                 if attempt == attempts:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def check_correction(self, aggregate: Aggregate, corrected: UUID) -> None:
+        """``corrects`` names an earlier event of this very case or file, of the same kind as the correction.
+
+        So a correction can only ever replace what this department itself recorded on this
+        case: never another case's entry, never another department's (their ids are minted
+        from their own service), never an event of another kind. Otherwise: 422 at ``corrects``.
+        """
+        pending = aggregate.pending_events
+        if not pending:
+            return
+        earlier = aggregate.version - len(pending)
+        version = next((v for v in range(earlier, 0, -1) if event_id(self.service, aggregate.id, v) == corrected), None)
+        if version is None:
+            msg = "Der zu berichtigende Eintrag gehört nicht zu diesem Fall dieser Dienststelle."
+            raise InvalidFieldError("corrects", msg)
+        (stored,) = self.repository.event_store.get(aggregate.id, gt=version - 1, lte=version)
+        if type(stored).__name__ != type(pending[-1]).__name__:
+            msg = "Ein Eintrag kann nur durch einen Eintrag derselben Art berichtigt werden."
+            raise InvalidFieldError("corrects", msg)
 
     # --- loading and saving ---------------------------------------------------------
 
@@ -109,7 +133,8 @@ class CaseApplication(Application[UUID]):
             return Saved(case_id, version, Position(self.service, last, bool(shared)))
 
         try:
-            recordings = self.save(aggregate, command=CommandRecording(attached(), saved_for))
+            side_records = attached() + self._index_records(aggregate)
+            recordings = self.save(aggregate, command=CommandRecording(side_records, saved_for))
         except ResultAlreadyStoredError:
             raise
         except IntegrityError:
@@ -117,6 +142,41 @@ class CaseApplication(Application[UUID]):
         except PersistenceError as exc:
             raise ServiceUnavailableError(type(exc).__name__) from None
         return saved_for([r.notification.id for r in recordings])
+
+    # --- who works on it (the staffing index, written with the events) ----------------
+
+    staffing_index: StaffingIndex | None = None
+    """Set by the composition root; without it no index rows are written."""
+
+    def _index_records(self, aggregate: Aggregate) -> tuple[object, ...]:
+        if self.staffing_index is None:
+            return ()
+        return (self.staffing_index.written_with_events(self.staffing_of(aggregate)),)
+
+    def staffing_of(self, aggregate: Aggregate) -> StaffingRow:
+        """The index row of a case or file, from its state."""
+        staffing: Staffing = getattr(aggregate, "staffing", None) or Staffing()
+        return StaffingRow(
+            subject_id=aggregate.id,
+            case_id=self.case_of(aggregate),
+            assignees=dict(staffing.assignees),
+            deputies=list(staffing.deputies),
+            closed=getattr(aggregate, "closed_on", None) is not None,
+        )
+
+    def case_of(self, aggregate: Aggregate) -> UUID | None:
+        """The KIM case an aggregate belongs to (intake's aggregate is the case)."""
+        return aggregate.id
+
+    def staffing_row(self, subject_id: UUID) -> StaffingRow | None:
+        """The index row computed from the aggregate (for cases or files saved before the index existed)."""
+        try:
+            aggregate: Aggregate = self.repository.get(subject_id)
+        except AggregateNotFoundError:
+            return None
+        except OperationalError as exc:
+            raise ServiceUnavailableError(type(exc).__name__) from None
+        return self.staffing_of(aggregate)
 
     def translate(self, domain_event: Any, case_id: UUID) -> IntegrationEvent | None:
         """The integration event published for a stored domain event of case ``case_id``, or None (internal).

@@ -17,9 +17,11 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from shared import staffing
 from shared.application.base import CaseApplication, CaseLookup, Link
 from shared.application.commands import Command
 from shared.application.results import Saved
+from shared.application.staffing import AssignStaff, HandOver, NameDeputy, ReleaseStaff
 from shared.errors import CaseNotFoundError, DomainRuleViolationError
 
 
@@ -82,6 +84,32 @@ class DepartmentApplication(CaseApplication, Generic[F]):
                 msg = "Der Fall ist abgeschlossen; nur Berichtigungen sind möglich."
                 raise CaseClosedError(msg)
 
+    # --- who works on the file (shared/application/staffing.py) ----------------------------
+
+    def assign_staff(self, file_id: UUID, cmd: AssignStaff) -> Saved:
+        def mutate(file: Any) -> None:
+            staffing.assign(file, cmd.staff_id, cmd.assigned_on, cmd.actor)
+
+        return self.change(file_id, cmd, mutate)
+
+    def release_staff(self, file_id: UUID, cmd: ReleaseStaff) -> Saved:
+        def mutate(file: Any) -> None:
+            staffing.release(file, cmd.staff_id, cmd.released_on, cmd.actor)
+
+        return self.change(file_id, cmd, mutate)
+
+    def hand_over(self, file_id: UUID, cmd: HandOver) -> Saved:
+        def mutate(file: Any) -> None:
+            staffing.hand_over(file, cmd.from_staff_id, cmd.to_staff_id, cmd.handed_over_on, cmd.actor)
+
+        return self.change(file_id, cmd, mutate)
+
+    def name_deputy(self, file_id: UUID, cmd: NameDeputy) -> Saved:
+        def mutate(file: Any) -> None:
+            staffing.name_deputy(file, cmd.deputy_id, cmd.for_staff_id, cmd.from_on, cmd.until_on, cmd.actor)
+
+        return self.change(file_id, cmd, mutate)
+
     def known_case(self, case_id: UUID) -> UUID:
         """A KIM case this department's own view knows (404 otherwise: unknown or out of reach)."""
         if self.case_view(case_id) is None:
@@ -106,6 +134,10 @@ class DepartmentApplication(CaseApplication, Generic[F]):
             cast(DepartmentFile, file).link_to_kim_case(case_id, linked_on)
 
         return self.change(file_id, cmd, mutate)
+
+    def case_of(self, aggregate: Aggregate) -> UUID | None:
+        """A file belongs to a KIM case once linked."""
+        return cast(DepartmentFile, aggregate).kim_case_id
 
     # --- what the relay asks -----------------------------------------------------------
 

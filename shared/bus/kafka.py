@@ -36,6 +36,7 @@ from kafka.errors import TopicAlreadyExistsError
 
 from shared.service import Service
 from shared.settings import (
+    KAFKA_AUDIT,
     KAFKA_TEST_ADMIN,
     SERVICE_KAFKA_PRINCIPALS,
     InfraSettings,
@@ -185,17 +186,21 @@ def _acl(principal: str, operation: ACLOperation, kind: ResourceType, name: str,
 def service_acls(infra: InfraSettings) -> list[ACL]:
     """What the services' principals may do under ``infra.topic_prefix`` (nothing else is allowed).
 
-    - ``<service>-relay``: WRITE and DESCRIBE on its own topic (WRITE on a topic also
-      admits its idempotent producer: no cluster-wide IdempotentWrite is granted);
+    - ``<service>-relay``: WRITE and DESCRIBE on its own topic and on its access-log topic
+      (WRITE on a topic also admits its idempotent producer: no cluster-wide IdempotentWrite
+      is granted);
     - ``<service>-projector``: READ on the topics it may read, READ on its consumer
       groups (PREFIXED ``<prefix>.<service>.``);
-    - ``<service>-api``: nothing (``/readyz``'s DescribeCluster needs only authentication).
+    - ``<service>-api``: nothing (``/readyz``'s DescribeCluster needs only authentication);
+    - ``kim-audit``: READ on every access-log topic, READ on its consumer groups
+      (PREFIXED ``<prefix>.audit.``); no projector or relay reads an access-log topic.
     """
-    acls: list[ACL] = []
+    acls: list[ACL] = [_acl(KAFKA_AUDIT, READ, GROUP, f"{infra.topic_prefix}.audit.", PREFIXED)]
     for service in Service:
         relay = kafka_principal(service, "relay")
-        own = infra.topic(service)
-        acls += [_acl(relay, WRITE, TOPIC, own), _acl(relay, DESCRIBE, TOPIC, own)]
+        for own in (infra.topic(service), infra.access_topic(service)):
+            acls += [_acl(relay, WRITE, TOPIC, own), _acl(relay, DESCRIBE, TOPIC, own)]
+        acls.append(_acl(KAFKA_AUDIT, READ, TOPIC, infra.access_topic(service)))
         projector = kafka_principal(service, "projector")
         acls += [_acl(projector, READ, TOPIC, topic) for topic in readable_topics(infra, service)]
         acls.append(_acl(projector, READ, GROUP, f"{infra.topic_prefix}.{service.slug}.", PREFIXED))
@@ -242,7 +247,7 @@ def provision(infra: InfraSettings, *, extra_acls: Iterable[ACL] = ()) -> Provis
     done = Provisioned()
     admin = make_admin(infra.kafka_bootstrap, client_id="kim-provision", credentials=infra.kafka_admin())
     try:
-        users = [kafka_credentials(p, infra.environment) for p in SERVICE_KAFKA_PRINCIPALS]
+        users = [kafka_credentials(p, infra.environment) for p in (*SERVICE_KAFKA_PRINCIPALS, KAFKA_AUDIT)]
         if infra.environment == "test":
             users.append(infra.kafka_test_admin())
         _upsert_users(admin, users)
@@ -288,8 +293,7 @@ def _remove_test_admin(admin: KafkaAdminClient) -> None:
 def _create_topics(admin: KafkaAdminClient, infra: InfraSettings) -> dict[str, str]:
     result: dict[str, str] = {}
     existing = set(admin.list_topics())
-    for service in Service:
-        name = infra.topic(service)
+    for name in [infra.topic(s) for s in Service] + [infra.access_topic(s) for s in Service]:
         if name in existing:
             result[name] = "exists"
             continue
@@ -320,6 +324,8 @@ def deprovision(infra: InfraSettings, topics: Iterable[str] = ()) -> None:
         ResourcePatternFilter(GROUP, prefix, PREFIXED),
         *(ResourcePatternFilter(GROUP, f"{prefix}{s.slug}.", PREFIXED) for s in Service),
         *(ResourcePatternFilter(TOPIC, infra.topic(s), LITERAL) for s in Service),
+        *(ResourcePatternFilter(TOPIC, infra.access_topic(s), LITERAL) for s in Service),
+        ResourcePatternFilter(GROUP, f"{prefix}audit.", PREFIXED),
     ]
     admin = make_admin(infra.kafka_bootstrap, client_id="kim-deprovision", credentials=infra.kafka_admin())
     try:

@@ -62,6 +62,18 @@ def source_of(service: Service) -> str:
 
 
 SERVICE_BY_SOURCE = {source_of(s): s for s in Service}
+SERVICE_BY_SLUG = {s.slug: s for s in Service}
+TOPIC_SUFFIX = ".events"
+
+
+def topic_owner(topic: str) -> Service | None:
+    """The service whose events a topic carries, by the service topics' names
+    (``<prefix>.<slug>.events``, see ``InfraSettings.topic``); None for any other topic
+    (a benchmark's or a unit test's scratch topic, which no deployment subscribes to)."""
+    if not topic.endswith(TOPIC_SUFFIX):
+        return None
+    prefix, _, slug = topic.removesuffix(TOPIC_SUFFIX).rpartition(".")
+    return SERVICE_BY_SLUG.get(slug) if prefix else None
 
 
 def encode(

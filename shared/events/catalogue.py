@@ -23,12 +23,18 @@ from shared.events.common import (
 )
 from shared.events.foreign_office import *  # noqa: F403 - the catalogue re-exports every event
 from shared.events.foreign_office import FOREIGN_OFFICE_EVENTS
+from shared.events.foreign_office_facts import *  # noqa: F403
+from shared.events.foreign_office_facts import FOREIGN_OFFICE_FACT_EVENTS
 from shared.events.intake import *  # noqa: F403
 from shared.events.intake import INTAKE_EVENTS
 from shared.events.kobiz import *  # noqa: F403
 from shared.events.kobiz import KOBIZ_EVENTS
+from shared.events.kobiz_facts import *  # noqa: F403
+from shared.events.kobiz_facts import KOBIZ_FACT_EVENTS
 
-ALL_EVENTS: tuple[type[IntegrationEvent], ...] = INTAKE_EVENTS + FOREIGN_OFFICE_EVENTS + KOBIZ_EVENTS
+ALL_EVENTS: tuple[type[IntegrationEvent], ...] = (
+    INTAKE_EVENTS + FOREIGN_OFFICE_EVENTS + FOREIGN_OFFICE_FACT_EVENTS + KOBIZ_EVENTS + KOBIZ_FACT_EVENTS
+)
 
 __all__ = [
     "ALL_EVENTS",

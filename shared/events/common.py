@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
@@ -9,10 +10,21 @@ from pydantic import Field, StringConstraints
 
 from shared.events.base import Code, WireModel
 
+EARLIEST_DATE = date(1900, 1, 1)
+"""The earliest date the product takes anywhere (a command's field, a query parameter)."""
+LATEST_DATE = date(2100, 12, 31)
+"""The latest date the product takes anywhere: a validity of 9999-12-31 is refused, not computed with."""
+
+PLAUSIBLE_DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+"""What OpenAPI says of every date the product takes: YYYY-MM-DD from EARLIEST_DATE to LATEST_DATE (their years)."""
+
 IsoLanguage = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
 IsoCountry = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 __all__ = [
+    "EARLIEST_DATE",
+    "LATEST_DATE",
+    "PLAUSIBLE_DATE_PATTERN",
     "Code",
     "ConferenceParticipant",
     "ConsentScope",
@@ -34,10 +46,14 @@ class Norm(StrEnum):
     AUFENTHG_19D = "AufenthG_19d"
     AUFENTHG_25A = "AufenthG_25a"
     AUFENTHG_25B = "AufenthG_25b"
+    AUFENTHG_25_1 = "AufenthG_25_1"
+    AUFENTHG_25_2 = "AufenthG_25_2"
+    AUFENTHG_25_3 = "AufenthG_25_3"
     AUFENTHG_25_5 = "AufenthG_25_5"
     AUFENTHG_26_4 = "AufenthG_26_4"
     AUFENTHG_9 = "AufenthG_9"
     AUFENTHG_104C = "AufenthG_104c"
+    AUFENTHG_104C_2 = "AufenthG_104c_2"
     AUFENTHG_60A_2B = "AufenthG_60a_2b"
     AUFENTHG_60C = "AufenthG_60c"
     AUFENTHG_60D = "AufenthG_60d"

@@ -20,6 +20,7 @@ from shared.events.common import (
     Purpose,
 )
 from shared.events.vocabulary import StaffId
+from shared.events.vocabulary_facts import HouseholdRelation, MaritalStatus
 from shared.service import Service
 
 
@@ -111,6 +112,16 @@ class CaseOpened(IntakeEvent):
         return self.opened_on
 
 
+class CaseManagerChanged(IntakeEvent):
+    """The KIM case was handed over to another case manager (a pseudonymous staff id)."""
+
+    case_manager_id: StaffId
+    changed_on: date
+
+    def valid_on(self) -> date:
+        return self.changed_on
+
+
 class CaseClosed(IntakeEvent):
     """The KIM case was closed."""
 
@@ -158,6 +169,38 @@ class ReturnCounsellingReferred(IntakeEvent):
         return self.referred_on
 
 
+class HouseholdMemberRecord(WireModel):
+    """One member of the person's household, by a pseudonymous reference (names stay with intake)."""
+
+    member_ref: UUID
+    """The same in every record about the member (e.g. the member's own KIM case id)."""
+    relation: HouseholdRelation
+    """What the member is to the person."""
+    birth_date: date | None = None
+    living_together_since: date | None = None
+    living_together_until: date | None = None
+
+
+class HouseholdRecorded(IntakeEvent):
+    """Who lives in the person's household (minor children with birth dates); ``[]``: the person lives alone."""
+
+    recorded_on: date
+    members: list[HouseholdMemberRecord] = Field(max_length=20)
+
+    def valid_on(self) -> date:
+        return self.recorded_on
+
+
+class MaritalStatusRecorded(IntakeEvent):
+    """The person's marital status (§ 104c Abs. 2 AufenthG turns on it)."""
+
+    recorded_on: date
+    status: MaritalStatus
+
+    def valid_on(self) -> date:
+        return self.recorded_on
+
+
 INTAKE_EVENTS: tuple[type[IntegrationEvent], ...] = (
     PersonRegistered,
     ReferralReceived,
@@ -165,8 +208,11 @@ INTAKE_EVENTS: tuple[type[IntegrationEvent], ...] = (
     ConsentScopeChanged,
     ConsentRevoked,
     CaseOpened,
+    CaseManagerChanged,
     CaseClosed,
     IntegrationPlanAgreed,
     CaseConferenceHeld,
     ReturnCounsellingReferred,
+    HouseholdRecorded,
+    MaritalStatusRecorded,
 )

@@ -88,11 +88,19 @@ class SchoolAttendanceEvidenced(KobizEvent):
 
 
 class TrainingContractConcluded(KobizEvent):
-    """A training contract was concluded; the employer stays in Kobiz."""
+    """A training contract was concluded; the employer stays in Kobiz.
+
+    Version 3 says whether it is a helper training and whether it began while the asylum
+    procedure ran (§ 60c Abs. 1, § 16g AufenthG turn on both); None: not recorded.
+    """
+
+    version = 3
 
     occupation_code: Code
     qualified: bool
     shortage_occupation: bool = False
+    helper_training: bool | None = None
+    started_under_gestattung: bool | None = None
     starts_on: date
     ends_on: date
     chamber_registered: bool
@@ -112,23 +120,46 @@ class TrainingTerminated(KobizEvent):
 
 
 class LivelihoodAssessed(KobizEvent):
-    """How far the person's own income covers their livelihood."""
+    """How far the person's own income covers their livelihood, and what the pathways ask of it.
+
+    Version 3: coverage above 100 % (income beyond the need), every answer may be open
+    (None: not assessed), and the answers § 19d, § 25b AufenthG and § 10 StAG turn on.
+    """
+
+    version = 3
 
     assessed_on: date
-    coverage_percent: int = Field(ge=0, le=100)
-    receives_sgb2: bool
-    receives_sgb12: bool
+    coverage_percent: int | None = Field(None, ge=0, le=500)
+    receives_sgb2: bool | None = None
+    receives_sgb12: bool | None = None
+    public_benefits_last_12_months: bool | None = None
+    """Public benefits (other than for housing) in the last 12 months (§ 19d Abs. 1 Nr. 1c AufenthG)."""
+    expected_to_be_secured: bool | None = None
+    """Predominant livelihood by work is expected soon (§ 25b Abs. 1 S. 2 Nr. 3 AufenthG)."""
+    benefits_not_attributable: bool | None = None
+    """The receipt of benefits is not the person's fault (§ 10 Abs. 1 S. 1 Nr. 3 StAG a. F.)."""
+    guest_worker_generation: bool | None = None
+    fulltime_months_last_24: int | None = Field(None, ge=0, le=24)
+    spouse_fulltime_with_minor_child: bool | None = None
 
     def valid_on(self) -> date:
         return self.assessed_on
 
 
 class EmploymentTaken(KobizEvent):
-    """Employment was taken up; the employer stays in Kobiz."""
+    """Employment was taken up; the employer stays in Kobiz.
+
+    Version 3 says whether it is qualified employment and whether it matches a recognised
+    degree (§ 19d Abs. 1 Nr. 1 AufenthG); None: not recorded.
+    """
+
+    version = 3
 
     since: date
     hours_per_week: int = Field(ge=1, le=60)
     social_insurance: bool
+    qualified: bool | None = None
+    matches_degree: bool | None = None
 
     def valid_on(self) -> date:
         return self.since

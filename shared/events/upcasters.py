@@ -145,16 +145,21 @@ _FILE_FIELDS: Mapping[str, Mapping[str, Callable[[Any], Any]]] = {
 }
 
 
+def _unchanged(body: Any) -> Any:
+    """A step that only added optional fields: their absence means "not recorded"."""
+    return body
+
+
 def _file_upcasters() -> dict[tuple[str, int], WireUpcaster]:
     upcasters: dict[tuple[str, int], WireUpcaster] = {}
     for event in ALL_EVENTS:
-        if not issubclass(event, FileEvent) or event.name in ("ResidenceFileLinked",) or event.version != 2:
-            continue
-        if event.name in _NEW_IN_V2:
+        if not issubclass(event, FileEvent) or event.name in _NEW_IN_V2:
             continue
         name = f"{WIRE_TYPE_PREFIX}.{event.owner.slug}.{event.name}"
         special = _toleration_v1_v2 if event.name == "ToleratedStayIssued" else None
         upcasters[(name, 1)] = special or _file_v1_v2(_FILE_FIELDS.get(event.name, {}))
+        if event.name in _OPTIONAL_FIELDS_IN_V3:
+            upcasters[(name, 2)] = _unchanged
     return upcasters
 
 
@@ -167,9 +172,27 @@ _NEW_IN_V2 = frozenset(
         "HousingAssessed",
         "SpecialIntegrationAchieved",
         "CivicKnowledgeEvidenced",
+        "AsylumPermissionRecorded",
+        "AsylumDecisionRecorded",
+        "IdentityAssessed",
+        "EmploymentBanAssessed",
+        "EmploymentAgencyConsentRecorded",
+        "DepartureObstacleAssessed",
+        "SchoolingAssessed",
+        "QualificationsAssessed",
+        "BasicKnowledgeAssessed",
+        "SpecialIntegrationAssessed",
+        "EmploymentHistoryAssessed",
     }
 )
-"""File events that did not exist in version 1: there is nothing to upcast."""
+"""File events that did not exist in version 1 (they start at version 2): there is nothing to upcast."""
+
+_OPTIONAL_FIELDS_IN_V3 = frozenset({"TrainingContractConcluded", "LivelihoodAssessed", "EmploymentTaken"})
+"""File events whose version 3 only added optional fields (and widened a bound): version 2 reads unchanged.
+
+Version 3 of ``LivelihoodAssessed`` takes coverage above 100 % and open answers; of
+``TrainingContractConcluded`` the helper training and a start under the Gestattung; of
+``EmploymentTaken`` qualified employment and a match with a recognised degree."""
 
 WIRE_UPCASTERS: Mapping[tuple[str, int], WireUpcaster] = MappingProxyType(
     {

@@ -6,6 +6,8 @@ service's container; it is called on startup, never at import time.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -16,10 +18,21 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from shared.access.decide import ReachLookup
+from shared.access.log import AccessLog
 from shared.application.idempotency import Idempotency
+from shared.http.access_log_views import access_log_router
 from shared.http.case_views import case_view_router
+from shared.http.correlation import CorrelationId
 from shared.http.errors import install_error_handlers
+from shared.http.limits import BodyLimit, container_limit
+from shared.http.projection_views import projection_router
+from shared.http.staffing_views import staffing_router
+from shared.http.waiting import WaitingReads
+from shared.identity.http import install_identity
+from shared.identity.verifier import TokenVerifier
 from shared.projection.case_history_store import CaseHistoryStore
+from shared.projection.progress import CommitFeed
 from shared.service import Service
 
 log = logging.getLogger(__name__)
@@ -34,9 +47,32 @@ class ServiceContainer(Protocol):
     app: Any
     store: CaseHistoryStore
     idempotency: Idempotency
+    commits: CommitFeed
+    """The view's commits, which wake the waiting reads."""
+
+    @property
+    def access_log(self) -> AccessLog:
+        """Where every read of person-level data and every command is logged."""
+        ...
+
+    @property
+    def reach(self) -> ReachLookup:
+        """Who works on which case (the object-level checks)."""
+        ...
+
+    @property
+    def verifier(self) -> TokenVerifier | None:
+        """Checks access tokens; None: the caller (a test) installs one with ``install_identity``."""
+        ...
 
     @property
     def read_wait_max_s(self) -> float: ...
+
+    @property
+    def read_waiters_max(self) -> int: ...
+
+    @property
+    def http_body_max_bytes(self) -> int: ...
 
     def readiness(self) -> dict[str, Any]: ...
 
@@ -68,6 +104,10 @@ def build_api(
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         container = container_factory()
         api.state.container = container
+        if container.verifier is not None:
+            install_identity(api, container.verifier)
+        api.state.waiting_reads = reads = WaitingReads(container.store, container.read_waiters_max)
+        follower = asyncio.create_task(reads.run(container.commits), name="kim-waiting-reads")
         stop = threading.Event()
         purger = threading.Thread(target=_purge_keys, args=(container.idempotency, stop), daemon=True)
         purger.start()
@@ -75,13 +115,22 @@ def build_api(
             yield
         finally:
             stop.set()
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
             container.close()
 
     api = FastAPI(title=title, version="0.1.0", lifespan=lifespan)
+    api.state.service = service
+    api.add_middleware(BodyLimit, limit=container_limit)
+    api.add_middleware(CorrelationId)
     install_error_handlers(api)
     _add_health_routes(api, service)
     api.include_router(router)
     api.include_router(case_view_router(service))
+    api.include_router(projection_router(service))
+    api.include_router(access_log_router(service))
+    api.include_router(staffing_router(service))
     return api
 
 

@@ -6,6 +6,12 @@ collection is ``cases`` (intake: the KIM case) or ``files`` (a department's own
 files). Each route
 validates its body (strictly, as JSON), runs its use case at most once per
 ``Idempotency-Key`` and answers where the events were stored.
+
+Each command's answer carries OpenAPI links (:func:`answer_links`): from the
+id it answers to the reads of that case or file, the waiting reads with
+``after`` = its ``position.token`` and ``wait`` = :data:`READ_AFTER_WRITE_WAIT_S`,
+so a client (or Schemathesis' stateful phase) reading right after the write does
+not race the projector.
 """
 
 from __future__ import annotations
@@ -20,12 +26,19 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from shared.access import FieldGroup, command_group
+from shared.access.decide import ReachLookup
 from shared.application.catalogue import AnyCommand, CaseCommand, NewCaseCommand
 from shared.application.idempotency import Idempotency, IdempotencyScope, fingerprint
 from shared.application.results import Saved
-from shared.http.deps import AppDep, get_caller, get_idempotency
-from shared.http.errors import CONFLICT, NOT_FOUND, UNAVAILABLE, UNPARSABLE
+from shared.http.access import AUTHENTICATED, ReachDep, body_model, command_with_actors
+from shared.http.access_log import AccessDep, RequestAccess
+from shared.http.deps import AppDep, get_idempotency
+from shared.http.errors import CONFLICT, NOT_FOUND, TOO_LARGE, UNAVAILABLE, UNPARSABLE
 from shared.http.schemas import CommandAccepted, accepted
+from shared.identity.http import CurrentPrincipal
+from shared.identity.principal import Principal
+from shared.service import Service
 
 IdempotencyKey = Annotated[
     str | None,
@@ -38,7 +51,6 @@ IdempotencyKey = Annotated[
     ),
 ]
 IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]
-CallerDep = Annotated[str, Depends(get_caller)]
 
 REPEATED: dict[int | str, dict[str, Any]] = {
     200: {
@@ -49,16 +61,26 @@ REPEATED: dict[int | str, dict[str, Any]] = {
 }
 
 
+READ_AFTER_WRITE_WAIT_S = 5
+"""``wait`` of the links from a command's answer to the reads that wait for its position (seconds)."""
+
+
 @dataclass(frozen=True)
 class Collection:
     """Where a service's commands live: ``cases/{case_id}`` or ``files/{file_id}``."""
 
     path: str
     id_param: str
+    own_reads: tuple[str, ...] = ()
+    """The reads of the subject's own record (from the service's own store, nothing to wait for), as suffixes
+    of ``/<path>/{<id_param>}``; every service with this collection serves them."""
 
 
-CASES = Collection("cases", "case_id")
-FILES = Collection("files", "file_id")
+CASES = Collection("cases", "case_id", own_reads=("/file",))
+FILES = Collection("files", "file_id", own_reads=("", "/perspective"))
+WAITING_READS = ("history", "perspective")
+"""The reads of ``/cases/{case_id}/…`` in every service (``shared/http/case_views.py``) that take ``after``
+and ``wait``."""
 
 
 def add_command_routes(router: APIRouter, commands: Sequence[AnyCommand[Any]], collection: Collection = CASES) -> None:
@@ -73,20 +95,27 @@ def add_command_routes(router: APIRouter, commands: Sequence[AnyCommand[Any]], c
 
 def _add_case_route(router: APIRouter, service: str, collection: Collection, command: CaseCommand[Any, Any]) -> None:
     operation = f"{service}.{command.name}"
+    owner = Service(service.replace("-", "_"))
+    group = command_group(owner, command.name)
 
     def endpoint(  # the body's, the strict check's and the id's names and types are set per command below
         subject_id: UUID,
         cmd: Any,
         strict: Any,
         response: Response,
+        principal: CurrentPrincipal,
+        reach: ReachDep,
+        access: AccessDep,
         app: AppDep,
         idempotency: IdempotencyDep,
-        caller: CallerDep,
         key: IdempotencyKey = None,
     ) -> CommandAccepted:
-        body = strictly(cmd, strict)
-        call = Call(idempotency, caller, operation, key, response)
-        return call.run(subject_id, body, lambda: command.handler(app, subject_id, body))
+        who = access.write(principal, group, reach, subject_id)
+        body = command_with_actors(command.model, strictly(cmd, strict), principal)
+        named_case(access, principal, group, reach, body)
+        call = Call(idempotency, principal.subject, operation, key, response)
+        with access.command(who, group, subject_id):
+            return call.run(subject_id, body, lambda: command.handler(app, subject_id, body))
 
     router.add_api_route(
         f"/{collection.path}/{{{collection.id_param}}}/{command.resource}",
@@ -97,7 +126,12 @@ def _add_case_route(router: APIRouter, service: str, collection: Collection, com
         description=command.model.__doc__,
         name=command.name,
         response_model=CommandAccepted,
-        responses=REPEATED | UNPARSABLE | NOT_FOUND | CONFLICT | UNAVAILABLE,
+        responses=with_links(
+            REPEATED | AUTHENTICATED | UNPARSABLE | NOT_FOUND | CONFLICT | TOO_LARGE | UNAVAILABLE,
+            201 if command.adds_entry else 200,
+            answer_links(router.prefix, collection, command.model),
+        ),
+        openapi_extra={"x-kim-access": access_rule(command.model, collection.id_param, group)},
     )
 
 
@@ -105,19 +139,26 @@ def _add_new_case_route(
     router: APIRouter, service: str, collection: Collection, command: NewCaseCommand[Any, Any]
 ) -> None:
     operation = f"{service}.{command.name}"
+    owner = Service(service.replace("-", "_"))
+    group = command_group(owner, command.name)
 
     def endpoint(
         cmd: Any,
         strict: Any,
         response: Response,
+        principal: CurrentPrincipal,
+        reach: ReachDep,
+        access: AccessDep,
         app: AppDep,
         idempotency: IdempotencyDep,
-        caller: CallerDep,
         key: IdempotencyKey = None,
     ) -> CommandAccepted:
-        body = strictly(cmd, strict)
-        call = Call(idempotency, caller, operation, key, response)
-        return call.run(None, body, lambda: command.handler(app, body))
+        who = access.write(principal, group, None, None)
+        body = command_with_actors(command.model, strictly(cmd, strict), principal)
+        named_case(access, principal, group, reach, body)
+        call = Call(idempotency, principal.subject, operation, key, response)
+        with access.command(who, group, None):
+            return call.run(None, body, lambda: command.handler(app, body))
 
     # Starting a case or file: nothing to miss, unless it names a KIM case (404 unknown or out of reach,
     # 409 closed); otherwise a 409 only for a retry still in progress.
@@ -131,8 +172,86 @@ def _add_new_case_route(
         description=command.model.__doc__,
         name=command.name,
         response_model=CommandAccepted,
-        responses=REPEATED | UNPARSABLE | (NOT_FOUND if names_a_case else {}) | CONFLICT | UNAVAILABLE,
+        responses=with_links(
+            REPEATED
+            | AUTHENTICATED
+            | UNPARSABLE
+            | (NOT_FOUND if names_a_case else {})
+            | CONFLICT
+            | TOO_LARGE
+            | UNAVAILABLE,
+            201,
+            answer_links(router.prefix, collection, command.model),
+        ),
+        openapi_extra={"x-kim-access": access_rule(command.model, None, group)},
     )
+
+
+def answer_links(prefix: str, collection: Collection, model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI links of a command's answer (``CommandAccepted``), by runtime expression.
+
+    - to the subject's waiting reads (intake's cases: ``history``, ``perspective``) with ``after`` =
+      ``position.token`` and ``wait`` = :data:`READ_AFTER_WRITE_WAIT_S`, and to its own reads
+      (:attr:`Collection.own_reads`);
+    - if the body names a KIM case (required, e.g. ``kim-link``): to that case's waiting reads the same way.
+    """
+    subject = f"{prefix}/{collection.path}/{{{collection.id_param}}}"
+    answered = "$response.body#/case_id"
+    links: dict[str, Any] = {}
+
+    def waiting_reads(name: str, case_id: str) -> None:
+        for read in WAITING_READS:
+            links[f"{name}{read.capitalize()}"] = {
+                "operationRef": operation_ref(f"{prefix}/cases/{{case_id}}/{read}", "get"),
+                "parameters": {
+                    "path.case_id": case_id,
+                    "query.after": "$response.body#/position/token",
+                    "query.wait": READ_AFTER_WRITE_WAIT_S,
+                },
+                "description": f"Read the case's {read} once this service's view has consumed the command.",
+            }
+
+    if collection.id_param == "case_id":
+        waiting_reads("case", answered)
+    for suffix in collection.own_reads:
+        links[f"own{suffix.strip('/').capitalize() or 'Record'}"] = {
+            "operationRef": operation_ref(subject + suffix, "get"),
+            "parameters": {f"path.{collection.id_param}": answered},
+        }
+    field = model.model_fields.get("case_id")
+    if field is not None and field.is_required() and collection.id_param != "case_id":
+        waiting_reads("linkedCase", "$request.body#/case_id")
+    return links
+
+
+def with_links(
+    responses: dict[int | str, dict[str, Any]], status: int, links: dict[str, Any]
+) -> dict[int | str, dict[str, Any]]:
+    """``responses`` with ``links`` on the success answer (copied: the shared answers stay untouched)."""
+    return {**responses, status: {**responses.get(status, {}), "links": links}}
+
+
+def operation_ref(path: str, method: str) -> str:
+    """An OpenAPI ``operationRef`` to an operation of this document (JSON Pointer, RFC 6901)."""
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + f"/{method}"
+
+
+def access_rule(model: type[BaseModel], subject: str | None, group: FieldGroup) -> dict[str, Any]:
+    """The route's entry in the access table: the field group it writes, of which subject, and whether its body
+    names a KIM case that the same right must reach (:func:`named_case`)."""
+    rule: dict[str, Any] = {"kind": "command", "subject": subject, "group": group.value}
+    if "case_id" in model.model_fields:
+        rule["names_case"] = "required" if model.model_fields["case_id"].is_required() else "optional"
+    return rule
+
+
+def named_case(access: RequestAccess, principal: Principal, group: FieldGroup, reach: ReachLookup, body: Any) -> None:
+    """A command that names a KIM case in its body (opening a file for it, linking a file to it) needs the
+    same right on that case as on its subject: otherwise a file of one's own would bring any case in reach.
+    A case out of the caller's reach answers 404, like an unknown one."""
+    named = getattr(body, "case_id", None)
+    if isinstance(named, UUID):
+        access.write(principal, group, reach, named, by_case=True)
 
 
 @dataclass(frozen=True)
@@ -164,9 +283,10 @@ def with_body(
     ``__signature__`` keeps the endpoint itself typed and spares dynamic annotations.
     """
     signature = inspect.signature(endpoint)
-    strict = Annotated[ValidationError | None, Depends(as_json(model))]
+    body = body_model(model)
+    strict = Annotated[ValidationError | None, Depends(as_json(body))]
     replaced: dict[str, dict[str, Any]] = {
-        "cmd": {"annotation": model},
+        "cmd": {"annotation": body},
         "strict": {"annotation": strict},
         "subject_id": {"name": id_param},
     }

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, WithJsonSchema
 
 from shared.application.idempotency import Idempotency
+from shared.events.common import EARLIEST_DATE, LATEST_DATE, PLAUSIBLE_DATE_PATTERN
+from shared.http.schemas import ProjectionState
+from shared.http.waiting import POSITION_PATTERN, WaitingReads, parse_position
 from shared.projection.case_history_store import CaseHistoryStore
+from shared.service import Service
 
 ANONYMOUS = "anonymous"
 """The caller until identity is in place: every request shares one idempotency scope per operation."""
@@ -49,19 +54,75 @@ AppDep = Annotated[Any, Depends(get_application)]
 MaxWaitDep = Annotated[float, Depends(get_max_wait)]
 
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+QUERY_DATE_PATTERN = PLAUSIBLE_DATE_PATTERN
+"""What OpenAPI says of a query date: YYYY-MM-DD from EARLIEST_DATE to LATEST_DATE (its years, whole)."""
 
 
-def iso_date_only(value: object) -> object:
-    """A query date is a calendar date as YYYY-MM-DD, never a number read as a timestamp."""
-    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
-        msg = "expected a date as YYYY-MM-DD"
+def query_date(value: object) -> object:
+    """A query date is a real calendar date as YYYY-MM-DD, within EARLIEST_DATE..LATEST_DATE.
+
+    Never a number read as a timestamp (``?on=0``), never a day the calendar lacks
+    (``2026-02-30``), never a date no case can concern (``0001-01-01``, ``9999-12-31``).
+    """
+    if value is None or isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        msg = "Datum im Format JJJJ-MM-TT erwartet"
         raise ValueError(msg)
-    return value
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        msg = "kein gültiges Kalenderdatum"
+        raise ValueError(msg) from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        msg = f"Datum zwischen {EARLIEST_DATE.isoformat()} und {LATEST_DATE.isoformat()} erwartet"
+        raise ValueError(msg)
+    return day
+
+
+def date_query(description: str) -> Any:
+    """The metadata of a date query parameter: its description, the check, and what OpenAPI says of it."""
+    return (
+        Query(description=description),
+        BeforeValidator(query_date),
+        WithJsonSchema({"type": "string", "format": "date", "pattern": QUERY_DATE_PATTERN}),
+    )
 
 
 EvaluationDate = Annotated[
-    date | None,
-    Query(description="Stichtag der Bewertung, JJJJ-MM-TT (Standard: heute in Deutschland)"),
-    BeforeValidator(iso_date_only),
+    date | None, *date_query("Stichtag der Bewertung, JJJJ-MM-TT (Standard: heute in Deutschland)")
 ]
+"""The date a Perspektive is evaluated on; every date query parameter is declared with :func:`date_query`."""
+
+
+@dataclass(frozen=True)
+class WaitFor:
+    """What a read waits for before it reads: ``after`` (None: nothing), for at most ``wait_s``."""
+
+    reads: WaitingReads
+    after: tuple[Service, int] | None
+    wait_s: float
+
+    async def __call__(self) -> ProjectionState:
+        """Wait, bounded, until this service's view has consumed ``after``; without a thread or a connection."""
+        if self.after is None:
+            return ProjectionState(reached=True, waited_s=0.0)
+        return await self.reads.wait(*self.after, self.wait_s)
+
+
+async def wait_for_position(
+    request: Request,
+    after: Annotated[
+        str | None, Query(pattern=POSITION_PATTERN, description="Warten, bis die Sicht diese Position enthält")
+    ] = None,
+    wait: Annotated[float, Query(ge=0, le=60, description="Höchstens so viele Sekunden warten")] = 0.0,
+) -> WaitFor:
+    """``?after=<service>:<n>&wait=<s>``. The route waits itself, once every parameter is valid:
+    a request FastAPI refuses holds no place among the waiting reads."""
+    reads: WaitingReads = request.app.state.waiting_reads
+    return WaitFor(reads, parse_position(after) if after else None, min(wait, get_max_wait(request)))
+
+
+WaitForDep = Annotated[WaitFor, Depends(wait_for_position)]
+"""A read that may wait for a position: ``await wait_for()`` before reading."""

@@ -110,7 +110,10 @@ class SummaryCounselling(_SummaryPart):
 
 
 class CaseSummaryPublic(_SummaryPart):
-    """What this service sees of a case at a glance (None: no such fact in this view)."""
+    """What this service sees of a case at a glance, as far as the caller may read it.
+
+    None: no such fact in this view, or a part the caller may not read (the two look alike on purpose).
+    """
 
     case_id: UUID
     event_count: int
@@ -120,8 +123,10 @@ class CaseSummaryPublic(_SummaryPart):
     tolerated_stay: SummaryToleratedStay | None
     identity: SummaryIdentity | None
     residence_permit: SummaryResidencePermit | None
-    counselling: SummaryCounselling
-    consents: int = Field(description="How many consents this view has seen.")
+    counselling: SummaryCounselling | None = Field(description="None: the caller may not read counselling data.")
+    consents: int | None = Field(
+        description="How many consents this view has seen (None: the caller may not read consent records)."
+    )
 
 
 class CaseHistoryPublic(BaseModel):
@@ -140,7 +145,7 @@ class PerspectivePublic(Perspective):
 
 
 class DeadLetterPublic(BaseModel):
-    """A record the projector could not apply."""
+    """A record the projector could not apply: where it is on Kafka and why, never its content."""
 
     id: int
     topic: str
@@ -149,3 +154,12 @@ class DeadLetterPublic(BaseModel):
     reason: str
     parked_at: datetime
     replayed_at: datetime | None
+    type: str | None = Field(None, description="The record's ce_type header, if it had one.")
+    cause: Literal["invalid", "foreign_source"] = Field(
+        "invalid", description="invalid: not a valid event; foreign_source: its source does not own the topic."
+    )
+    case_id: UUID | None = Field(None, description="The case its key names (intake's topic).")
+    consent_hold: bool = Field(
+        False, description="While open, this service holds nothing of case_id (null: of any case) by consent."
+    )
+    resolution: str | None = Field(None, description="How it was settled (applied, withheld, dismissed, ...).")

@@ -91,3 +91,8 @@ class IdentitySettings(BaseSettings):
         derived = f"{self.issuer}/protocol/openid-connect/certs"
         self.jwks_url = _check_url("KIM_IDENTITY_JWKS_URL", self.jwks_url or derived)
         return self
+
+    @property
+    def token_url(self) -> str:
+        """The realm's token endpoint (machine callers: client credentials)."""
+        return f"{self.issuer}/protocol/openid-connect/token"

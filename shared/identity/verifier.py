@@ -8,12 +8,24 @@ not in it makes the client fetch the set once more (at most once per
 restart and a withdrawn key is refused once the cached set expires. Per-key caching
 (``cache_keys=True``) is deliberately off: it never forgets a key, not even a withdrawn one.
 
+A verified token's principal is remembered (by the token's SHA-256, at most
+``VERIFIED_CACHE_SIZE`` of them) until the token expires, and only while its signing key
+is still the very key object of the key set in use: a client sends the same token with
+every request, and a signature check per request is the largest part of identity's
+cost. A refetched key set (a rotation, or the set's lifespan ended) makes every
+remembered token be verified again, so a withdrawn key stops working as promptly as
+without the cache.
+
 Nothing here logs a token, a claim value or a key id: refusals carry a fixed reason.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+import time
+from collections import OrderedDict
 from typing import Any, Final
 
 import jwt
@@ -25,6 +37,8 @@ from shared.identity.settings import IdentitySettings
 
 log = logging.getLogger(__name__)
 
+VERIFIED_CACHE_SIZE: Final = 4096
+"""How many verified tokens' principals are remembered (least recently used ones are forgotten)."""
 MAX_TOKEN_BYTES: Final = 16 * 1024
 """Longer bearer values are refused before parsing."""
 REQUIRED_CLAIMS: Final = ("exp", "iat", "iss", "aud", "sub")
@@ -81,12 +95,22 @@ class TokenVerifier:
             cooldown_duration=settings.jwks_refetch_cooldown_s,
             headers={"User-Agent": "kim-identity"},
         )
+        self._verified: OrderedDict[bytes, tuple[Principal, float, str, jwt.PyJWK]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def verify(self, token: str) -> Principal:
         """The principal of a valid access token; :class:`InvalidTokenError` otherwise."""
-        claims = self.decode(token)
+        digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+        now = time.time()
+        with self._lock:
+            known = self._verified.get(digest)
+        if known is not None and now < known[1] and self._signing_key(known[2]) is known[3]:
+            with self._lock:
+                self._verified.move_to_end(digest)
+            return known[0]
+        claims, kid, key = self._verified_claims(token)
         try:
-            return Principal.from_claims(
+            principal = Principal.from_claims(
                 claims,
                 roles_claim=self.settings.roles_claim,
                 groups_claim=self.settings.groups_claim,
@@ -94,9 +118,19 @@ class TokenVerifier:
             )
         except ClaimsError:
             raise self._refuse("The access token's claims are malformed") from None
+        with self._lock:
+            self._verified[digest] = (principal, float(claims["exp"]), kid, key)
+            self._verified.move_to_end(digest)
+            while len(self._verified) > VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return principal
 
     def decode(self, token: str) -> dict[str, Any]:
         """The verified claims of an access token; :class:`InvalidTokenError` otherwise."""
+        return self._verified_claims(token)[0]
+
+    def _verified_claims(self, token: str) -> tuple[dict[str, Any], str, jwt.PyJWK]:
+        """The verified claims, and the key id and key that verified them."""
         if not token or len(token) > MAX_TOKEN_BYTES or not token.isascii():
             raise self._refuse("The access token is malformed")
         try:
@@ -134,7 +168,7 @@ class TokenVerifier:
         token_type = claims.get("typ")
         if token_type is not None and token_type not in ACCESS_TOKEN_TYPES:
             raise self._refuse("The token is not an access token")
-        return claims
+        return claims, kid, key
 
     def _signing_key(self, kid: str) -> jwt.PyJWK:
         try:

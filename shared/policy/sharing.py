@@ -160,6 +160,8 @@ RULES: tuple[SharingRule, ...] = (
     SharingRule(ev.ConsentScopeChanged, N, None, {r: NAMED for r in R if r is not R.INTAKE}),
     SharingRule(ev.ConsentRevoked, N, None, {r: NAMED for r in R if r is not R.INTAKE}),
     SharingRule(ev.CaseOpened, N, CAT.CASE_MANAGEMENT, {R.KOBIZ: OWN, R.FOREIGN_OFFICE: C, **PARTNERS_C}),
+    # Who manages the case: the departments that hold the opening hold the hand-over too.
+    SharingRule(ev.CaseManagerChanged, N, CAT.CASE_MANAGEMENT, {R.KOBIZ: OWN, R.FOREIGN_OFFICE: C, **PARTNERS_C}),
     # The closure ends every consent of the case (its term runs until the case is closed,
     # docs/domain.md §5); the notice itself stays with every party that held data of the case.
     SharingRule(
@@ -177,6 +179,11 @@ RULES: tuple[SharingRule, ...] = (
     ),
     SharingRule(ev.CaseConferenceHeld, N, CAT.CASE_MANAGEMENT, {R.KOBIZ: OWN, R.FOREIGN_OFFICE: C, **PARTNERS_C}),
     SharingRule(ev.ReturnCounsellingReferred, N, CAT.CASE_MANAGEMENT, {R.KOBIZ: OWN, R.WELFARE_ORGANISATION: C}),
+    # Household (minor children with birth dates) and marital status: identity data the KIM front
+    # door records; the ABH decides on them (§§ 25b, 104c Abs. 2, 60a Abs. 2b), so it holds them on
+    # consent like the registration (docs/domain.md §3 row 1). Members' names never leave intake.
+    SharingRule(ev.HouseholdRecorded, N, CAT.IDENTITY, {R.KOBIZ: OWN, R.FOREIGN_OFFICE: C}),
+    SharingRule(ev.MaritalStatusRecorded, N, CAT.IDENTITY, {R.KOBIZ: OWN, R.FOREIGN_OFFICE: C}),
     # --- kobiz ------------------------------------------------------------------
     # Codes only; the notes never leave Kobiz (§ 88 AufenthG) — they are not even
     # a field of the integration event. The codes reach the ABH/EBB only with a consent
@@ -233,6 +240,23 @@ RULES: tuple[SharingRule, ...] = (
     # § 10 Abs. 3 StAG a. F., § 25b Abs. 1 Nr. 2, § 9 Abs. 2 Nr. 8: ABH and EBB.
     SharingRule(ev.SpecialIntegrationAchieved, N, CAT.LANGUAGE_EDUCATION, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, EBB: C}),
     SharingRule(ev.CivicKnowledgeEvidenced, N, CAT.LANGUAGE_EDUCATION, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, EBB: C}),
+    # Assessments with explicit answers: a recorded "no" (no German qualification, no test,
+    # no employment) is a fact the ABH/EBB decide on, like the evidence itself (rows 11, 14).
+    SharingRule(ev.SchoolingAssessed, N, CAT.LANGUAGE_EDUCATION, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, EBB: C}),
+    SharingRule(
+        ev.QualificationsAssessed,
+        N,
+        CAT.LANGUAGE_EDUCATION,
+        {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, EBB: C, R.JOBCENTER: C, R.EMPLOYMENT_AGENCY: C},
+    ),
+    SharingRule(ev.BasicKnowledgeAssessed, N, CAT.LANGUAGE_EDUCATION, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, EBB: C}),
+    SharingRule(ev.SpecialIntegrationAssessed, N, CAT.LANGUAGE_EDUCATION, {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, EBB: C}),
+    SharingRule(
+        ev.EmploymentHistoryAssessed,
+        N,
+        CAT.WORK_INCOME,
+        {R.INTAKE: OWN, R.FOREIGN_OFFICE: C, R.JOBCENTER: C, R.EMPLOYMENT_AGENCY: C},
+    ),
     # Art. 9: only on the person's own request, i.e. a consent releasing "health" (ABH/EBB, row 15).
     SharingRule(ev.HealthExemptionClaimed, Sensitivity.ART9, CAT.HEALTH, {R.INTAKE: C, R.FOREIGN_OFFICE: C, EBB: C}),
     # --- foreign office -----------------------------------------------------------
@@ -255,6 +279,15 @@ RULES: tuple[SharingRule, ...] = (
     SharingRule(ev.DepartureRecorded, N, CAT.STATUS, {**KIM_KI_C, R.JOBCENTER: C}),
     SharingRule(ev.NaturalisationApplied, N, CAT.STATUS, KIM_KI_C),
     SharingRule(ev.NaturalisationCertificateHandedOver, N, CAT.STATUS, KIM_KI_C),
+    # The facts the ABH's decisions turn on, as assessments: KIM holds the outcome on consent
+    # (booleans and codes only; grounds and references stay with the foreign office).
+    SharingRule(ev.AsylumPermissionRecorded, N, CAT.STATUS, {**KIM_KI_C, R.JOBCENTER: C}),
+    SharingRule(ev.AsylumDecisionRecorded, N, CAT.STATUS, KIM_KI_C),
+    SharingRule(ev.IdentityAssessed, N, CAT.IDENTITY, KIM_KI_C),  # row 18: booleans only
+    SharingRule(ev.EmploymentBanAssessed, N, CAT.STATUS, KIM_KI_C),
+    # The BA's consent is its own procedure (row 23, as EmploymentPermissionGranted).
+    SharingRule(ev.EmploymentAgencyConsentRecorded, N, CAT.WORK_INCOME, {**KIM_KI_C, R.EMPLOYMENT_AGENCY: OWN}),
+    SharingRule(ev.DepartureObstacleAssessed, N, CAT.STATUS, KIM_KI_C),
 )
 
 OWNER_ONLY: Mapping[Service, Mapping[str, Sensitivity]] = MappingProxyType(
@@ -265,6 +298,13 @@ OWNER_ONLY: Mapping[Service, Mapping[str, Sensitivity]] = MappingProxyType(
                 "CriminalConvictionNotified": Sensitivity.ART10,  # inbound MiStra Nr. 42
                 "RemovalScheduled": Sensitivity.SECRET,  # § 59 Abs. 1 S. 8 AufenthG: never projected
                 "NaturalisationRequirementAssessed": Sensitivity.ART10,  # internal + applicant
+                # The foreign office's own assessments, for its own evaluation only:
+                "DeclarationsRecorded": N,  # fdGO and historical responsibility (ABH/EBB)
+                "RenunciationAssessed": N,  # EBB: loss of the previous nationality
+                "SecurityAssessed": N,  # extremism indications, expulsion interest (high impact)
+                "RemovalMeasuresAssessed": Sensitivity.SECRET,  # concrete measures to end the stay
+                "IntegrationPrognosisAssessed": N,  # § 25a: the authority's prognosis
+                "FamilyMemberStatusRecorded": N,  # a family member's permits: a third person's data
             }
         ),
         Service.KOBIZ: MappingProxyType({"counselling notes": Sensitivity.ART9}),

@@ -4,7 +4,9 @@ A batch is applied in one transaction together with the consumed offsets, so vie
 and position never disagree: that makes the projection exactly-once in effect. Each
 event is recorded by (source, sequence), so a republished event (same pair, new
 offset) changes nothing. The case's closure ends its consents (their term runs until
-the case is closed), whether or not this service holds the closure notice.
+the case is closed), whether or not this service holds the closure notice. A record
+that is not a valid event is parked as a pointer or skipped
+(:mod:`shared.projection.poison`); one on intake's topic holds its case's consents.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from uuid import UUID
 from shared.bus.wire import Envelope
 from shared.policy.consent import Consents, apply_consent_event, changes_consents, is_consent_event
 from shared.projection.case_summaries import fold_new_entries
-from shared.projection.consent_changes import holders_of, reevaluate
+from shared.projection.consent_changes import holders_of, reevaluate, rehold
 from shared.projection.entitlement import Decision, Keep, NotHeld, Withhold, decide
+from shared.projection.poison import ConsentHolds, Parked, triage
 from shared.projection.ports import ViewTransaction
 from shared.projection.records import (
     BatchOutcome,
@@ -43,20 +46,49 @@ def apply_records(
     """Apply records and offsets in ``tx``. Raise OffsetFencingError, before writing
     anything, if any partition's stored offset is not what the caller expects."""
     tx.fence(expected, {r.tp for r in records})
-    batch = _sort_new_events(tx, parties, records, today)
+    before = tx.consent_holds()
+    skipped, holds = put_aside(tx, parties, [r for r in records if r.envelope is None], before)
+    outcome, batch = apply_decoded(tx, parties, records, today, holds)
+    outcome.skipped = skipped
+    rehold(tx, parties, before, holds, today, outcome, batch.changed)
+    tx.set_offsets(next_offsets(records))
+    return outcome
+
+
+def put_aside(
+    tx: ViewTransaction, parties: Sequence[str], poison: Sequence[ConsumedRecord], holds: ConsentHolds
+) -> tuple[set[tuple[str, int, int]], ConsentHolds]:
+    """Park or skip records that are not valid events; return the positions skipped and the
+    consent holds from then on."""
+    decided = [triage(r, parties) for r in poison]
+    parked = [d for d in decided if isinstance(d, Parked)]
+    skipped = [d for d in decided if not isinstance(d, Parked)]
+    tx.park(parked)
+    tx.skip(skipped)
+    holding = tx.consent_holds() if any(p.consent_hold for p in parked) else holds
+    return {(s.topic, s.partition, s.offset) for s in skipped}, holding
+
+
+def apply_decoded(
+    tx: ViewTransaction,
+    parties: Sequence[str],
+    records: Sequence[ConsumedRecord],
+    today: date,
+    holds: ConsentHolds,
+) -> tuple[BatchOutcome, _SortedBatch]:
+    """Apply the valid events among ``records`` (seen before: nothing) under ``holds``."""
+    batch = _sort_new_events(tx, parties, records, today, holds)
     for case_id, case_entries in batch.entries.items():
         tx.insert_entries(case_id, case_entries)
     tx.insert_withheld(batch.pointers)
     outcome = BatchOutcome()
     for case_id in batch.changed:
         tx.save_consents(case_id, batch.consents[case_id])
-        reevaluate(tx, parties, case_id, batch.consents[case_id], today, outcome)
+        reevaluate(tx, parties, case_id, batch.consents[case_id], today, outcome, on_hold=holds.on(case_id))
     fold_new_entries(tx, batch.entries, batch.changed)
-    tx.park([r for r in records if r.envelope is None])
-    tx.set_offsets(next_offsets(records))
     outcome.applied = sum(len(v) for v in batch.entries.values())
     outcome.withheld += len(batch.pointers)
-    return outcome
+    return outcome, batch
 
 
 @dataclass
@@ -69,6 +101,8 @@ class _SortedBatch:
     pointers: list[Withheld] = field(default_factory=list)
     changed: set[UUID] = field(default_factory=set)
     """Cases whose consents the batch changed."""
+    new: int = 0
+    """How many of the batch's events were new (not seen before)."""
 
     def add(self, record: ConsumedRecord, env: Envelope, decision: Decision) -> None:
         # A consent event counts where the service holds it (a party is named); the
@@ -76,6 +110,7 @@ class _SortedBatch:
         counts = isinstance(decision, Keep) or not is_consent_event(env.event)
         if counts and changes_consents(env.event) and apply_consent_event(self.consents[env.case_id], env.event):
             self.changed.add(env.case_id)
+        self.new += 1
         match decision:
             case Keep():
                 entry = entry_for(record, env, decision.stored_basis, decision.stored_category, decision.held_for)
@@ -87,7 +122,7 @@ class _SortedBatch:
 
 
 def _sort_new_events(
-    tx: ViewTransaction, parties: Sequence[str], records: Sequence[ConsumedRecord], today: date
+    tx: ViewTransaction, parties: Sequence[str], records: Sequence[ConsumedRecord], today: date, holds: ConsentHolds
 ) -> _SortedBatch:
     new = tx.mark_processed(sorted({pair_of(r.envelope) for r in records if r.envelope}))
     batch = _SortedBatch(tx.consents({r.envelope.case_id for r in records if r.envelope}))
@@ -102,5 +137,6 @@ def _sort_new_events(
         def prior_holders(case_id: UUID = env.case_id) -> set[str]:
             return holders_of([*tx.entries(case_id), *batch.entries.get(case_id, [])], parties)
 
-        batch.add(record, env, decide(parties, env, case_consents, today, prior_holders))
+        on_hold = holds.on(env.case_id)
+        batch.add(record, env, decide(parties, env, case_consents, today, prior_holders, on_hold=on_hold))
     return batch

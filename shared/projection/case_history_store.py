@@ -21,7 +21,7 @@ operations (:class:`~shared.projection.ports.ViewTransaction`) and the reading A
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from uuid import UUID
@@ -30,13 +30,16 @@ from shared.policy.consent import Consents
 from shared.policy.parties import service_parties
 from shared.projection import consent_changes
 from shared.projection.apply import apply_records
-from shared.projection.dead_letters import replay_parked
+from shared.projection.dead_letters import Fetch, dismiss_parked, replay_parked
+from shared.projection.poison import ConsentHolds
 from shared.projection.ports import ViewTransaction
 from shared.projection.records import (
     BatchOutcome,
     ConsumedRecord,
     DeadLetter,
+    Pair,
     ReplayResult,
+    SkippedRecord,
     TimelineEntry,
     TopicPartition,
     Withheld,
@@ -83,17 +86,40 @@ class CaseHistoryStore(ABC):
         """Whether the event at (source, sequence) has been consumed (held or not) and
         nothing a consent released is still waiting to be fetched."""
 
+    def processed_among(self, pairs: Iterable[Pair]) -> set[Pair]:
+        """Those of ``pairs`` that :meth:`has_processed` holds for; what the API's waiting reads
+        check after a commit announced them (:mod:`shared.projection.progress`)."""
+        return {pair for pair in pairs if self.has_processed(Service(pair[0]), pair[1])}
+
     @abstractmethod
     def cases(self, limit: int, offset: int) -> list[CaseSummary]:
         """Summaries, most recently changed first."""
+
+    @abstractmethod
+    def managed_by(self, staff_id: str) -> list[UUID]:
+        """The cases whose KIM case manager is ``staff_id``, as this view knows them."""
 
     @abstractmethod
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         """Parked records, newest first."""
 
     @abstractmethod
+    def skipped(self, limit: int = 100) -> list[SkippedRecord]:
+        """Records of types this service may never hold, noted instead of parked; newest first."""
+
+    @abstractmethod
     def counts(self) -> dict[str, int]:
-        """Row counts, for operators and checks."""
+        """Row counts, for operators and checks: ``timeline``, ``cases``, ``processed``,
+        ``withheld``, ``dead_letters`` (of them ``dead_letters_open``, and ``foreign_source``:
+        rejected because the source does not own the topic) and ``skipped``."""
+
+    @abstractmethod
+    def holding(self) -> list[DeadLetter]:
+        """The open dead letters that hold consents (consent unresolved), oldest first."""
+
+    def consent_holds(self) -> ConsentHolds:
+        """The cases whose consents open dead letters hold."""
+        return ConsentHolds.of(d.case_id for d in self.holding())
 
     @abstractmethod
     def consents_of(self, case_id: UUID) -> Consents:
@@ -131,14 +157,22 @@ class CaseHistoryStore(ABC):
 
     def replay_dead_letters(
         self,
+        fetch: Fetch,
         ids: Sequence[int] | None = None,
         today: date | None = None,
     ) -> tuple[list[ReplayResult], list[Withheld]]:
-        """Decode parked records again; apply those that are now valid like released records.
+        """Read parked records again from Kafka (``fetch``); apply those that are valid now.
 
         Each is replayed in its own transaction, with the same decision as a consumed
         one (see :mod:`shared.projection.dead_letters`). Returns the results and the
-        withheld events that a replayed consent now releases (the caller fetches those
-        from Kafka, like the projector does).
+        withheld events that a replayed consent or an ended consent hold now releases
+        (the caller fetches those from Kafka, like the projector does).
         """
-        return replay_parked(self.transaction, self.parties, ids, today or date.today())
+        return replay_parked(self.transaction, self.parties, ids, fetch, today or date.today())
+
+    def dismiss_dead_letters(
+        self, ids: Sequence[int], reason: str, today: date | None = None
+    ) -> tuple[list[ReplayResult], list[Withheld]]:
+        """Settle dead letters without applying them (an operator's decision); like replay,
+        return the withheld events an ended consent hold now releases."""
+        return dismiss_parked(self.transaction, self.parties, ids, reason, today or date.today())

@@ -7,7 +7,9 @@ into the view; when a consent is revoked, expires or ends with the case's closur
 what was held only because of it goes back to being withheld. An entry held for
 several parties (the foreign office's view: the Ausländerbehörde and the
 Einbürgerungsbehörde) keeps, per party, what it is held by; it goes only when no
-party holds it any more.
+party holds it any more. While an open dead letter on intake's topic holds the case's
+consents (:mod:`shared.projection.poison`), no consent covers anything of it; when the
+hold ends, what the live consents cover is released like after a new consent.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from shared.bus.wire import Envelope
 from shared.policy.consent import Consents, covering_consent
 from shared.projection.case_summaries import resummarise
 from shared.projection.entitlement import Keep, Withhold, category_of, decide, held_by_consent
+from shared.projection.poison import ConsentHolds
 from shared.projection.ports import ViewTransaction
 from shared.projection.records import BatchOutcome, ConsumedRecord, TimelineEntry, Withheld, entry_for, pair_of
 
@@ -43,9 +46,12 @@ def reevaluate(
     consents: Consents,
     today: date,
     outcome: BatchOutcome,
+    *,
+    on_hold: bool = False,
 ) -> None:
     """Decide the case's entries again under its consents: withhold what no party holds any
-    more, record for which parties the rest is held; note what the consents now release."""
+    more, record for which parties the rest is held; note what the consents now release
+    (nothing while they are ``on_hold``)."""
     entries = tx.entries(case_id)
     holders = holders_of(entries, parties)
     demoted: list[Withheld] = []
@@ -54,7 +60,7 @@ def reevaluate(
     for entry in entries:
         if _settled(entry, parties):
             continue
-        decision = decide(parties, entry.envelope(case_id), consents, today, lambda: holders)
+        decision = decide(parties, entry.envelope(case_id), consents, today, lambda: holders, on_hold=on_hold)
         if isinstance(decision, Keep):
             if dict(decision.held_for) != entry.held_for or decision.stored_basis != entry.basis:
                 rebased.append(replace(entry, basis=decision.stored_basis, held_for=dict(decision.held_for)))
@@ -77,15 +83,45 @@ def reevaluate(
         tx.insert_entries(case_id, rebased)
         tx.insert_withheld(demoted)
         outcome.removed += len(gone)
-    releasable = _covered(tx.withheld(case_id), parties, consents, today)
+    releasable = [] if on_hold else _covered(tx.withheld(case_id), parties, consents, today)
     tx.mark_releasable([p.pair for p in releasable])
     outcome.releasable += releasable
+
+
+def rehold(
+    tx: ViewTransaction,
+    parties: Sequence[str],
+    before: ConsentHolds,
+    after: ConsentHolds,
+    today: date,
+    outcome: BatchOutcome,
+    decided: set[UUID] | None = None,
+) -> set[UUID]:
+    """Decide again the cases whose consents a hold began or ended for (except those
+    ``decided`` again already under ``after``); return them.
+
+    A case with no consent holds nothing by consent, so only cases with consents count."""
+    if before == after:
+        return set()
+    changed = {
+        case_id: consents
+        for case_id, consents in tx.cases_with_consents().items()
+        if before.on(case_id) != after.on(case_id) and case_id not in (decided or set())
+    }
+    # Lock their summaries first (in one ordered statement), so that a live projector
+    # folding into one of them waits for this transaction instead of overwriting its result.
+    tx.summaries(set(changed))
+    for case_id, consents in changed.items():
+        reevaluate(tx, parties, case_id, consents, today, outcome, on_hold=after.on(case_id))
+        resummarise(tx, case_id)
+    return set(changed)
 
 
 def release(tx: ViewTransaction, parties: Sequence[str], records: Sequence[ConsumedRecord], today: date) -> int:
     """Bring withheld events, fetched again from Kafka, into the view if a consent now covers them."""
     released = 0
     consents = tx.consents({r.envelope.case_id for r in records if r.envelope})
+    holds = tx.consent_holds()
     touched: set[UUID] = set()
     for record in records:
         env = record.envelope
@@ -95,7 +131,8 @@ def release(tx: ViewTransaction, parties: Sequence[str], records: Sequence[Consu
         def prior_holders(case_id: UUID = env.case_id) -> set[str]:
             return holders_of(tx.entries(case_id), parties)
 
-        decision = decide(parties, env, consents.get(env.case_id, {}), today, prior_holders)
+        case_consents = consents.get(env.case_id, {})
+        decision = decide(parties, env, case_consents, today, prior_holders, on_hold=holds.on(env.case_id))
         if not isinstance(decision, Keep):
             _keep_withheld(tx, env)
             continue
@@ -123,9 +160,10 @@ def sweep(tx: ViewTransaction, parties: Sequence[str], today: date) -> BatchOutc
     outcome = BatchOutcome()
     last = tx.meta("consent_sweep_on")
     since = date.fromisoformat(last) if last else date.min
+    holds = tx.consent_holds()
     for case_id, consents in tx.cases_with_consents().items():
         if any(since < day <= today for s in consents.values() for day in s.boundaries()) or not last:
-            reevaluate(tx, parties, case_id, consents, today, outcome)
+            reevaluate(tx, parties, case_id, consents, today, outcome, on_hold=holds.on(case_id))
             resummarise(tx, case_id)
     tx.set_meta("consent_sweep_on", today.isoformat())
     return outcome
@@ -134,8 +172,10 @@ def sweep(tx: ViewTransaction, parties: Sequence[str], today: date) -> BatchOutc
 def releasable(tx: ViewTransaction, parties: Sequence[str], today: date) -> list[Withheld]:
     """Withheld events that a live consent covers now (e.g. after a crash mid-release)."""
     result: list[Withheld] = []
+    holds = tx.consent_holds()
     for case_id, consents in tx.cases_with_consents().items():
-        result += _covered(tx.withheld(case_id), parties, consents, today)
+        if not holds.on(case_id):
+            result += _covered(tx.withheld(case_id), parties, consents, today)
     return result
 
 

@@ -19,21 +19,32 @@ from dataclasses import dataclass, field
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from shared.bus.wire import PoisonMessageError, decode
+from shared.bus.wire import PoisonMessageError, decode, source_of, topic_owner
 from shared.projection.case_history_store import CaseHistoryStore
 from shared.projection.ports import OffsetFencingError
-from shared.projection.records import ConsumedRecord, Withheld
+from shared.projection.records import ConsumedRecord, KafkaPosition, PoisonCause, Withheld
 from shared.service import Service
 
 log = logging.getLogger(__name__)
 
 
 def classify(record: object) -> ConsumedRecord:
-    """Decode a Kafka record; a record that is not a valid event becomes poison."""
+    """Decode a Kafka record; a record that is not a valid event becomes poison.
+
+    On a service topic (:func:`~shared.bus.wire.topic_owner`) only that service's events
+    count: a record whose CloudEvents ``source`` is another one is rejected before it is
+    decoded, whatever it claims to be (cause ``foreign_source``)."""
     # ``record`` is a kafka-python ConsumerRecord (untyped) or a test's look-alike: duck-typed.
     topic, partition, offset = record.topic, record.partition, record.offset  # type: ignore[attr-defined]  # duck-typed, see above
     headers = [(k, v) for k, v in (record.headers or [])]  # type: ignore[attr-defined]  # duck-typed, see above
     key, value = record.key, record.value  # type: ignore[attr-defined]  # duck-typed, see above
+    owner = topic_owner(topic)
+    source = next((bytes(v).decode("utf-8", "replace") for k, v in headers if k == "ce_source"), None)
+    if owner is not None and source is not None and source != source_of(owner):
+        reason = f"source {source[:100]} does not belong to topic {topic}"
+        return ConsumedRecord(
+            topic, partition, offset, None, reason, key, value, headers, poison_cause=PoisonCause.FOREIGN_SOURCE
+        )
     try:
         envelope = decode(headers, key, value)
     except PoisonMessageError as exc:
@@ -41,8 +52,9 @@ def classify(record: object) -> ConsumedRecord:
     return ConsumedRecord(topic, partition, offset, envelope=envelope)
 
 
-def fetch(consumer: KafkaConsumer, pointers: Sequence[Withheld], timeout_s: float = 30.0) -> list[ConsumedRecord]:
-    """Read the records behind withheld pointers again from Kafka (a consumer without a group)."""
+def fetch(consumer: KafkaConsumer, pointers: Sequence[KafkaPosition], timeout_s: float = 30.0) -> list[ConsumedRecord]:
+    """Read the records at these positions (withheld pointers, dead letters) again from Kafka
+    (a consumer without a group); a record Kafka does not hand out is missing from the result."""
     found: list[ConsumedRecord] = []
     for pointer in sorted(pointers, key=lambda p: (p.topic, p.partition, p.offset)):
         tp = TopicPartition(pointer.topic, pointer.partition)
@@ -66,6 +78,8 @@ class ProjectorStats:
     records: int = 0
     applied: int = 0
     withheld: int = 0
+    parked: int = 0
+    skipped: int = 0
     released: int = 0
     removed: int = 0
     fenced: int = 0
@@ -207,14 +221,19 @@ class Projector:
         self.expected.update(ends)
         for r in records:
             if r.poison_reason:
+                skipped = (r.topic, r.partition, r.offset) in outcome.skipped
                 log.warning(
-                    "projector %s: parked record %s/%d@%d as dead letter: %s",
+                    "projector %s: %s record %s/%d@%d %s: %s",
                     self.service.value,
+                    "skipped" if skipped else "parked",
                     r.topic,
                     r.partition,
                     r.offset,
+                    "(a type it may never hold)" if skipped else "as dead letter",
                     r.poison_reason,
                 )
+        self.stats.parked += sum(1 for r in records if r.poison_reason) - len(outcome.skipped)
+        self.stats.skipped += len(outcome.skipped)
         self.stats.batches += 1
         self.stats.records += len(records)
         self.stats.applied += outcome.applied

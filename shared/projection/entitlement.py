@@ -105,9 +105,13 @@ def decide(
     consents: Consents,
     today: date,
     prior_holders: PriorHolders = _nobody,
+    *,
+    on_hold: bool = False,
 ) -> Decision:
     """What a service holding the view of ``parties`` does with ``env``, given the case's
-    live ``consents`` on ``today``."""
+    live ``consents`` on ``today``. While the case's consents are ``on_hold`` (an open dead
+    letter on intake's topic may be a consent event, :mod:`shared.projection.poison`), no
+    consent covers anything: what only a consent could release is withheld."""
     held_for: dict[str, str] = {}
     withheld: DataCategory | None = None
     could_release = False
@@ -120,7 +124,7 @@ def decide(
         elif ent.basis is LegalBasis.NAMED_IN_CONSENT:
             if named_in(env.event, consents, party):
                 held_for[party] = ent.basis.value
-        elif consent_id := covering_consent(consents, party, ent.category, today):
+        elif not on_hold and (consent_id := covering_consent(consents, party, ent.category, today)):
             held_for[party] = f"{CONSENT_BASIS_PREFIX}{consent_id}"
         else:
             could_release, withheld = True, ent.category

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -12,12 +13,14 @@ from uuid import UUID
 
 from shared.policy.consent import Consents
 from shared.projection.case_history_store import CaseHistoryStore
+from shared.projection.poison import ConsentHolds, Parked, Skipped
 from shared.projection.ports import OffsetFencingError, ViewTransaction
+from shared.projection.progress import EVERYTHING, OnCommit, Progress
 from shared.projection.records import (
-    ConsumedRecord,
     DeadLetter,
     Pair,
-    ParkedRecord,
+    PoisonCause,
+    SkippedRecord,
     TimelineEntry,
     TopicPartition,
     Withheld,
@@ -37,7 +40,7 @@ class _MemoryState:
         self.consents: dict[UUID, Consents] = {}
         self.summaries: dict[UUID, CaseSummary] = {}
         self.dead: list[DeadLetter] = []
-        self.dead_raw: dict[int, ConsumedRecord] = {}
+        self.skipped: list[SkippedRecord] = []
         self.meta: dict[str, str] = {}
 
 
@@ -45,6 +48,9 @@ class _MemoryTransaction(ViewTransaction):
     def __init__(self, state: _MemoryState) -> None:
         self.s = state
         self._saved: _MemoryState | None = None
+        self.consumed: list[Pair] = []
+        self.released = False
+        """What the commit announces to waiting reads, as the PostgreSQL transaction's NOTIFY does."""
 
     def fence(self, expected: Mapping[TopicPartition, int | None], partitions: set[TopicPartition]) -> None:
         for tp in partitions:
@@ -54,6 +60,7 @@ class _MemoryTransaction(ViewTransaction):
     def mark_processed(self, pairs: list[Pair]) -> set[Pair]:
         new = {p for p in pairs if p not in self.s.processed}
         self.s.processed |= new
+        self.consumed += pairs
         return new
 
     def consents(self, case_ids: set[UUID]) -> dict[UUID, Consents]:
@@ -81,6 +88,7 @@ class _MemoryTransaction(ViewTransaction):
         for pair in pairs:
             self.s.withheld.pop(pair, None)
             self.s.releasable.discard(pair)
+        self.released = self.released or bool(pairs)
 
     def mark_releasable(self, pairs: list[Pair]) -> None:
         self.s.releasable |= set(pairs) & set(self.s.withheld)
@@ -97,32 +105,48 @@ class _MemoryTransaction(ViewTransaction):
     def delete_summary(self, case_id: UUID) -> None:
         self.s.summaries.pop(case_id, None)
 
-    def park(self, records: list[ConsumedRecord]) -> None:
+    def park(self, letters: list[Parked]) -> None:
         known = {(d.topic, d.partition, d.offset) for d in self.s.dead}
-        for r in records:
-            if (r.topic, r.partition, r.offset) not in known:
+        for p in letters:
+            if (p.topic, p.partition, p.offset) not in known:
+                known.add((p.topic, p.partition, p.offset))
                 self.s.dead.append(
                     DeadLetter(
                         len(self.s.dead) + 1,
-                        r.topic,
-                        r.partition,
-                        r.offset,
-                        r.poison_reason or "",
+                        p.topic,
+                        p.partition,
+                        p.offset,
+                        p.reason,
                         datetime.now().astimezone(),
+                        type=p.type,
+                        cause=p.cause,
+                        case_id=p.case_id,
+                        consent_hold=p.consent_hold,
                     )
                 )
-                self.s.dead_raw[len(self.s.dead)] = replace(r, envelope=None)
 
-    def parked(self, ids: Sequence[int] | None) -> list[ParkedRecord]:
-        chosen = [d for d in self.s.dead if (d.id in ids if ids is not None else d.replayed_at is None)]
-        return [ParkedRecord(d.id, self.s.dead_raw[d.id], d.reason, d.replayed_at) for d in chosen]
+    def skip(self, records: list[Skipped]) -> None:
+        known = {(d.topic, d.partition, d.offset) for d in self.s.skipped}
+        for r in records:
+            if (r.topic, r.partition, r.offset) not in known:
+                known.add((r.topic, r.partition, r.offset))
+                self.s.skipped.append(
+                    SkippedRecord(r.topic, r.partition, r.offset, r.type, r.reason, datetime.now().astimezone())
+                )
 
-    def resolve_parked(self, dead_letter_id: int, *, replayed: bool, reason: str) -> None:
+    def parked(self, ids: Sequence[int] | None) -> list[DeadLetter]:
+        return [d for d in self.s.dead if (d.id in ids if ids is not None else d.replayed_at is None)]
+
+    def resolve_parked(
+        self, dead_letter_id: int, *, replayed: bool, reason: str, resolution: str | None = None
+    ) -> None:
         for i, d in enumerate(self.s.dead):
             if d.id == dead_letter_id:
-                self.s.dead[i] = replace(
-                    d, reason=reason, replayed_at=datetime.now().astimezone() if replayed else d.replayed_at
-                )
+                settled = replace(d, replayed_at=d.replayed_at or datetime.now().astimezone(), resolution=resolution)
+                self.s.dead[i] = replace(settled if replayed else d, reason=reason)
+
+    def consent_holds(self) -> ConsentHolds:
+        return ConsentHolds.of(d.case_id for d in self.s.dead if d.consent_hold and d.replayed_at is None)
 
     def set_offsets(self, offsets: Mapping[TopicPartition, int]) -> None:
         self.s.offsets.update(offsets)
@@ -152,6 +176,7 @@ class InMemoryCaseHistoryStore(CaseHistoryStore):
         super().__init__(service)
         self._lock = threading.RLock()
         self._state = _MemoryState()
+        self._followers: list[OnCommit] = []
 
     def setup(self) -> None:
         return None
@@ -162,6 +187,23 @@ class InMemoryCaseHistoryStore(CaseHistoryStore):
             tx = _MemoryTransaction(copy.deepcopy(self._state))
             yield tx
             self._state = tx.s  # committed only if the block did not raise
+            followers = list(self._followers)
+        if tx.consumed or tx.released:
+            progress = EVERYTHING if tx.released else Progress.of(tx.consumed)
+            for on_commit in followers:
+                on_commit(progress)
+
+    async def follow(self, on_commit: OnCommit) -> None:
+        """The store's commits, as :class:`~shared.projection.progress.CommitFeed` (the PostgreSQL
+        view's are heard by :class:`~shared.projection.pg_listener.PgCommitListener`)."""
+        with self._lock:
+            self._followers.append(on_commit)
+        try:
+            on_commit(EVERYTHING)
+            await asyncio.Event().wait()  # until cancelled
+        finally:
+            with self._lock:
+                self._followers.remove(on_commit)
 
     def load_offsets(self) -> dict[TopicPartition, int]:
         with self._lock:
@@ -179,6 +221,10 @@ class InMemoryCaseHistoryStore(CaseHistoryStore):
         with self._lock:
             return (source.value, sequence) in self._state.processed and not self._state.releasable
 
+    def managed_by(self, staff_id: str) -> list[UUID]:
+        with self._lock:
+            return [UUID(s.case_id) for s in self._state.summaries.values() if s.case_manager() == staff_id]
+
     def cases(self, limit: int, offset: int) -> list[CaseSummary]:
         with self._lock:
             ordered = sorted(
@@ -192,6 +238,14 @@ class InMemoryCaseHistoryStore(CaseHistoryStore):
         with self._lock:
             return list(reversed(self._state.dead))[:limit]
 
+    def skipped(self, limit: int = 100) -> list[SkippedRecord]:
+        with self._lock:
+            return list(reversed(self._state.skipped))[:limit]
+
+    def holding(self) -> list[DeadLetter]:
+        with self._lock:
+            return [d for d in self._state.dead if d.consent_hold and d.replayed_at is None]
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             return {
@@ -200,6 +254,9 @@ class InMemoryCaseHistoryStore(CaseHistoryStore):
                 "processed": len(self._state.processed),
                 "withheld": len(self._state.withheld),
                 "dead_letters": len(self._state.dead),
+                "dead_letters_open": sum(d.replayed_at is None for d in self._state.dead),
+                "foreign_source": sum(d.cause is PoisonCause.FOREIGN_SOURCE for d in self._state.dead),
+                "skipped": len(self._state.skipped),
             }
 
     def consents_of(self, case_id: UUID) -> Consents:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.projection.records import ConsumedRecord, DeadLetter, ParkedRecord, TimelineEntry, Withheld
+from shared.projection.records import DeadLetter, PoisonCause, SkippedRecord, TimelineEntry, Withheld
 from shared.service import Service
 
 TABLES = (
@@ -13,6 +13,7 @@ TABLES = (
     "processed_events",
     "projection_offsets",
     "dead_letters",
+    "skipped_records",
     "withheld_events",
     "case_consents",
     "projection_meta",
@@ -48,6 +49,8 @@ CREATE TABLE IF NOT EXISTS {case_summary} (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS {case_summary_recent} ON {case_summary} (last_event_at DESC);
+CREATE INDEX IF NOT EXISTS {case_summary_by_manager}
+    ON {case_summary} ((summary -> 'fields' -> 'case' -> 'value' ->> 'case_manager_id'));
 CREATE TABLE IF NOT EXISTS {processed_events} (
     source text NOT NULL,
     sequence bigint NOT NULL,
@@ -60,18 +63,38 @@ CREATE TABLE IF NOT EXISTS {projection_offsets} (
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (topic, kafka_partition)
 );
+-- A pointer to a record that could not be projected, never its content (replay reads it from Kafka).
 CREATE TABLE IF NOT EXISTS {dead_letters} (
     id bigserial PRIMARY KEY,
     topic text NOT NULL,
     kafka_partition int NOT NULL,
     kafka_offset bigint NOT NULL,
-    message_key bytea,
-    headers jsonb NOT NULL,
-    message_value bytea,
+    type text,
     reason text NOT NULL,
+    cause text NOT NULL DEFAULT 'invalid',
+    case_id uuid,
+    consent_hold boolean NOT NULL DEFAULT false,
     parked_at timestamptz NOT NULL DEFAULT now(),
     replayed_at timestamptz,
+    resolution text,
     UNIQUE (topic, kafka_partition, kafka_offset)
+);
+-- Views created when dead letters kept the record: the pointer's columns (pg_upgrade moves the rest).
+ALTER TABLE {dead_letters} ADD COLUMN IF NOT EXISTS type text,
+    ADD COLUMN IF NOT EXISTS cause text NOT NULL DEFAULT 'invalid',
+    ADD COLUMN IF NOT EXISTS case_id uuid,
+    ADD COLUMN IF NOT EXISTS consent_hold boolean NOT NULL DEFAULT false,
+    ADD COLUMN IF NOT EXISTS resolution text;
+CREATE INDEX IF NOT EXISTS {dead_letters_holding} ON {dead_letters} (case_id)
+    WHERE consent_hold AND replayed_at IS NULL;
+CREATE TABLE IF NOT EXISTS {skipped_records} (
+    topic text NOT NULL,
+    kafka_partition int NOT NULL,
+    kafka_offset bigint NOT NULL,
+    type text NOT NULL,
+    reason text NOT NULL,
+    skipped_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (topic, kafka_partition, kafka_offset)
 );
 CREATE TABLE IF NOT EXISTS {withheld_events} (
     source text NOT NULL,
@@ -95,7 +118,18 @@ CREATE TABLE IF NOT EXISTS {case_consents} (
 CREATE TABLE IF NOT EXISTS {projection_meta} (key text PRIMARY KEY, value text NOT NULL);
 """
 
-INDEXES = ("case_timeline_by_case", "case_summary_recent", "withheld_by_case", "withheld_releasable")
+INDEXES = (
+    "case_timeline_by_case",
+    "case_summary_recent",
+    "case_summary_by_manager",
+    "withheld_by_case",
+    "withheld_releasable",
+    "dead_letters_holding",
+)
+DEAD_LETTER_COLUMNS = (
+    "id, topic, kafka_partition, kafka_offset, type, reason, cause, case_id, consent_hold, parked_at, replayed_at, "
+    "resolution"
+)
 ENTRY_COLUMNS = (
     "event_id, source, sequence, type, recorded_at, valid_on, data, basis, category, "
     "topic, kafka_partition, kafka_offset, held_for"
@@ -134,25 +168,8 @@ def withheld_from_row(r: dict[str, Any]) -> Withheld:
     )
 
 
-def parked_from_row(r: dict[str, Any]) -> ParkedRecord:
-    """A parked record from a row of ``dead_letters``: the raw Kafka record, no envelope."""
-    return ParkedRecord(
-        r["id"],
-        ConsumedRecord(
-            r["topic"],
-            r["kafka_partition"],
-            r["kafka_offset"],
-            key=r["message_key"],
-            value=r["message_value"],
-            headers=[(k, str(v).encode()) for k, v in (r["headers"] or {}).items()],
-        ),
-        r["reason"],
-        r["replayed_at"],
-    )
-
-
 def dead_letter_from_row(r: dict[str, Any]) -> DeadLetter:
-    """A dead letter from a row of ``dead_letters`` (without the record itself)."""
+    """A dead letter from a row of ``DEAD_LETTER_COLUMNS``."""
     return DeadLetter(
         r["id"],
         r["topic"],
@@ -161,4 +178,14 @@ def dead_letter_from_row(r: dict[str, Any]) -> DeadLetter:
         r["reason"],
         r["parked_at"],
         r["replayed_at"],
+        type=r["type"],
+        cause=PoisonCause(r["cause"]),
+        case_id=r["case_id"],
+        consent_hold=r["consent_hold"],
+        resolution=r["resolution"],
     )
+
+
+def skipped_from_row(r: dict[str, Any]) -> SkippedRecord:
+    """A skipped record from a row of ``skipped_records``."""
+    return SkippedRecord(r["topic"], r["kafka_partition"], r["kafka_offset"], r["type"], r["reason"], r["skipped_at"])

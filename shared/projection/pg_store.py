@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -13,10 +13,20 @@ from psycopg_pool import ConnectionPool
 
 from shared.policy.consent import Consents
 from shared.projection.case_history_store import CaseHistoryStore
-from shared.projection.pg_schema import ENTRY_COLUMNS, INDEXES, SCHEMA_SQL, TABLES, dead_letter_from_row, entry_from_row
+from shared.projection.pg_schema import (
+    DEAD_LETTER_COLUMNS,
+    ENTRY_COLUMNS,
+    INDEXES,
+    SCHEMA_SQL,
+    TABLES,
+    dead_letter_from_row,
+    entry_from_row,
+    skipped_from_row,
+)
 from shared.projection.pg_transaction import PgViewTransaction
+from shared.projection.pg_upgrade import upgrade_dead_letters
 from shared.projection.ports import ViewTransaction
-from shared.projection.records import DeadLetter, TimelineEntry, TopicPartition
+from shared.projection.records import DeadLetter, Pair, PoisonCause, SkippedRecord, TimelineEntry, TopicPartition
 from shared.projection.summary import CaseSummary
 from shared.service import Service
 
@@ -39,8 +49,9 @@ class PostgresCaseHistoryStore(CaseHistoryStore):
     def setup(self) -> None:
         names: dict[str, sql.Composable] = {n: self.t(n) for n in TABLES}
         names |= {n: sql.Identifier(self.prefix + n) for n in INDEXES}
-        with self.pool.connection() as conn:
-            conn.execute(sql.SQL(SCHEMA_SQL).format(**names))
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(sql.SQL(SCHEMA_SQL).format(**names))
+            upgrade_dead_letters(cur, self.t, self.schema, self.prefix + "dead_letters", self.parties)
 
     def drop(self) -> None:
         """Drop this prefix's tables (used for rebuild scratch tables)."""
@@ -89,6 +100,20 @@ class PostgresCaseHistoryStore(CaseHistoryStore):
         )
         return bool(rows)
 
+    def processed_among(self, pairs: Iterable[Pair]) -> set[Pair]:
+        wanted = sorted(set(pairs))
+        if not wanted:
+            return set()
+        rows = self._query(
+            sql.SQL(
+                "SELECT source, sequence FROM {} WHERE (source, sequence) IN "
+                "(SELECT * FROM unnest(%s::text[], %s::bigint[])) "
+                "AND NOT EXISTS (SELECT 1 FROM {} WHERE releasable)"
+            ).format(self.t("processed_events"), self.t("withheld_events")),
+            ([p[0] for p in wanted], [p[1] for p in wanted]),
+        )
+        return {(r["source"], r["sequence"]) for r in rows}
+
     def cases(self, limit: int, offset: int) -> list[CaseSummary]:
         rows = self._query(
             sql.SQL(
@@ -98,15 +123,40 @@ class PostgresCaseHistoryStore(CaseHistoryStore):
         )
         return [CaseSummary.model_validate(r["summary"]) for r in rows]
 
-    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+    def managed_by(self, staff_id: str) -> list[UUID]:
         rows = self._query(
             sql.SQL(
-                "SELECT id, topic, kafka_partition, kafka_offset, reason, parked_at, replayed_at FROM {} "
-                "ORDER BY id DESC LIMIT %s"
-            ).format(self.t("dead_letters")),
+                "SELECT case_id FROM {} WHERE summary -> 'fields' -> 'case' -> 'value' ->> 'case_manager_id' = %s "
+                "ORDER BY last_event_at DESC NULLS LAST, case_id DESC"
+            ).format(self.t("case_summary")),
+            (staff_id,),
+        )
+        return [r["case_id"] for r in rows]
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        rows = self._query(
+            sql.SQL(f"SELECT {DEAD_LETTER_COLUMNS} FROM {{}} ORDER BY id DESC LIMIT %s").format(self.t("dead_letters")),
             (limit,),
         )
         return [dead_letter_from_row(r) for r in rows]
+
+    def holding(self) -> list[DeadLetter]:
+        rows = self._query(
+            sql.SQL(
+                f"SELECT {DEAD_LETTER_COLUMNS} FROM {{}} WHERE consent_hold AND replayed_at IS NULL ORDER BY id"
+            ).format(self.t("dead_letters"))
+        )
+        return [dead_letter_from_row(r) for r in rows]
+
+    def skipped(self, limit: int = 100) -> list[SkippedRecord]:
+        rows = self._query(
+            sql.SQL(
+                "SELECT topic, kafka_partition, kafka_offset, type, reason, skipped_at FROM {} "
+                "ORDER BY skipped_at DESC, topic, kafka_partition, kafka_offset DESC LIMIT %s"
+            ).format(self.t("skipped_records")),
+            (limit,),
+        )
+        return [skipped_from_row(r) for r in rows]
 
     def counts(self) -> dict[str, int]:
         result: dict[str, int] = {}
@@ -116,9 +166,32 @@ class PostgresCaseHistoryStore(CaseHistoryStore):
             ("processed", "processed_events"),
             ("withheld", "withheld_events"),
             ("dead_letters", "dead_letters"),
+            ("skipped", "skipped_records"),
         ):
             result[key] = int(self._query(sql.SQL("SELECT count(*) AS n FROM {}").format(self.t(table)))[0]["n"])
+        (row,) = self._query(
+            sql.SQL(
+                "SELECT count(*) FILTER (WHERE replayed_at IS NULL) AS open, "
+                "count(*) FILTER (WHERE cause = %s) AS foreign_source FROM {}"
+            ).format(self.t("dead_letters")),
+            (PoisonCause.FOREIGN_SOURCE.value,),
+        )
+        result["dead_letters_open"] = int(row["open"])
+        result["foreign_source"] = int(row["foreign_source"])
         return result
+
+    def adopt_resolutions(self, other: PostgresCaseHistoryStore) -> int:
+        """Settle this view's open dead letters that ``other`` settled (a rebuild keeps what
+        operators resolved: the same records are parked again); return how many."""
+        with self.pool.connection() as conn:
+            cur = conn.execute(
+                sql.SQL(
+                    "UPDATE {} AS d SET replayed_at = o.replayed_at, resolution = o.resolution, reason = o.reason "
+                    "FROM {} AS o WHERE d.replayed_at IS NULL AND o.replayed_at IS NOT NULL "
+                    "AND (d.topic, d.kafka_partition, d.kafka_offset) = (o.topic, o.kafka_partition, o.kafka_offset)"
+                ).format(self.t("dead_letters"), other.t("dead_letters"))
+            )
+            return cur.rowcount
 
     def consents_of(self, case_id: UUID) -> Consents:
         with self.transaction() as tx:

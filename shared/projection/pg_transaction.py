@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -11,21 +11,16 @@ from psycopg.types.json import Jsonb
 
 from shared.operations.faults import fault_point
 from shared.policy.consent import Consents, ConsentState
-from shared.projection.pg_schema import ENTRY_COLUMNS, entry_from_row, parked_from_row, withheld_from_row
+from shared.projection.pg_dead_letters import PgDeadLetters
+from shared.projection.pg_schema import ENTRY_COLUMNS, entry_from_row, withheld_from_row
 from shared.projection.ports import OffsetFencingError, ViewTransaction
-from shared.projection.records import ConsumedRecord, Pair, ParkedRecord, TimelineEntry, TopicPartition, Withheld
+from shared.projection.progress import EVERYTHING, PROGRESS_TABLE, Progress, view_channel
+from shared.projection.records import Pair, TimelineEntry, TopicPartition, Withheld
 from shared.projection.summary import CaseSummary
 
 
-def _text(value: str) -> str:
-    """A string PostgreSQL accepts in text and jsonb: it refuses NUL characters. A poison
-    record may carry them anywhere (headers, a type echoed in the reason); refusing to
-    park it would fail the whole batch again and again and block the partition."""
-    return value.replace("\x00", "\ufffd")
-
-
-class PgViewTransaction(ViewTransaction):
-    """The primitive operations on one connection's open transaction."""
+class PgViewTransaction(PgDeadLetters, ViewTransaction):
+    """The primitive operations on one connection's open transaction (dead letters: :class:`PgDeadLetters`)."""
 
     def __init__(self, table: Callable[[str], sql.Composable], cur: Cursor[dict[str, Any]]) -> None:
         self.t = table  # a table's schema-qualified, prefixed name
@@ -59,7 +54,9 @@ class PgViewTransaction(ViewTransaction):
             ).format(self.t("processed_events")),
             ([p[0] for p in pairs], [p[1] for p in pairs]),
         )
-        return {(r["source"], r["sequence"]) for r in self.cur.fetchall()}
+        new = {(r["source"], r["sequence"]) for r in self.cur.fetchall()}
+        self._announce(Progress.of(pairs))
+        return new
 
     def consents(self, case_ids: set[UUID]) -> dict[UUID, Consents]:
         if not case_ids:
@@ -150,6 +147,7 @@ class PgViewTransaction(ViewTransaction):
                 ).format(self.t("withheld_events")),
                 ([p[0] for p in pairs], [p[1] for p in pairs]),
             )
+            self._announce(EVERYTHING)  # a release: what the waiting reads wait for may be complete now
 
     def mark_releasable(self, pairs: list[Pair]) -> None:
         if pairs:
@@ -195,47 +193,6 @@ class PgViewTransaction(ViewTransaction):
     def delete_summary(self, case_id: UUID) -> None:
         self.cur.execute(sql.SQL("DELETE FROM {} WHERE case_id = %s").format(self.t("case_summary")), (case_id,))
 
-    def park(self, records: list[ConsumedRecord]) -> None:
-        if not records:
-            return
-        self.cur.executemany(
-            sql.SQL(
-                "INSERT INTO {} (topic, kafka_partition, kafka_offset, message_key, headers, message_value, reason) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
-            ).format(self.t("dead_letters")),
-            [
-                (
-                    r.topic,
-                    r.partition,
-                    r.offset,
-                    r.key,
-                    Jsonb({_text(k): _text(bytes(v).decode("utf-8", "replace")) for k, v in r.headers}),
-                    r.value,
-                    _text(r.poison_reason or "unknown"),
-                )
-                for r in records
-            ],
-        )
-
-    def parked(self, ids: Sequence[int] | None) -> list[ParkedRecord]:
-        where = sql.SQL("id = ANY(%s)") if ids is not None else sql.SQL("replayed_at IS NULL")
-        self.cur.execute(
-            sql.SQL(
-                "SELECT id, topic, kafka_partition, kafka_offset, message_key, headers, message_value, reason, "
-                "replayed_at FROM {} WHERE {} ORDER BY id FOR UPDATE"
-            ).format(self.t("dead_letters"), where),
-            (list(ids),) if ids is not None else (),
-        )
-        return [parked_from_row(r) for r in self.cur.fetchall()]
-
-    def resolve_parked(self, dead_letter_id: int, *, replayed: bool, reason: str) -> None:
-        self.cur.execute(
-            sql.SQL(
-                "UPDATE {} SET reason = %s, replayed_at = CASE WHEN %s THEN now() ELSE replayed_at END WHERE id = %s"
-            ).format(self.t("dead_letters")),
-            (reason, replayed, dead_letter_id),
-        )
-
     def set_offsets(self, offsets: Mapping[TopicPartition, int]) -> None:
         self.cur.executemany(
             sql.SQL(
@@ -266,6 +223,15 @@ class PgViewTransaction(ViewTransaction):
             ).format(self.t("projection_meta")),
             (key, value),
         )
+
+    def _announce(self, progress: Progress) -> None:
+        """Tell the API processes' waiting reads what this transaction consumed.
+
+        PostgreSQL delivers a NOTIFY when, and only if, the transaction commits (and drops
+        it with a rolled-back savepoint), so a read never wakes for a view it cannot see yet.
+        """
+        channel = view_channel(self.t(PROGRESS_TABLE).as_string(self.cur))
+        self.cur.execute("SELECT pg_notify(%s, %s)", (channel, progress.encode()))
 
     def savepoint(self) -> None:
         self.cur.execute("SAVEPOINT view_attempt")

@@ -12,7 +12,8 @@ from contextlib import AbstractContextManager
 from uuid import UUID
 
 from shared.policy.consent import Consents
-from shared.projection.records import ConsumedRecord, Pair, ParkedRecord, TimelineEntry, TopicPartition, Withheld
+from shared.projection.poison import ConsentHolds, Parked, Skipped
+from shared.projection.records import DeadLetter, Pair, TimelineEntry, TopicPartition, Withheld
 from shared.projection.summary import CaseSummary
 
 
@@ -67,15 +68,27 @@ class ViewTransaction(ABC):
     def delete_summary(self, case_id: UUID) -> None: ...
 
     @abstractmethod
-    def park(self, records: list[ConsumedRecord]) -> None: ...
+    def park(self, letters: list[Parked]) -> None:
+        """Park pointers to records (a record parked before stays as it is)."""
 
     @abstractmethod
-    def parked(self, ids: Sequence[int] | None) -> list[ParkedRecord]:
-        """Parked records by id (None: every one not yet replayed), locked for this transaction."""
+    def skip(self, records: list[Skipped]) -> None:
+        """Note records of types this service may never hold (one noted before stays as it is)."""
 
     @abstractmethod
-    def resolve_parked(self, dead_letter_id: int, *, replayed: bool, reason: str) -> None:
-        """Record the outcome of a replay: ``replayed_at`` set, or still parked with ``reason``."""
+    def parked(self, ids: Sequence[int] | None) -> list[DeadLetter]:
+        """Dead letters by id (None: every one not yet settled), locked for this transaction."""
+
+    @abstractmethod
+    def resolve_parked(
+        self, dead_letter_id: int, *, replayed: bool, reason: str, resolution: str | None = None
+    ) -> None:
+        """Record the outcome of a replay: settled (``replayed_at``, ``resolution``), or still
+        parked with ``reason``."""
+
+    @abstractmethod
+    def consent_holds(self) -> ConsentHolds:
+        """The consent holds of the dead letters not yet settled."""
 
     @abstractmethod
     def set_offsets(self, offsets: Mapping[TopicPartition, int]) -> None: ...

@@ -39,8 +39,10 @@ def rebuild(
     scratch.setup()
     partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
     _read_to_end(scratch, consumer, partitions, batch_size, progress)
-    # Events that arrived before the consent covering them (other topics are read
-    # at their own pace) are released now, as the live projector would.
+    # The same poison is parked again: what operators settled stays settled (its consent hold ends).
+    scratch.adopt_resolutions(live)
+    # Events that arrived before the consent covering them (other topics are read at
+    # their own pace, a consent hold ended) are released now, as the live projector would.
     scratch.sweep()
     pending = scratch.releasable()
     if pending:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from shared.bus.wire import Envelope
@@ -20,9 +20,35 @@ Pair = tuple[str, int]
 """(source, sequence): an event's identity, the same whichever offset it was published at."""
 
 
+class KafkaPosition(Protocol):
+    """Where a record sits on Kafka: what a withheld pointer and a dead letter keep of it."""
+
+    @property
+    def topic(self) -> str: ...
+
+    @property
+    def partition(self) -> int: ...
+
+    @property
+    def offset(self) -> int: ...
+
+
+class PoisonCause(StrEnum):
+    """Why a record is not applied."""
+
+    INVALID = "invalid"
+    """Not a valid event of the published language (malformed, unknown type or version, invalid body)."""
+    FOREIGN_SOURCE = "foreign_source"
+    """A valid event whose CloudEvents ``source`` is not the service that owns the topic it came on."""
+
+
 @dataclass(frozen=True)
 class ConsumedRecord:
-    """One Kafka record, decoded by the projector."""
+    """One Kafka record, decoded by the projector.
+
+    The raw key, value and headers of a record that is not a valid event stay in memory
+    only, long enough to decide what to do with it (:mod:`shared.projection.poison`);
+    no table ever stores them."""
 
     topic: str
     partition: int
@@ -32,6 +58,7 @@ class ConsumedRecord:
     key: bytes | None = None
     value: bytes | None = None
     headers: Sequence[tuple[str, bytes]] = ()
+    poison_cause: PoisonCause = PoisonCause.INVALID
 
     @property
     def tp(self) -> TopicPartition:
@@ -104,7 +131,9 @@ class Withheld:
 
 @dataclass(frozen=True)
 class DeadLetter:
-    """A record that could not be projected, parked for an operator."""
+    """A record that could not be projected, parked for an operator: a pointer, never its content.
+
+    Replay reads the record again from Kafka at (topic, partition, offset)."""
 
     id: int
     topic: str
@@ -113,43 +142,55 @@ class DeadLetter:
     reason: str
     parked_at: datetime
     replayed_at: datetime | None = None
+    """When it was settled (replayed, or resolved by an operator); None while it is open."""
+    type: str | None = None
+    """The record's ``ce_type`` header as it was (cut to 200 characters), if it had one."""
+    cause: PoisonCause = PoisonCause.INVALID
+    case_id: UUID | None = None
+    """The case its key names (intake's topic: the key is the case id), if it names one."""
+    consent_hold: bool = False
+    """While open, it withholds consent-based data: of ``case_id``, or of every case if that is None."""
+    resolution: str | None = None
+    """How it was settled: a :class:`ReplayOutcome` value (``dismissed``: by an operator;
+    ``replayed``: settled before the outcome was recorded)."""
 
 
 @dataclass(frozen=True)
-class ParkedRecord:
-    """A parked record as stored: the raw Kafka record (no envelope) and why it was parked."""
+class SkippedRecord:
+    """A record that is not a valid event, of a type this service may never hold: not parked, only noted."""
 
-    id: int
-    record: ConsumedRecord
+    topic: str
+    partition: int
+    offset: int
+    type: str
     reason: str
-    replayed_at: datetime | None = None
+    skipped_at: datetime | None = None
 
 
 class ReplayOutcome(StrEnum):
-    """What replaying one dead letter did."""
+    """What replaying (or resolving) one dead letter did."""
 
     APPLIED = "applied"
-    """Now valid, and the policy lets this service hold it: it is in the view."""
+    """Read again from Kafka, valid now, and the policy lets this service hold it: it is in the view."""
+    WITHHELD = "withheld"
+    """Valid now, but only a consent could release it and none covers it yet: a withheld pointer."""
     NOT_HELD = "not_held"
-    """Now valid, consumed, but the policy gives this service nothing of it."""
+    """Valid now, consumed, but the policy gives this service nothing of it."""
     ALREADY_PROCESSED = "already_processed"
-    """Now valid, but the same event (source, sequence) was consumed before: nothing changes."""
-    WAITING_FOR_CONSENT = "waiting_for_consent"
-    """Now valid, but no live consent covers it yet: it stays parked (replay again later)."""
+    """Valid now, but the same event (source, sequence) was consumed before: nothing changes."""
     STILL_INVALID = "still_invalid"
     """Still not a valid event: it stays parked with the current reason."""
+    UNAVAILABLE = "unavailable"
+    """Kafka did not hand out the record again: it stays parked."""
+    DISMISSED = "dismissed"
+    """Resolved by an operator without applying it (its consent hold, if any, ends)."""
     ALREADY_REPLAYED = "already_replayed"
     NOT_FOUND = "not_found"
 
     @property
     def resolved(self) -> bool:
         """Whether the dead letter is settled (``replayed_at`` set)."""
-        return self in (
-            ReplayOutcome.APPLIED,
-            ReplayOutcome.NOT_HELD,
-            ReplayOutcome.ALREADY_PROCESSED,
-            ReplayOutcome.ALREADY_REPLAYED,
-        )
+        return self not in (ReplayOutcome.STILL_INVALID, ReplayOutcome.UNAVAILABLE, ReplayOutcome.NOT_FOUND)
 
 
 @dataclass(frozen=True)
@@ -171,6 +212,8 @@ class BatchOutcome:
     withheld: int = 0
     removed: int = 0
     releasable: list[Withheld] = field(default_factory=list)
+    skipped: set[tuple[str, int, int]] = field(default_factory=set)
+    """(topic, partition, offset) of the batch's records skipped as of a type this service may never hold."""
 
 
 def pair_of(env: Envelope) -> Pair:

@@ -61,6 +61,12 @@ class CaseSummary(BaseModel):
         case = self.get("case")
         return str(case["status"]) if case else None
 
+    def case_manager(self) -> str | None:
+        """The KIM case manager's staff id as far as this view knows, or None."""
+        case = self.get("case")
+        manager = case.get("case_manager_id") if case else None
+        return str(manager) if manager else None
+
     def view(self) -> dict[str, Any]:
         """A flat, readable form for the API."""
         return {
@@ -108,6 +114,12 @@ def _(event: ev.CaseOpened, summary: CaseSummary, envelope: Envelope) -> None:
         envelope,
         {"status": "open", "opened_on": event.opened_on.isoformat(), "case_manager_id": event.case_manager_id},
     )
+
+
+@_apply.register
+def _(event: ev.CaseManagerChanged, summary: CaseSummary, envelope: Envelope) -> None:
+    case = summary.get("case") or {"status": "open"}
+    summary.put("case", envelope, {**case, "case_manager_id": event.case_manager_id})
 
 
 @_apply.register

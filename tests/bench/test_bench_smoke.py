@@ -23,6 +23,7 @@ pytestmark = pytest.mark.pipeline
 
 RATES = (
     "append.http",
+    "append.http_bare",
     "append.save",
     "append.raw_insert",
     "append.batch_save",
@@ -36,7 +37,7 @@ RATES = (
 )
 LATENCIES = ("latency.e2e_db", "latency.e2e_api", "latency.command", "latency.pg_commit", "latency.kafka")
 GROWTH = ("relay", "raw_producer", "projector", "raw_consumer", "rebuild", "select_decode")
-GOALS = {"G1", "G2", "G3", "G4", "G5", "G7"}
+GOALS = {"G1", "G2", "G3", "G4", "G5", "G7", "G11"}
 
 
 def positive(value: object) -> bool:
@@ -81,6 +82,10 @@ def test_smoke_run_reports_every_figure_and_ratio(infra_env: dict[str, str], tmp
         assert positive(row["value"]), row
         assert row["met"] in (True, False, None), row
     assert all(isinstance(r["met"], bool) for r in ratios if r["goal"] in GOALS)
+    # The cost of identity (G11): computed against the bench-only app without identity; its value is not asserted.
+    identity = [r for r in ratios if r["goal"] == "G11"]
+    assert len(identity) == 1 and identity[0]["subject"] == "append.http", identity
+    assert identity[0]["baseline"] == "append.http_bare" and positive(identity[0]["value"]), identity
 
     machine = data["machine"]
     assert machine["nproc"] and machine["postgresql"] and machine["kafka"] and machine["python"]

@@ -7,7 +7,7 @@ It decides nothing with the code under test. It reads
 - each service topic with a kafka-python consumer of its own, from the raw ``ce_*``
   headers (``ce_id``, ``ce_type``, ``ce_sequence``, ``ce_subject``, ``ce_source``),
 - each projection's raw tables (``case_timeline``, ``processed_events``,
-  ``withheld_events``, ``dead_letters``, ``case_summary``),
+  ``withheld_events``, ``dead_letters``, ``skipped_records``, ``case_summary``),
 
 and the load generator's record of what the APIs acknowledged. Which stored event
 must be published is decided from its persisted class name by the explicit table
@@ -84,6 +84,10 @@ PUBLISHED: dict[str, str] = {
     ),
     # kobiz (its own counselling files; published once linked to a KIM case)
     **{
+        _K + name: f"de.nrw.kim.kobiz.{name}.v3"
+        for name in ("TrainingContractConcluded", "LivelihoodAssessed", "EmploymentTaken")
+    },
+    **{
         _K + name: f"de.nrw.kim.kobiz.{name}.v2"
         for name in (
             "PerspectiveCounsellingHeld",
@@ -92,10 +96,7 @@ PUBLISHED: dict[str, str] = {
             "CivicTestPassed",
             "IntegrationCourseCompleted",
             "SchoolAttendanceEvidenced",
-            "TrainingContractConcluded",
             "TrainingTerminated",
-            "LivelihoodAssessed",
-            "EmploymentTaken",
             "HealthExemptionClaimed",
             "PensionContributionsRecorded",
             "HousingAssessed",
@@ -260,7 +261,8 @@ class Checker:
         self.infra = infra
         self.topics = {s: infra.topic(s) for s in Service}
         self.injected: set[tuple[str, int, int]] = set()
-        """Records a test produced directly (poison): not events; every projection must park them."""
+        """Records a test produced directly (poison): not events; every projection must park or skip them
+        (skip: a type it may never hold), never both."""
         self._records: dict[tuple[str, int, int], OnKafka] = {}
         self.links: dict[tuple[Service, UUID], UUID] = {}
         """A department file -> the KIM case it is linked to (from the raw event stores)."""
@@ -364,6 +366,10 @@ class Checker:
                     for t, p, o, replayed in conn.execute(
                         "SELECT topic, kafka_partition, kafka_offset, replayed_at FROM dead_letters"
                     )
+                },
+                "skipped": {
+                    (t, p, o)
+                    for t, p, o in conn.execute("SELECT topic, kafka_partition, kafka_offset FROM skipped_records")
                 },
             }
 
@@ -561,10 +567,12 @@ class Checker:
     def _check_dead_letters(self, report: Report, views: dict[Service, dict[str, Any]]) -> None:
         for service, view in views.items():
             for position in self.injected:
-                if position not in view["dead"]:
-                    report.fail("dead_letters_missing", f"{service.value} did not park {position}")
-            for position in set(view["dead"]) - self.injected:
-                report.fail("dead_letters_unexpected", f"{service.value} parked {position}")
+                if position not in view["dead"] and position not in view["skipped"]:
+                    report.fail("dead_letters_missing", f"{service.value} did not park or skip {position}")
+            for position in set(view["dead"]) & view["skipped"]:
+                report.fail("dead_letters_unexpected", f"{service.value} parked and skipped {position}")
+            for position in (set(view["dead"]) | view["skipped"]) - self.injected:
+                report.fail("dead_letters_unexpected", f"{service.value} parked or skipped {position}")
 
     # --- waiting for agreement ----------------------------------------------------------
 

@@ -27,6 +27,7 @@ from tests.conftest import person
 from tests.pipeline.helpers import ALL_CATEGORIES, file_of
 from tests.samples import SAMPLES
 from tests.stack import Stack, eventually
+from tests.support.walk import without_actors
 
 ROUTES: dict[str, tuple[Service, str]] = {
     "receive_referral": (Service.INTAKE, "referrals"),
@@ -262,7 +263,7 @@ class Load:
                 continue
             name = rng.choice(MIX[service])
             case_id = rng.choice(self.intake_cases if service is Service.INTAKE else self.department_cases)
-            body = copy.deepcopy(SAMPLES[name])
+            body = without_actors(copy.deepcopy(SAMPLES[name]))
             if name == "enrol_in_language_course" and rng.random() < 0.5:
                 body["course_type"] = "integration_course"  # refined by the policy (§ 88a)
             if name == "notify_criminal_conviction":
@@ -292,7 +293,7 @@ class Load:
         interval = 1.0 / self.rate
         commands = self._commands(service)
         next_at = time.monotonic()
-        with httpx.Client(base_url=self.stack.url(service), timeout=30) as client:
+        with self.stack.client(service) as client:
             while not self._stop.is_set():
                 item = next(commands)
                 for sent in item if isinstance(item, list) else [item]:
@@ -310,7 +311,7 @@ class Load:
         """A new case gets a consent naming all departments and is opened."""
         for name, path, body in (
             ("grant_consent", "consents", consent_body()),
-            ("open_case", "opening", {"opened_on": "2026-01-06", "case_manager_id": "st-cmfault1"}),
+            ("open_case", "opening", {"opened_on": "2026-01-06"}),
         ):
             sent = self._record(
                 Sent(Service.INTAKE, name, f"/intake/cases/{case_id}/{path}", body, self._key(), case_id)

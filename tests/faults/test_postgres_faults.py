@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Callable
 
-import httpx
 import psycopg
 import pytest
 
@@ -87,7 +86,7 @@ def test_a_long_transaction_holding_the_events_lock_gets_a_retryable_503_in_boun
     answers: list[str] = []
     try:
         chaos.restart(stack, Service.INTAKE, ProcessKind.API, env)
-        with make_load() as load, httpx.Client(base_url=stack.url(Service.INTAKE), timeout=30) as client:
+        with make_load() as load, stack.client(Service.INTAKE) as client:
             for i in range(rounds):
                 load.wait_acknowledged(3, Service.INTAKE)
                 probe = Sent(

@@ -19,6 +19,7 @@ PRODUCTION_SECRETS = {
     "KIM_KEYCLOAK_IMPORT_INTAKE_SECRET": "a-production-import-secret-1",
     "KIM_KEYCLOAK_IMPORT_FOREIGN_OFFICE_SECRET": "a-production-import-secret-2",
     "KIM_KEYCLOAK_IMPORT_KOBIZ_SECRET": "a-production-import-secret-3",
+    "KIM_KEYCLOAK_ADMIN_EVENTS_SECRET": "a-production-admin-events-secret",
     "KIM_KEYCLOAK_HOSTNAME": "https://sso.kreis-beispiel.de",
     "KIM_KEYCLOAK_DB_URL": "jdbc:postgresql://127.0.0.1:55432/keycloak",
     "KIM_KEYCLOAK_DB_USERNAME": "keycloak",

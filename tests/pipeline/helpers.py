@@ -57,7 +57,7 @@ def open_case(stack: Stack, *, share_all: bool = True, **person_overrides: Any) 
         stack,
         Service.INTAKE,
         f"/intake/cases/{case_id}/opening",
-        {"opened_on": "2026-01-06", "case_manager_id": "st-cmtest1"},
+        {"opened_on": "2026-01-06"},
         200,
     )
     return case_id, opened["position"]["token"]
@@ -144,7 +144,6 @@ def grant_permit(stack: Stack, case_id: str) -> str:
         "valid_until": "2028-02-29",
         "employment_permitted": True,
         "conditions": "INTERN-Auflage",
-        "decided_by": "st-abhsb01",
         "rule_version_ids": ["AufenthG_25b@2026-01-01"],
     }
     return on_file(stack, Service.FOREIGN_OFFICE, case_id, "residence-permits", body, 201)
@@ -153,7 +152,6 @@ def grant_permit(stack: Stack, case_id: str) -> str:
 def record_counselling(stack: Stack, case_id: str, notes: str) -> str:
     body = {
         "held_on": "2026-02-15",
-        "counsellor_id": "st-kobiz03",
         "topic_codes": ["language_course"],
         "pathways_discussed": ["AufenthG_25b"],
         "next_step_codes": ["book_a2_exam"],

@@ -106,6 +106,10 @@ class LogWatch:
             f.seek(self.start)
             return f.read().decode(errors="replace")
 
+    def wait_started(self, timeout: float) -> None:
+        """Until the process has come up: only then may its absence mean that it died."""
+        eventually(lambda: " started" in self.new(), timeout, 0.05, what=f"{self.path.name}: started")
+
     def assert_killed(self) -> None:
         """It came up and then vanished without a clean stop or a traceback: SIGKILL."""
         text = self.new()
@@ -258,6 +262,7 @@ def test_projector_killed_before_commit_keeps_nothing_of_the_batch_and_recovers_
             ProcessKind.PROJECTOR,
             extra_env={"KIM_FAULTS": "projector.before_commit", "KIM_KOBIZ_PROJECTOR_BATCH_SIZE": str(batch_size)},
         )
+        watch.wait_started(RECOVERY_S)
         stack.wait_dead(Service.KOBIZ, ProcessKind.PROJECTOR, RECOVERY_S)
         watch.assert_killed()
         # Killed after writing a batch's view rows and offsets, before COMMIT: none of it stays.

@@ -25,6 +25,7 @@ from shared.bus.kafka import deprovision, make_admin, provision
 from shared.service import Service
 from shared.settings import (
     KAFKA_ADMIN,
+    KAFKA_AUDIT,
     KAFKA_BROKER,
     InfraSettings,
     kafka_credentials,
@@ -319,3 +320,29 @@ def test_the_broker_allows_nothing_without_an_acl_and_nobody_anonymous(infra: In
     principals = {acl.principal for acl in acls}
     assert principals and "User:ANONYMOUS" not in principals and "User:*" not in principals, principals
     assert all(acl.permission_type == ACLPermissionType.ALLOW for acl in acls)
+
+
+# --- the access-log topics: written by the service's relay, read by the audit principal only ----------------
+
+
+@pytest.mark.parametrize("owner", SERVICES, ids=[s.value for s in SERVICES])
+def test_only_the_audit_principal_reads_an_access_log_topic(infra: InfraSettings, owner: Service) -> None:
+    topic = infra.access_topic(owner)
+    failed, _ = produce(infra, sasl(kafka_principal(owner, "relay")), topic)
+    assert failed == [], f"{owner} relay could not write its access-log topic: {failed}"
+    audit_group = f"{infra.topic_prefix}.audit.security-{uuid4().hex[:6]}"
+    assert first_consumer_event(infra, sasl(KAFKA_AUDIT), audit_group, topic) == "record"
+    for service in SERVICES:  # no projector reads it, not even in its own consumer groups
+        group = f"{infra.topic_prefix}.{service.slug}.security-{uuid4().hex[:6]}"
+        event = first_consumer_event(infra, sasl(kafka_principal(service, "projector")), group, topic)
+        assert isinstance(event, KafkaError) and event.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, event
+
+
+@pytest.mark.parametrize("owner", SERVICES, ids=[s.value for s in SERVICES])
+def test_nobody_else_writes_an_access_log_topic(infra: InfraSettings, owner: Service) -> None:
+    topic = infra.access_topic(owner)
+    principals = [kafka_principal(s, k) for s in others(owner) for k in ("relay", "projector", "api")]
+    principals += [kafka_principal(owner, "projector"), kafka_principal(owner, "api"), KAFKA_AUDIT]
+    for principal in principals:
+        failed, errors = produce(infra, sasl(principal), topic)
+        assert [e.code() for e in failed] == [KafkaError.TOPIC_AUTHORIZATION_FAILED], (principal, failed, errors)

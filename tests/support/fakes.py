@@ -10,7 +10,6 @@ logs, the relay positions and the views, never on calls.
 from __future__ import annotations
 
 import threading
-import warnings
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -354,13 +353,14 @@ class InMemoryPipeline:
     @contextmanager
     def clients(self) -> Iterator[dict[Service, Any]]:
         """In-process HTTP clients of the three services, on this pipeline's containers."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # starlette's note about httpx in its test client
-            from fastapi.testclient import TestClient
+        from tests.support.tokens import WORKERS, client_for
+
+        def app(service: Service) -> Any:
+            return create_app(service, lambda: self.containers[service])
 
         with (
-            TestClient(create_app(Service.INTAKE, lambda: self.containers[Service.INTAKE])) as intake,
-            TestClient(create_app(Service.FOREIGN_OFFICE, lambda: self.containers[Service.FOREIGN_OFFICE])) as fo,
-            TestClient(create_app(Service.KOBIZ, lambda: self.containers[Service.KOBIZ])) as kobiz,
+            client_for(app(Service.INTAKE), WORKERS[Service.INTAKE]) as intake,
+            client_for(app(Service.FOREIGN_OFFICE), WORKERS[Service.FOREIGN_OFFICE]) as fo,
+            client_for(app(Service.KOBIZ), WORKERS[Service.KOBIZ]) as kobiz,
         ):
             yield {Service.INTAKE: intake, Service.FOREIGN_OFFICE: fo, Service.KOBIZ: kobiz}

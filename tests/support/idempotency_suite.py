@@ -27,6 +27,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import httpx2
 import pytest
 from eventsourcing.domain import Aggregate
 
@@ -36,9 +37,9 @@ from services.intake.application import IntakeApplication
 from services.intake.commands import RegisterPerson
 from shared.application.idempotency import IdempotencyScope, fingerprint
 from shared.application.results import Saved
-from shared.http.deps import ANONYMOUS
 from shared.service import Service
-from tests.support.walk import body, route
+from tests.support.tokens import IMPORTERS, WORKERS, Staff, client_for, import_identity
+from tests.support.walk import body, route, sample
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's note about httpx in its test client
@@ -46,6 +47,8 @@ with warnings.catch_warnings():
 
 WAIT_S = 15.0
 """The deadline of every wait for another thread."""
+CALLER = WORKERS[Service.INTAKE].subject
+"""The idempotency scope of the suite's HTTP requests: the token's subject."""
 REGISTER = "intake.register_person"
 """The operation of a registration (``<service slug>.<use case>``)."""
 
@@ -66,7 +69,7 @@ def consent(**overrides: Any) -> dict[str, Any]:
     return body("grant_consent", **({"consent_id": str(uuid4())} | overrides))
 
 
-def answer(response: httpx.Response, status: int) -> dict[str, Any]:
+def answer(response: httpx.Response | httpx2.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     result: dict[str, Any] = response.json()
     return result
@@ -120,7 +123,8 @@ class IdempotencySuite:
 
     @pytest.fixture
     def client(self, container: Container) -> Iterator[TestClient]:
-        with TestClient(create_app(Service.INTAKE, lambda: container), raise_server_exceptions=False) as client:
+        api = create_app(Service.INTAKE, lambda: container)
+        with client_for(api, WORKERS[Service.INTAKE], raise_server_exceptions=False) as client:
             yield client
 
     @staticmethod
@@ -133,10 +137,12 @@ class IdempotencySuite:
         """How many events the service has stored (its last notification id)."""
         return int(container.app.recorder.max_notification_id() or 0)
 
-    def register(self, client: TestClient, key: str | None = None, **overrides: Any) -> dict[str, Any]:
-        headers = header(key) if key else None
+    def register(
+        self, client: TestClient, key: str | None = None, headers: dict[str, str] | None = None, **overrides: Any
+    ) -> dict[str, Any]:
+        sent = (header(key) if key else {}) | (headers or {})
         return answer(
-            client.post(route(Service.INTAKE, "register_person"), json=person(**overrides), headers=headers), 201
+            client.post(route(Service.INTAKE, "register_person"), json=person(**overrides), headers=sent), 201
         )
 
     @staticmethod
@@ -251,10 +257,14 @@ class IdempotencySuite:
         assert self.stored(container) == before + 2
         assert run_as("caller-a") == (first, True)
         assert run_as("caller-b") == (second, True)
-        # Over HTTP every request is ANONYMOUS for now: another caller again.
+        # Over HTTP the caller is the token's subject: another caller again, and another member of staff too.
         over_http = self.register(client, key)
         assert UUID(over_http["case_id"]) not in (first.case_id, second.case_id)
         assert self.stored(container) == before + 3
+        colleague = Staff("st-intake02", WORKERS[Service.INTAKE].roles, WORKERS[Service.INTAKE].departments)
+        theirs = self.register(client, key, headers={"Authorization": f"Bearer {colleague.token()}"})
+        assert UUID(theirs["case_id"]) != UUID(over_http["case_id"])
+        assert self.stored(container) == before + 4
 
     def test_a_refused_request_keeps_no_key(self, container: Container, client: TestClient) -> None:
         key, body_ = new_key(), consent()
@@ -295,13 +305,15 @@ class IdempotencySuite:
         key, before, racers = new_key(), self.stored(container), 8
         start = threading.Barrier(racers)
 
-        def send() -> httpx.Response:
+        def send() -> httpx.Response | httpx2.Response:
             start.wait(WAIT_S)
-            response: httpx.Response = client.post("/intake/cases", json=person(), headers=header(key))
+            response: httpx.Response | httpx2.Response = client.post(
+                "/intake/cases", json=person(), headers=header(key)
+            )
             return response
 
         with ThreadPoolExecutor(racers) as pool:
-            futures: list[Future[httpx.Response]] = [pool.submit(send) for _ in range(racers)]
+            futures: list[Future[httpx.Response | httpx2.Response]] = [pool.submit(send) for _ in range(racers)]
             responses = [f.result(WAIT_S) for f in futures]
 
         by_status: dict[int, list[dict[str, Any]]] = {}
@@ -312,7 +324,7 @@ class IdempotencySuite:
         assert all(a == repeated(created) for a in by_status.get(200, []))
         assert all(a["error"] == "CommandInProgressError" for a in by_status.get(409, []))
         assert self.stored(container) == before + 1, "exactly one registration was stored"
-        stored = container.idempotency.store.find(IdempotencyScope(ANONYMOUS, REGISTER, key))
+        stored = container.idempotency.store.find(IdempotencyScope(CALLER, REGISTER, key))
         assert stored is not None and stored.saved.case_id == UUID(created["case_id"])
         assert answer(client.post("/intake/cases", json=person(), headers=header(key)), 200) == repeated(created)
 
@@ -336,13 +348,13 @@ class IdempotencySuite:
         # Expired results are purged.
         self.pass_time(container, retention + timedelta(minutes=1))
         assert container.idempotency.purge() >= 1
-        assert container.idempotency.store.find(IdempotencyScope(ANONYMOUS, REGISTER, key)) is None
+        assert container.idempotency.store.find(IdempotencyScope(CALLER, REGISTER, key)) is None
 
     def test_a_crashed_holders_marker_is_taken_over_after_the_lease(
         self, container: Container, client: TestClient
     ) -> None:
         key, lease = new_key(), container.idempotency.lease
-        scope = IdempotencyScope(ANONYMOUS, REGISTER, key)
+        scope = IdempotencyScope(CALLER, REGISTER, key)
         print_ = fingerprint(REGISTER, None, RegisterPerson.model_validate(person()))
         # A process marked the key as in progress, then died before it stored anything.
         assert container.idempotency.store.claim(scope, print_, lease).acquired
@@ -399,7 +411,7 @@ class IdempotencySuite:
 
     def import_rows(self, container: Container, path: Path, rows: list[dict[str, Any]]) -> ImportReport:
         path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-        return build_importer(container).import_file(path)
+        return build_importer(container, import_identity(IMPORTERS[Service.INTAKE])).import_file(path)
 
     def registered_by(self, container: Container, ref: str) -> UUID:
         stored = container.idempotency.store.find(IdempotencyScope(IMPORT_CALLER, REGISTER, ref))
@@ -418,7 +430,7 @@ class IdempotencySuite:
                 "case_ref": ref,
                 "data": consent(valid_from="2019-03-05", valid_until="2021-03-04"),
             },
-            {"ref": f"{ref}-o", "command": "open_case", "case_ref": ref, "data": body("open_case")},
+            {"ref": f"{ref}-o", "command": "open_case", "case_ref": ref, "data": sample("open_case")},
         ]
         before = self.stored(container)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4, uuid5
@@ -21,7 +21,7 @@ from shared.projection.entitlement import Keep, Withhold, decide
 from shared.projection.memory import InMemoryCaseHistoryStore
 from shared.projection.pg_store import PostgresCaseHistoryStore
 from shared.projection.ports import OffsetFencingError
-from shared.projection.records import ConsumedRecord, ReplayOutcome, TimelineEntry, Withheld
+from shared.projection.records import ConsumedRecord, KafkaPosition, TimelineEntry
 from shared.projection.summary import CaseSummary
 from shared.service import Service
 
@@ -42,6 +42,14 @@ class FakeRecord:
     ) -> None:
         self.topic, self.partition, self.offset = topic, partition, offset
         self.key, self.value, self.headers = key, value, headers
+
+
+def topic_of(service: Service) -> str:
+    """The suite's topic of a service, named like the service topics (``<prefix>.<slug>.events``)."""
+    return f"t.{service.slug}.events"
+
+
+INTAKE_TOPIC, FO_TOPIC, KOBIZ_TOPIC = (topic_of(s) for s in (Service.INTAKE, Service.FOREIGN_OFFICE, Service.KOBIZ))
 
 
 class Feed:
@@ -74,7 +82,7 @@ class Feed:
             recorded_at=T0 + timedelta(seconds=seconds),
             notification_id=sequence,
         )
-        topic = f"t.{owner.slug}"
+        topic = topic_of(owner)
         offset = self.offsets.get((topic, partition), 0)
         self.offsets[(topic, partition)] = offset + 1
         raw = FakeRecord(topic, partition, offset, msg.key, msg.value, msg.headers)
@@ -83,22 +91,26 @@ class Feed:
         self.raw[(topic, partition, offset)] = raw
         return record
 
-    def fetch(self, pointers: list[Withheld]) -> list[ConsumedRecord]:
-        """What the projector reads again from Kafka for withheld pointers."""
-        return [self.log[(p.topic, p.partition, p.offset)] for p in pointers]
+    def fetch(self, pointers: Sequence[KafkaPosition]) -> list[ConsumedRecord]:
+        """What the projector reads again from Kafka at these positions (those the log has)."""
+        return [self.log[key] for p in pointers if (key := (p.topic, p.partition, p.offset)) in self.log]
 
     def poison(
         self,
-        topic: str = "t.intake",
+        topic: str = KOBIZ_TOPIC,
         partition: int = 0,
         value: bytes = b"\xff not json",
         headers: list[tuple[str, bytes]] | None = None,
+        key: bytes | None = b"k",
     ) -> ConsumedRecord:
+        """A record that is not a valid event; by default on Kobiz's topic, so it holds no consents."""
         offset = self.offsets.get((topic, partition), 0)
         self.offsets[(topic, partition)] = offset + 1
-        return classify(
-            FakeRecord(topic, partition, offset, b"k", value, [("ce_type", b"x")] if headers is None else headers)
-        )
+        raw = FakeRecord(topic, partition, offset, key, value, [("ce_type", b"x")] if headers is None else headers)
+        record = classify(raw)
+        self.log[(topic, partition, offset)] = record
+        self.raw[(topic, partition, offset)] = raw
+        return record
 
 
 def opened(case_id: UUID) -> ev.CaseOpened:
@@ -202,22 +214,32 @@ def certificate(case_id: UUID) -> ev.LanguageCertificateObtained:
     return of_case(ev.LanguageCertificateObtained, case_id, level="A2", exam_body="telc", obtained_on=date(2026, 3, 10))
 
 
-class CaseHistoryStoreSuite:
+class StoreSuiteBase:
     """Subclass and provide a ``store`` fixture (Kobiz's view); ``fo_store`` is the foreign
-    office's view (held for the Ausländerbehörde and the Einbürgerungsbehörde) on the same backend."""
+    office's view (held for the Ausländerbehörde and the Einbürgerungsbehörde) and
+    ``intake_store`` intake's, on the same backend."""
+
+    @staticmethod
+    def sibling(store: CaseHistoryStore, service: Service) -> Iterator[CaseHistoryStore]:
+        """Another service's view on the same backend (PostgreSQL: tables under a prefix of their own)."""
+        if isinstance(store, PostgresCaseHistoryStore):
+            other = PostgresCaseHistoryStore(
+                store.pool, store.schema, prefix=f"{store.prefix}{service.slug[:2]}_", service=service
+            )
+            other.setup()
+            yield other
+            other.drop()
+        else:
+            assert isinstance(store, InMemoryCaseHistoryStore)
+            yield InMemoryCaseHistoryStore(service)
 
     @pytest.fixture
     def fo_store(self, store: CaseHistoryStore) -> Iterator[CaseHistoryStore]:
-        if isinstance(store, PostgresCaseHistoryStore):
-            fo = PostgresCaseHistoryStore(
-                store.pool, store.schema, prefix=f"{store.prefix}fo_", service=Service.FOREIGN_OFFICE
-            )
-            fo.setup()
-            yield fo
-            fo.drop()
-        else:
-            assert isinstance(store, InMemoryCaseHistoryStore)
-            yield InMemoryCaseHistoryStore(Service.FOREIGN_OFFICE)
+        yield from self.sibling(store, Service.FOREIGN_OFFICE)
+
+    @pytest.fixture
+    def intake_store(self, store: CaseHistoryStore) -> Iterator[CaseHistoryStore]:
+        yield from self.sibling(store, Service.INTAKE)
 
     def apply(
         self, store: CaseHistoryStore, records: list[ConsumedRecord], feed: Feed | None = None, today: date = TODAY
@@ -228,6 +250,10 @@ class CaseHistoryStoreSuite:
         if feed is not None and outcome.releasable:
             store.release(feed.fetch(outcome.releasable), today=today)
         return outcome.applied
+
+
+class CaseHistoryStoreSuite(StoreSuiteBase):
+    """The view's behaviour: policy, consents, order, offsets (dead letters: ``dead_letter_suite``)."""
 
     def test_applies_events_and_offsets_in_one_batch(self, store: CaseHistoryStore) -> None:
         feed, case = Feed(Service.KOBIZ), uuid4()
@@ -245,7 +271,7 @@ class CaseHistoryStoreSuite:
         assert [e.basis.split(":")[0] for e in store.timeline(case)] == ["own_task", "named_in_consent", "consent"]
         summary = store.summary(case)
         assert summary is not None and summary.event_count == 3
-        assert store.load_offsets() == {("t.intake", 0): 2, ("t.foreign-office", 0): 1}
+        assert store.load_offsets() == {(INTAKE_TOPIC, 0): 2, (FO_TOPIC, 0): 1}
 
     def test_a_republished_event_changes_nothing(self, store: CaseHistoryStore) -> None:
         feed, case = Feed(Service.KOBIZ), uuid4()
@@ -266,7 +292,7 @@ class CaseHistoryStoreSuite:
             store.apply_batch([late], {late.tp: 7})
         assert len(store.timeline(case)) == 1
         with pytest.raises(OffsetFencingError):
-            store.apply_batch([feed.record(opened(uuid4()))], {("t.intake", 0): None})
+            store.apply_batch([feed.record(opened(uuid4()))], {(INTAKE_TOPIC, 0): None})
 
     def test_events_the_service_may_not_see_are_consumed_but_not_kept(self, store: CaseHistoryStore) -> None:
         # Kobiz may hold a health exemption claim only via... nobody: it is Kobiz's own.
@@ -281,11 +307,11 @@ class CaseHistoryStoreSuite:
 
     def test_poison_is_parked_and_the_partition_moves_on(self, store: CaseHistoryStore) -> None:
         feed, case = Feed(Service.KOBIZ), uuid4()
-        records = [feed.poison(), feed.record(opened(case))]
+        records = [feed.poison(INTAKE_TOPIC), feed.record(opened(case))]
         assert self.apply(store, records) == 1
         dead = store.dead_letters()
         assert len(dead) == 1 and dead[0].offset == 0 and "not a CloudEvent" in dead[0].reason
-        assert store.load_offsets()[("t.intake", 0)] == 2
+        assert store.load_offsets()[(INTAKE_TOPIC, 0)] == 2
 
     def test_poison_with_nul_characters_is_parked_too(self, store: CaseHistoryStore) -> None:
         # PostgreSQL refuses NUL in text and jsonb; a record carrying one must not fail the batch.
@@ -293,14 +319,14 @@ class CaseHistoryStoreSuite:
         template = encode(opened(case), aggregate_id=case, aggregate_version=1, recorded_at=T0, notification_id=1)
         nul_type = [(k, b"de.nrw.kim.intake.No\x00Such.v1" if k == "ce_type" else v) for k, v in template.headers]
         records = [
-            feed.poison(value=b"\x00{", headers=[("ce_type", b"\x00"), ("junk", b"a\x00b")]),
-            feed.poison(value=template.value, headers=nul_type),
+            feed.poison(INTAKE_TOPIC, value=b"\x00{", headers=[("ce_type", b"\x00"), ("junk", b"a\x00b")]),
+            feed.poison(INTAKE_TOPIC, value=template.value, headers=nul_type),
             feed.record(opened(case)),
         ]
         assert self.apply(store, records) == 1
         reasons = sorted(d.reason for d in store.dead_letters())
         assert len(reasons) == 2 and "unknown event type or version" in reasons[1], reasons
-        assert store.load_offsets()[("t.intake", 0)] == 3
+        assert store.load_offsets()[(INTAKE_TOPIC, 0)] == 3
 
     def test_summary_is_the_same_whatever_the_arrival_order(self, store: CaseHistoryStore) -> None:
         feed, case = Feed(Service.KOBIZ), uuid4()
@@ -581,100 +607,3 @@ class CaseHistoryStoreSuite:
             feed,
         )
         assert types_of(fo_store, case) == ["ConsentGranted"]
-
-    # --- dead letters: replay -----------------------------------------------------------
-
-    @staticmethod
-    def parked_copy(
-        feed: Feed, record: ConsumedRecord, reason: str = "unknown event type or version: (older decoder)"
-    ) -> ConsumedRecord:
-        """A valid record as an older decoder rejected it: parked, though it decodes today."""
-        raw = feed.raw[(record.topic, record.partition, record.offset)]
-        return ConsumedRecord(
-            record.topic,
-            record.partition,
-            record.offset,
-            poison_reason=reason,
-            key=raw.key,
-            value=raw.value,
-            headers=list(raw.headers),
-        )
-
-    def test_a_dead_letter_that_decodes_now_is_applied_by_replay(self, store: CaseHistoryStore) -> None:
-        feed, case = Feed(Service.KOBIZ), uuid4()
-        self.apply(store, [feed.record(opened(case)), feed.record(consent(case), seconds=1)])
-        stay = feed.record(toleration(case, date(2026, 1, 1)), seconds=2)
-        self.apply(store, [self.parked_copy(feed, stay)])
-        assert len(store.timeline(case)) == 2
-        assert not store.has_processed(Service.FOREIGN_OFFICE, envelope(stay).sequence)
-        (dead,) = store.dead_letters()
-
-        results, releasable = store.replay_dead_letters([dead.id], today=TODAY)
-        assert [(r.id, r.outcome) for r in results] == [(dead.id, ReplayOutcome.APPLIED)] and releasable == []
-        assert [e.type.split(".")[-2] for e in store.timeline(case)] == [
-            "CaseOpened",
-            "ConsentGranted",
-            "ToleratedStayIssued",
-        ]
-        assert summary_of(store, case).event_count == 3
-        assert store.has_processed(Service.FOREIGN_OFFICE, envelope(stay).sequence)
-        assert store.dead_letters()[0].replayed_at is not None
-        # Once replayed it is settled: neither a second replay nor the genuine record changes anything.
-        assert store.replay_dead_letters(today=TODAY)[0] == []
-        assert store.replay_dead_letters([dead.id], today=TODAY)[0][0].outcome is ReplayOutcome.ALREADY_REPLAYED
-        again = feed.record(toleration(case, date(2026, 1, 1)), seconds=2, sequence=envelope(stay).sequence)
-        assert self.apply(store, [again]) == 0
-        assert summary_of(store, case).event_count == 3
-
-    def test_a_dead_letter_that_is_still_invalid_stays_parked(self, store: CaseHistoryStore) -> None:
-        feed, case = Feed(Service.KOBIZ), uuid4()
-        self.apply(store, [feed.poison(), feed.record(opened(case))])
-        (dead,) = store.dead_letters()
-        results, _ = store.replay_dead_letters(today=TODAY)
-        assert [(r.id, r.outcome) for r in results] == [(dead.id, ReplayOutcome.STILL_INVALID)]
-        assert "not a CloudEvent" in results[0].reason and not results[0].outcome.resolved
-        (after,) = store.dead_letters()
-        assert after.replayed_at is None and "not a CloudEvent" in after.reason
-        assert len(store.timeline(case)) == 1
-
-    def test_a_replayed_event_consumed_meanwhile_changes_nothing(self, store: CaseHistoryStore) -> None:
-        feed, case = Feed(Service.KOBIZ), uuid4()
-        first = feed.record(opened(case))
-        self.apply(store, [self.parked_copy(feed, first)])
-        self.apply(
-            store,
-            [
-                feed.record(
-                    opened(case).model_copy(update={"person_id": person_of(first)}),
-                    sequence=envelope(first).sequence,
-                )
-            ],
-        )
-        results, _ = store.replay_dead_letters(today=TODAY)
-        assert results[0].outcome is ReplayOutcome.ALREADY_PROCESSED
-        assert len(store.timeline(case)) == 1 and summary_of(store, case).event_count == 1
-
-    def test_a_replayed_event_no_consent_covers_stays_parked_until_one_does(self, store: CaseHistoryStore) -> None:
-        feed, case = Feed(Service.KOBIZ), uuid4()
-        stay = feed.record(toleration(case, date(2026, 1, 1)), seconds=2)
-        self.apply(store, [self.parked_copy(feed, stay)])
-        results, _ = store.replay_dead_letters(today=TODAY)
-        assert results[0].outcome is ReplayOutcome.WAITING_FOR_CONSENT
-        assert store.timeline(case) == [] and store.counts()["withheld"] == 0
-        assert not store.has_processed(Service.FOREIGN_OFFICE, envelope(stay).sequence)
-        assert store.dead_letters()[0].replayed_at is None and "consent" in store.dead_letters()[0].reason
-        self.apply(store, [feed.record(consent(case), seconds=1)], feed)
-        results, _ = store.replay_dead_letters(today=TODAY)
-        assert results[0].outcome is ReplayOutcome.APPLIED
-        assert [e.type.split(".")[-2] for e in store.timeline(case)] == ["ConsentGranted", "ToleratedStayIssued"]
-
-    def test_a_replayed_consent_releases_what_it_covers(self, store: CaseHistoryStore) -> None:
-        feed, case = Feed(Service.KOBIZ), uuid4()
-        self.apply(store, [feed.record(toleration(case, date(2026, 1, 1)), seconds=2)], feed)
-        assert store.counts()["withheld"] == 1
-        self.apply(store, [self.parked_copy(feed, feed.record(consent(case), seconds=1))])
-        results, releasable = store.replay_dead_letters(today=TODAY)
-        assert results[0].outcome is ReplayOutcome.APPLIED and len(releasable) == 1
-        assert store.release(feed.fetch(releasable), today=TODAY) == 1
-        assert [e.type.split(".")[-2] for e in store.timeline(case)] == ["ConsentGranted", "ToleratedStayIssued"]
-        assert summary_of(store, case).event_count == 2

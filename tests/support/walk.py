@@ -34,11 +34,15 @@ from shared.application.catalogue import AnyCommand, NewCaseCommand
 from shared.application.results import Saved
 from shared.events import catalogue as ev
 from shared.events.common import ConsentScope, DataCategory, Purpose
+from shared.http.access import ACTOR_FIELDS
+from shared.identity.http import get_token_verifier
 from shared.projection.case_history_store import CaseHistoryStore
 from shared.projection.records import ConsumedRecord
 from shared.service import Service
 from tests.samples import SAMPLES, SERVICE_SAMPLES
+from tests.support import tokens
 from tests.support.projection_suite import Feed, opened
+from tests.support.tokens import Staff
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's note about httpx in its test client
@@ -57,11 +61,15 @@ WALKS: dict[Service, list[str]] = {
         "grant_consent",
         "open_case",
         "receive_referral",
+        "record_household",
+        "record_marital_status",
         "change_consent_scope",
         "agree_integration_plan",
         "hold_case_conference",
         "refer_to_return_counselling",
         "revoke_consent",
+        "name_deputy",
+        "hand_over",
         "close_case",
     ],
     Service.FOREIGN_OFFICE: [
@@ -69,10 +77,13 @@ WALKS: dict[Service, list[str]] = {
         "link_to_kim_case",
         "record_entry",
         "record_passport_cooperation",
+        "record_asylum_permission",
+        "record_asylum_decision",
         "issue_tolerated_stay",
         "notify_cooperation_duty",
         "submit_identity_document",
         "clarify_identity",
+        "assess_identity",
         "establish_identity_deception",
         "apply_for_residence_permit",
         "issue_fiction_certificate",
@@ -80,13 +91,26 @@ WALKS: dict[Service, list[str]] = {
         "grant_residence_permit",
         "grant_settlement_permit",
         "grant_employment_permission",
+        "assess_employment_ban",
+        "record_employment_agency_consent",
         "notify_criminal_conviction",
         "make_departure_enforceable",
+        "assess_departure_obstacle",
+        "assess_removal_measures",
         "schedule_removal",
         "record_departure",
         "apply_for_naturalisation",
         "assess_naturalisation_requirement",
+        "record_declarations",
+        "assess_renunciation",
+        "assess_security",
+        "assess_integration_prognosis",
+        "record_family_member_status",
         "hand_over_naturalisation_certificate",
+        "assign_staff",
+        "release_staff",
+        "name_deputy",
+        "hand_over",
         "close_file",
     ],
     # Opened outside KIM, then linked: the walk takes both ways into a case.
@@ -101,16 +125,25 @@ INTERNAL_COMMANDS = frozenset(
         "notify_criminal_conviction",
         "schedule_removal",
         "assess_naturalisation_requirement",
+        "record_declarations",
+        "assess_renunciation",
+        "assess_security",
+        "assess_removal_measures",
+        "assess_integration_prognosis",
+        "record_family_member_status",
     }
 )
-"""Commands whose events never leave the foreign office (docs/domain.md §3 rows 19, 24, 26, 29)."""
+"""Commands whose events never leave the foreign office (docs/domain.md §3 rows 19, 24, 26, 29, and its own
+assessments for its own evaluation)."""
 
+STAFFING_AT_HOME = frozenset({"assign_staff", "release_staff", "name_deputy", "hand_over"})
+"""Who works on a department's file stays in the department (intake's hand-over is published)."""
 STAYS_HOME: dict[Service, frozenset[str]] = {
-    Service.INTAKE: frozenset(),
+    Service.INTAKE: frozenset({"name_deputy"}),
     # The file itself, what never leaves (INTERNAL_COMMANDS) and what is not published yet.
-    Service.FOREIGN_OFFICE: INTERNAL_COMMANDS | {"open_file", "close_file"},
+    Service.FOREIGN_OFFICE: INTERNAL_COMMANDS | STAFFING_AT_HOME | {"open_file", "close_file"},
     # Kobiz's link is internal: from it on, the file's events name the case.
-    Service.KOBIZ: frozenset({"open_file", "link_to_kim_case"}),
+    Service.KOBIZ: STAFFING_AT_HOME | {"open_file", "link_to_kim_case"},
 }
 """Commands whose events stay in their service even on a file linked to a KIM case (the answer's
 ``position.published`` is False); on a file not linked (yet), every command's events stay home."""
@@ -152,8 +185,8 @@ INTAKE_BODIES: dict[str, dict[str, Any]] = {
 BODIES: dict[str, dict[str, Any]] = SAMPLES | INTAKE_BODIES
 
 
-def body(name: str, service: Service | None = None, **overrides: Any) -> dict[str, Any]:
-    """A valid body for command ``name`` of ``service`` (a fresh copy); ``link_to_kim_case`` needs ``case_id``."""
+def sample(name: str, service: Service | None = None, **overrides: Any) -> dict[str, Any]:
+    """A valid command for ``name`` of ``service`` (a fresh copy), with the actors an in-process caller names."""
     own = SERVICE_SAMPLES.get(service.value, {}) if service else {}
     if name not in own and name not in BODIES:
         msg = f"{name} needs its service: {sorted(SERVICE_SAMPLES)}"
@@ -161,9 +194,25 @@ def body(name: str, service: Service | None = None, **overrides: Any) -> dict[st
     return copy.deepcopy(own.get(name) or BODIES[name]) | overrides
 
 
+def body(name: str, service: Service | None = None, **overrides: Any) -> dict[str, Any]:
+    """A valid HTTP body for command ``name`` of ``service``; ``link_to_kim_case`` needs ``case_id``.
+
+    Without the actor fields: over HTTP they come from the access token.
+    """
+    return without_actors(sample(name, service, **overrides))
+
+
+def without_actors(data: dict[str, Any]) -> dict[str, Any]:
+    """A command's data as an HTTP body: the actor fields (set from the token) left out."""
+    return {k: v for k, v in data.items() if k not in ACTOR_FIELDS}
+
+
 def command(service: Service, name: str, **overrides: Any) -> Any:
-    """The validated command model of ``name``."""
-    return SPECS[service][name].model.model_validate(body(name, service, **overrides))
+    """The validated command model of ``name`` (in process: the actors as the sample names them, sent by
+    the service's worker, as a route sets ``actor`` from the token)."""
+    model = SPECS[service][name].model
+    sender = {"actor": tokens.WORKERS[service].staff_id} if "actor" in model.model_fields else {}
+    return model.model_validate(sender | sample(name, service, **overrides))
 
 
 def run(app: CaseApplication, service: Service, name: str, case_id: UUID | None, cmd: Any) -> Saved:
@@ -239,13 +288,21 @@ def close_known(store: CaseHistoryStore, feed: Feed, case_id: UUID) -> None:
 class Api:
     """One service's app in-process; every answer it gives is kept, to be checked for 5xx."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, staff: Staff | None = None) -> None:
         self.service = service
         self.answers: list[httpx.Response] = []
         self.app = create_app(service, lambda: build_container(service, in_memory=True))
+        # The production verifier over a locally minted key (tests/support/tokens.py).
+        self.app.dependency_overrides[get_token_verifier] = tokens.verifier
         self.client = TestClient(self.app, raise_server_exceptions=False)
         self.client.event_hooks["response"] = [self.answers.append]
+        self.act_as(staff or tokens.WORKERS[service])
         self.feed = Feed(service)
+
+    def act_as(self, staff: Staff) -> None:
+        """Send the following requests with an access token of ``staff``."""
+        self.staff = staff
+        self.client.headers["Authorization"] = f"Bearer {staff.token()}"
 
     @property
     def container(self) -> Container:

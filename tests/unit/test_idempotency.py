@@ -18,14 +18,14 @@ from shared.application.idempotency import Idempotency
 from shared.persistence.memory import InMemoryIdempotencyStore
 from shared.service import Service
 from tests.support.idempotency_suite import IdempotencySuite
+from tests.support.tokens import WORKERS, client_for
 from tests.support.walk import Api, body, route
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's note about httpx in its test client
-    from fastapi.testclient import TestClient
 
 PERSON = {"family_name": "A", "given_names": "B", "birth_date": "2000-01-01", "registered_on": "2026-01-01"}
-OPENING = {"opened_on": "2026-01-02", "case_manager_id": "st-cm0001", "expected_version": 1}
+OPENING = {"opened_on": "2026-01-02", "expected_version": 1}  # the case manager: whoever opens it (the token)
 
 
 @dataclass
@@ -59,7 +59,7 @@ class TestInMemoryIdempotency(IdempotencySuite):
 
 def test_retries_store_nothing_new_and_answer_with_the_same_case() -> None:
     api = create_app(Service.INTAKE, lambda: build_container(Service.INTAKE, in_memory=True))
-    with TestClient(api) as client:
+    with client_for(api, WORKERS[Service.INTAKE]) as client:
         app = api.state.container.app
         key = str(uuid4())
         first = client.post("/intake/cases", json=PERSON, headers={"Idempotency-Key": key})

@@ -34,7 +34,8 @@ from shared.application.idempotency import IdempotencyScope
 from shared.persistence.memory import InMemoryIdempotencyStore
 from shared.service import Service
 from tests.support.projection_suite import Feed
-from tests.support.walk import body, close_known, know, open_file
+from tests.support.tokens import IMPORTERS, import_identity
+from tests.support.walk import close_known, know, open_file, sample
 
 
 def write(path: Path, lines: list[Any]) -> Path:
@@ -69,7 +70,8 @@ def recorded_times(container: Container, case_id: UUID) -> list[datetime]:
 
 def run(container: Container, path: Path) -> tuple[ImportReport, int]:
     calls: list[int] = []
-    report = build_importer(container).import_file(path, progress=calls.append)
+    identity = import_identity(IMPORTERS[container.settings.service])
+    report = build_importer(container, identity).import_file(path, progress=calls.append)
     assert calls == [1] * report.total, "one progress step per row"
     return report, len(calls)
 
@@ -108,7 +110,7 @@ INTAKE_ROWS: list[dict[str, Any]] = [
     {
         "ref": "alt-17",
         "command": "register_person",
-        "data": body("register_person", registered_on="2019-03-04", birth_date="1990-02-01"),
+        "data": sample("register_person", registered_on="2019-03-04", birth_date="1990-02-01"),
     },
     {
         "ref": "alt-17-z",
@@ -120,7 +122,7 @@ INTAKE_ROWS: list[dict[str, Any]] = [
         "ref": "alt-17-e",
         "command": "grant_consent",
         "case_ref": "alt-17",
-        "data": body("grant_consent", consent_id=str(uuid4()), valid_from="2019-03-05", valid_until="2021-03-04"),
+        "data": sample("grant_consent", consent_id=str(uuid4()), valid_from="2019-03-05", valid_until="2021-03-04"),
     },
     {
         "ref": "alt-17-o",
@@ -189,11 +191,11 @@ def test_a_ref_reused_for_a_different_row_is_reported_and_stores_nothing(tmp_pat
     run(container, write(tmp_path / "intake.jsonl", INTAKE_ROWS))
     stored = notifications(container)
     changed = [
-        INTAKE_ROWS[0] | {"data": body("register_person", family_name="INTERN-Andere")},  # alt-17, another person
+        INTAKE_ROWS[0] | {"data": sample("register_person", family_name="INTERN-Andere")},  # alt-17, another person
         INTAKE_ROWS[3]
         | {"data": {"opened_on": "2019-03-06", "case_manager_id": "st-cmalt03"}},  # alt-17-o, another day
         INTAKE_ROWS[1] | {"ref": "alt-17-z2"},  # a new ref on the same case: imported
-        {"ref": "alt-99-z", "command": "receive_referral", "case_ref": "alt-99", "data": body("receive_referral")},
+        {"ref": "alt-99-z", "command": "receive_referral", "case_ref": "alt-99", "data": sample("receive_referral")},
     ]
 
     report, _ = run(container, write(tmp_path / "changed.jsonl", changed))
@@ -212,8 +214,8 @@ def test_bad_rows_are_reported_with_their_line_and_do_not_stop_the_rest(tmp_path
     container, feed = build_container(Service.FOREIGN_OFFICE, in_memory=True), Feed(Service.FOREIGN_OFFICE)
     file_id = open_file(container.app, Service.FOREIGN_OFFICE, None)  # the foreign office's file needs no KIM case
     unknown = uuid4()  # a KIM case the foreign office's view does not know (yet)
-    stay = body("issue_tolerated_stay", valid_from="2018-01-01", valid_until="2018-06-30")
-    identity = body("clarify_identity", clarified_on="2018-02-01")
+    stay = sample("issue_tolerated_stay", valid_from="2018-01-01", valid_until="2018-06-30")
+    identity = sample("clarify_identity", clarified_on="2018-02-01")
     link = {"case_id": str(unknown), "linked_on": "2018-07-01"}
     rows: list[Any] = [
         {"ref": "abh-1", "command": "issue_tolerated_stay", "file_id": str(file_id), "data": stay},  # 1
@@ -229,7 +231,7 @@ def test_bad_rows_are_reported_with_their_line_and_do_not_stop_the_rest(tmp_path
         {"ref": "abh-6", "command": "link_to_kim_case", "file_id": str(file_id), "data": link},  # 6: unknown case
         {"ref": "abh-7", "command": "clarify_identity", "file_id": str(file_id), "data": identity},  # 7
         {"ref": "abh-8", "command": "clarify_identity", "file_id": str(file_id), "data": identity},  # 8: twice
-        {"ref": "abh-9", "command": "record_departure", "data": body("record_departure")},  # 9: no file
+        {"ref": "abh-9", "command": "record_departure", "data": sample("record_departure")},  # 9: no file
         {"ref": "abh-10", "command": "record_departure", "file_id": str(file_id), "name": "x", "data": {}},  # 10
         {
             "ref": "abh-11",
@@ -237,7 +239,7 @@ def test_bad_rows_are_reported_with_their_line_and_do_not_stop_the_rest(tmp_path
             "file_id": str(file_id),
             "data": {"applied_on": "2018-05-01", "norm": "AufenthG_25b"},
         },  # 11
-        {"ref": "abh-12", "command": "record_departure", "file_id": str(uuid4()), "data": body("record_departure")},
+        {"ref": "abh-12", "command": "record_departure", "file_id": str(uuid4()), "data": sample("record_departure")},
     ]
     path = write(tmp_path / "abh.jsonl", rows)
 
@@ -276,18 +278,18 @@ def test_a_department_import_opens_files_and_names_them_by_the_ref_of_the_openin
     container, feed = build_container(Service.FOREIGN_OFFICE, in_memory=True), Feed(Service.FOREIGN_OFFICE)
     case_id = know(container.store, feed)
     rows = [
-        {"ref": "abh-p1", "command": "open_file", "data": body("open_file", Service.FOREIGN_OFFICE)},
+        {"ref": "abh-p1", "command": "open_file", "data": sample("open_file", Service.FOREIGN_OFFICE)},
         {
             "ref": "abh-p1-v",
             "command": "notify_criminal_conviction",
             "file_ref": "abh-p1",
-            "data": body("notify_criminal_conviction"),
+            "data": sample("notify_criminal_conviction"),
         },
         {
             "ref": "abh-p1-d",
             "command": "issue_tolerated_stay",
             "file_ref": "abh-p1",
-            "data": body("issue_tolerated_stay", valid_from="2016-01-01", valid_until="2016-06-30"),
+            "data": sample("issue_tolerated_stay", valid_from="2016-01-01", valid_until="2016-06-30"),
         },
         {
             "ref": "abh-p1-k",
@@ -295,8 +297,8 @@ def test_a_department_import_opens_files_and_names_them_by_the_ref_of_the_openin
             "file_ref": "abh-p1",
             "data": {"case_id": str(case_id), "linked_on": "2019-03-05"},
         },
-        {"ref": "abh-p2", "command": "open_file", "data": body("open_file", Service.FOREIGN_OFFICE)},
-        {"ref": "abh-x", "command": "record_departure", "file_ref": "abh-p9", "data": body("record_departure")},
+        {"ref": "abh-p2", "command": "open_file", "data": sample("open_file", Service.FOREIGN_OFFICE)},
+        {"ref": "abh-x", "command": "record_departure", "file_ref": "abh-p9", "data": sample("record_departure")},
     ]
     path = write(tmp_path / "abh.jsonl", rows)
 
@@ -326,19 +328,23 @@ def test_a_department_import_opens_files_and_names_them_by_the_ref_of_the_openin
 def test_a_department_import_on_kobiz_records_the_rows_once(tmp_path: Path) -> None:
     container = build_container(Service.KOBIZ, in_memory=True)
     case_id = know(container.store, Feed(Service.KOBIZ))
-    file_id = open_file(container.app, Service.KOBIZ, case_id)
     rows = [
+        {
+            "ref": "ki-0",
+            "command": "open_file",
+            "data": {"opened_on": "2019-10-01", "case_id": str(case_id), "actor": "st-kbalt01"},
+        },
         {
             "ref": "ki-1",
             "command": "record_language_certificate",
-            "file_id": str(file_id),
-            "data": body("record_language_certificate", obtained_on="2020-06-30"),
+            "file_ref": "ki-0",
+            "data": sample("record_language_certificate", obtained_on="2020-06-30"),
         },
         {
             "ref": "ki-2",
             "command": "hold_counselling",
-            "file_id": str(file_id),
-            "data": body("hold_counselling", held_on="2020-01-15"),
+            "file_ref": "ki-0",
+            "data": sample("hold_counselling", held_on="2020-01-15") | {"counsellor_id": "st-kbalt01"},
         },
         {
             "ref": "ki-3",
@@ -347,8 +353,9 @@ def test_a_department_import_on_kobiz_records_the_rows_once(tmp_path: Path) -> N
         },
     ]
     path = write(tmp_path / "kobiz.jsonl", rows)
-    assert run(container, path)[0].imported == 3
-    assert run(container, path)[0].skipped == 3
+    assert run(container, path)[0].imported == 4
+    assert run(container, path)[0].skipped == 4
+    file_id = imported_case(container, "ki-0", "open_file")
     events = published_events(container, file_id, case_id)
     assert [(type(e).__name__, e.valid_on()) for e in events] == [
         ("LanguageCertificateObtained", date(2020, 6, 30)),
@@ -357,7 +364,8 @@ def test_a_department_import_on_kobiz_records_the_rows_once(tmp_path: Path) -> N
     assert {e.file_id for e in events} == {file_id} and {e.case_id for e in events} == {case_id}
     file = kobiz(container).get_file(file_id)
     assert [c["certificate_number"] for c in file.certificates] == ["INTERN-CERT-77"]
-    assert len(file.sessions) == 1
+    assert len(file.sessions) == 1 and file.sessions[0]["counsellor_id"] == "st-kbalt01", "the row's staff id"
+    assert dict(file.staffing.assignees) == {"st-kbalt01": date(2019, 10, 1)}, "the historic opener works on it"
     opened = kobiz(container).get_file(imported_case(container, "ki-3", "open_file"))
     assert (opened.opened_on, opened.kim_case_id) == (date(2019, 11, 1), case_id)
 
@@ -368,18 +376,21 @@ def test_importing_again_after_the_file_or_its_case_closed_still_skips_what_was_
 ) -> None:
     container, feed = build_container(service, in_memory=True), Feed(service)
     case_id = know(container.store, feed)
-    file_id = open_file(container.app, service, case_id)
+    opening = {"ref": "r-open", "command": "open_file", "data": sample("open_file", service)}
+    link = sample("link_to_kim_case", service, case_id=str(case_id))
+    linking = {"ref": "r-link", "command": "link_to_kim_case", "file_ref": "r-open", "data": link}
+    assert run(container, write(tmp_path / "open.jsonl", [opening, linking]))[0].imported == 2
     names = {
         Service.FOREIGN_OFFICE: ("issue_tolerated_stay", "apply_for_residence_permit", "grant_residence_permit"),
         Service.KOBIZ: ("hold_counselling", "record_language_certificate", "take_employment"),
     }[service]
-    rows = [{"ref": f"r-{name}", "command": name, "file_id": str(file_id), "data": body(name)} for name in names]
+    rows = [{"ref": f"r-{name}", "command": name, "file_ref": "r-open", "data": sample(name)} for name in names]
     path = write(tmp_path / "rows.jsonl", rows)
     assert run(container, path)[0].imported == 3
     close_known(container.store, feed, case_id)  # intake closed the KIM case
     if service is Service.FOREIGN_OFFICE:
         # Changed on purpose: the foreign office's file takes only corrections once the file, not the KIM case, closed.
-        closing = {"ref": "r-close", "command": "close_file", "file_id": str(file_id), "data": body("close_file")}
+        closing = {"ref": "r-close", "command": "close_file", "file_ref": "r-open", "data": sample("close_file")}
         assert run(container, write(tmp_path / "close.jsonl", [closing]))[0].imported == 1
     stored = notifications(container)
 
@@ -390,7 +401,7 @@ def test_importing_again_after_the_file_or_its_case_closed_still_skips_what_was_
     # A new row on the closed file is refused like the same command over HTTP.
     name = "record_departure" if service is Service.FOREIGN_OFFICE else "assess_housing"
     extra = write(
-        tmp_path / "more.jsonl", [{"ref": "r-new", "command": name, "file_id": str(file_id), "data": body(name)}]
+        tmp_path / "more.jsonl", [{"ref": "r-new", "command": name, "file_ref": "r-open", "data": sample(name)}]
     )
     refused, _ = run(container, extra)
     expected = "FileClosedError" if service is Service.FOREIGN_OFFICE else "CaseClosedError"

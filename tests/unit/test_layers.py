@@ -28,6 +28,7 @@ CASES: list[tuple[str, tuple[str, ...]]] = [
     ("shared.events.catalogue", PURE_DOMAIN),
     ("shared.policy.sharing", PURE_DOMAIN),
     ("shared.policy.consent", PURE_DOMAIN),
+    ("shared.access", (*PURE_DOMAIN, "jwt", "shared.identity.verifier", "shared.identity.http")),
     ("shared.perspective", (*TRANSPORT, *ADAPTERS, "shared.persistence", "eventsourcing")),
     ("shared.application.idempotency", USE_CASES),
 ]

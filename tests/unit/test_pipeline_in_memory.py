@@ -84,9 +84,7 @@ def open_case(clients: dict[Service, Any], family_name: str, *, consent: bool = 
     intake = clients[Service.INTAKE]
     case_id = ok(intake.post("/intake/cases", json=person(family_name=family_name)), 201)["case_id"]
     ok(
-        intake.post(
-            f"/intake/cases/{case_id}/opening", json={"opened_on": "2026-01-06", "case_manager_id": "st-cm0001"}
-        ),
+        intake.post(f"/intake/cases/{case_id}/opening", json={"opened_on": "2026-01-06"}),
         200,
     )
     if consent:
@@ -127,7 +125,6 @@ def work_case(clients: dict[Service, Any], case_id: str, notes: str, file_id: st
                 "valid_until": "2028-02-29",
                 "employment_permitted": True,
                 "conditions": "INTERN-Auflage",
-                "decided_by": "st-abhsb4",
                 "rule_version_ids": ["AufenthG_25b@2026-01-01"],
             },
         ),
@@ -139,7 +136,6 @@ def work_case(clients: dict[Service, Any], case_id: str, notes: str, file_id: st
             f"/kobiz/files/{counselling_file['case_id']}/counselling-sessions",
             json={
                 "held_on": "2026-02-15",
-                "counsellor_id": "st-kobiztest3",
                 "topic_codes": ["language_course"],
                 "pathways_discussed": ["AufenthG_25b"],
                 "next_step_codes": ["book_a2_exam"],
@@ -316,9 +312,7 @@ def test_a_revocation_withdraws_what_only_the_consent_allowed_and_keeps_the_proo
         consent = consent_body()
         ok(intake.post(f"/intake/cases/{case_id}/consents", json=consent), 201)
         ok(
-            intake.post(
-                f"/intake/cases/{case_id}/opening", json={"opened_on": "2026-01-06", "case_manager_id": "st-cm0001"}
-            ),
+            intake.post(f"/intake/cases/{case_id}/opening", json={"opened_on": "2026-01-06"}),
             200,
         )
         pipeline.settle()

@@ -582,8 +582,9 @@ def test_run_delivers_everything_through_broker_failures() -> None:
     assert len({ce_id(rec) for rec in r.records()}) == 8
 
 
+STAFFING_NAMES = {"StaffAssigned", "StaffReleased", "StaffHandedOver", "DeputyNamed"}
 INTERNAL_NAMES: dict[Service, set[str]] = {
-    Service.INTAKE: set(),
+    Service.INTAKE: {"DeputyNamed"},
     Service.FOREIGN_OFFICE: {
         "FileOpened",
         "FileClosed",
@@ -591,8 +592,15 @@ INTERNAL_NAMES: dict[Service, set[str]] = {
         "CriminalConvictionNotified",
         "RemovalScheduled",
         "NaturalisationRequirementAssessed",
+        "DeclarationsRecorded",
+        "RenunciationAssessed",
+        "SecurityAssessed",
+        "RemovalMeasuresAssessed",
+        "IntegrationPrognosisAssessed",
+        "FamilyMemberStatusRecorded",
+        *STAFFING_NAMES,
     },
-    Service.KOBIZ: {"FileOpened", "KimCaseLinked"},
+    Service.KOBIZ: {"FileOpened", "KimCaseLinked", *STAFFING_NAMES},
 }
 PUBLISHED_AS = {(Service.FOREIGN_OFFICE, "KimCaseLinked"): "ResidenceFileLinked"}
 

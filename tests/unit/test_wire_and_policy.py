@@ -26,6 +26,7 @@ from services.intake.commands import ChangeConsentScope, GrantConsent
 from services.intake.domain import Case
 from services.kobiz import events as kobiz_events
 from services.kobiz.application import INTERNAL_EVENTS as KOBIZ_INTERNAL
+from shared import staffing
 from shared.application.base import CaseApplication
 from shared.application.results import Saved
 from shared.bus.wire import PoisonMessageError, decode, encode
@@ -54,9 +55,10 @@ ROW_IMPORTED: dict[Service, type[Aggregate.Event]] = {
 
 
 def domain_event_classes(service: Service) -> set[type]:
-    declared, _ = EVENTS[service]
+    declared, internal = EVENTS[service]
+    shared_events = {c for c in internal if c.__module__ == staffing.__name__}  # staffing, declared once for all
     if isinstance(declared, ModuleType):
-        return {
+        return shared_events | {
             c
             for c in vars(declared).values()
             if inspect.isclass(c)
@@ -64,7 +66,7 @@ def domain_event_classes(service: Service) -> set[type]:
             and c.__module__.startswith(declared.__name__)
             and c.__name__ != "FileEvent"  # the base of entries that change no state
         }
-    return {
+    return shared_events | {
         c
         for _, c in inspect.getmembers(declared, inspect.isclass)
         if issubclass(c, declared.Event)

@@ -11,6 +11,14 @@ from __future__ import annotations
 
 from eventsourcing.utils import register_topic
 
+from services.foreign_office.events.facts import (
+    AsylumDecisionRecorded,
+    AsylumPermissionRecorded,
+    DepartureObstacleAssessed,
+    EmploymentAgencyConsentRecorded,
+    EmploymentBanAssessed,
+    IdentityAssessed,
+)
 from services.foreign_office.events.file import (
     EntryRecorded,
     FileClosed,
@@ -22,9 +30,15 @@ from services.foreign_office.events.file import (
 )
 from services.foreign_office.events.internal import (
     CriminalConvictionNotified,
+    DeclarationsRecorded,
+    FamilyMemberStatusRecorded,
     IdentityDeceptionEstablished,
+    IntegrationPrognosisAssessed,
     NaturalisationRequirementAssessed,
+    RemovalMeasuresAssessed,
     RemovalScheduled,
+    RenunciationAssessed,
+    SecurityAssessed,
 )
 from services.foreign_office.events.naturalisation import (
     NaturalisationApplied,
@@ -71,6 +85,18 @@ for _event in (
     register_topic(HISTORIC + _event.__name__, _event)
 
 __all__ = [
+    "AsylumDecisionRecorded",
+    "AsylumPermissionRecorded",
+    "DeclarationsRecorded",
+    "DepartureObstacleAssessed",
+    "EmploymentAgencyConsentRecorded",
+    "EmploymentBanAssessed",
+    "FamilyMemberStatusRecorded",
+    "IdentityAssessed",
+    "IntegrationPrognosisAssessed",
+    "RemovalMeasuresAssessed",
+    "RenunciationAssessed",
+    "SecurityAssessed",
     "CooperationDutyNotified",
     "CriminalConvictionNotified",
     "DepartureObligationEnforceable",

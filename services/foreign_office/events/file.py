@@ -22,13 +22,14 @@ class FileEvent(Aggregate.Event):
 class FileOpened(Aggregate.Created):
     """The file was opened; version 2 holds the person's details as the foreign office knows them."""
 
-    class_version = 2
+    class_version = 3
     family_name: str | None
     given_names: str | None
     birth_date: date | None
     nationalities: list[str]
     file_reference: str | None
     kim_case_id: UUID | None
+    opened_by: str | None
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -36,6 +37,10 @@ class FileOpened(Aggregate.Created):
         # the case's, linked from its start.
         state.update(family_name=None, given_names=None, birth_date=None, nationalities=[], file_reference=None)
         state["kim_case_id"] = state["originator_id"]
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["opened_by"] = None  # version 3 names who opened the file (assigned to it from then on)
 
 
 class KimCaseLinked(Aggregate.Event):

@@ -1,11 +1,13 @@
 """What never leaves the foreign office: deception findings, convictions (Art. 10), removals
-(secret) and naturalisation assessments.
+(secret), naturalisation assessments, and its own assessments of declarations, security,
+removal measures, the integration prognosis and family members' permits.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -93,3 +95,71 @@ class NaturalisationRequirementAssessed(FileEvent):
     met: bool
     rule_version_id: str
     assessed_by: str
+
+
+class DeclarationsRecorded(Aggregate.Event):
+    """Internal: the commitment to the free democratic basic order (and to Germany's historical
+    responsibility) was made, or refused."""
+
+    declared_on: date
+    fdgo: bool | None
+    historical_responsibility: bool | None
+
+    def apply(self, file: ResidenceFile) -> None:
+        file.note("fdgo_declaration", self.declared_on, self.fdgo)
+        file.note("historical_responsibility_commitment", self.declared_on, self.historical_responsibility)
+
+
+class RenunciationAssessed(Aggregate.Event):
+    """Internal (EBB): whether the loss of the previous nationality is ensured or excused."""
+
+    assessed_on: date
+    ensured: bool
+
+    def apply(self, file: ResidenceFile) -> None:
+        file.note("nationality_renunciation_ensured", self.assessed_on, self.ensured)
+
+
+class SecurityAssessed(Aggregate.Event):
+    """Internal: indications of extremism and a serious interest in expulsion, as assessed."""
+
+    assessed_on: date
+    extremism_indications: bool | None
+    serious_expulsion_interest: bool | None
+
+    def apply(self, file: ResidenceFile) -> None:
+        file.note("extremism_indications", self.assessed_on, self.extremism_indications)
+        file.note("serious_expulsion_interest", self.assessed_on, self.serious_expulsion_interest)
+
+
+class RemovalMeasuresAssessed(Aggregate.Event):
+    """Internal (secret): whether concrete measures to end the stay are under way."""
+
+    assessed_on: date
+    concrete_measures: bool
+
+    def apply(self, file: ResidenceFile) -> None:
+        file.note("concrete_removal_measures", self.assessed_on, self.concrete_measures)
+
+
+class IntegrationPrognosisAssessed(Aggregate.Event):
+    """Internal: the authority's integration prognosis (§ 25a)."""
+
+    assessed_on: date
+    positive: bool
+
+    def apply(self, file: ResidenceFile) -> None:
+        file.note("integration_prognosis_positive", self.assessed_on, self.positive)
+
+
+class FamilyMemberStatusRecorded(Aggregate.Event):
+    """Internal: a household member's applications and permits as the foreign office knows them."""
+
+    recorded_on: date
+    member_ref: UUID
+    permits: list[dict[str, Any]]
+
+    def apply(self, file: ResidenceFile) -> None:
+        known = file.member_permits.get(str(self.member_ref))
+        if known is None or known[0] <= self.recorded_on:
+            file.member_permits[str(self.member_ref)] = (self.recorded_on, self.permits)

@@ -27,7 +27,11 @@ REALM = load("realm-kim.json")
 TEST = load("realm-kim.test-client.json")
 DEMO = load("realm-kim.demo-users.json")
 OTHER = load("realm-kim-other.json")
-API_CLIENTS = [*REALM["clients"], *TEST["clients"]]
+KEYCLOAK_CLIENTS = {"kim-admin-events"}
+"""Clients that call Keycloak's own admin API, not the KIM APIs (no kim-api audience, no KIM roles)."""
+API_CLIENTS = [c for c in (*REALM["clients"], *TEST["clients"]) if c["clientId"] not in KEYCLOAK_CLIENTS]
+PUBLIC_CLIENTS = {"kim-cli-login"}
+"""Clients without a secret: `kim login` on people's computers (device grant only)."""
 
 
 def client(realm: dict[str, Any], client_id: str) -> dict[str, Any]:
@@ -65,7 +69,7 @@ def test_every_client_of_the_api_gets_the_same_minimal_token(c: dict[str, Any]) 
     assert c["defaultClientScopes"] == ["basic"]  # sub only: no profile, email, roles or web-origins scope
     assert c["optionalClientScopes"] == []
     assert c["fullScopeAllowed"] is False
-    assert not c["publicClient"]
+    assert c["publicClient"] is (c["clientId"] in PUBLIC_CLIENTS)
     found = mappers(c)
     audience = found["oidc-audience-mapper:kim-api audience"]
     assert (audience["included.custom.audience"], audience["access.token.claim"]) == ("kim-api", "true")
@@ -105,6 +109,7 @@ def test_machine_clients_use_client_credentials_only() -> None:
         "kim-import-intake",
         "kim-import-foreign-office",
         "kim-import-kobiz",
+        "kim-admin-events",
     }
     for c in machines:
         assert not c["standardFlowEnabled"] and not c["directAccessGrantsEnabled"]
@@ -113,6 +118,31 @@ def test_machine_clients_use_client_credentials_only() -> None:
     accounts = {u["serviceAccountClientId"]: u for u in REALM["users"]}
     assert accounts["kim-cli"]["realmRoles"] == ["operator"]
     assert accounts["kim-import-kobiz"]["groups"] == ["/departments/kobiz"]
+
+
+def test_the_cli_login_client_is_public_and_takes_the_device_grant_only() -> None:
+    login = client(REALM, "kim-cli-login")
+    assert login["publicClient"] and "secret" not in login
+    assert not login["standardFlowEnabled"] and not login["implicitFlowEnabled"]
+    assert not login["directAccessGrantsEnabled"] and not login["serviceAccountsEnabled"]
+    assert login["attributes"]["oauth2.device.authorization.grant.enabled"] == "true"
+    assert login["attributes"]["use.refresh.tokens"] == "true"
+    assert login["redirectUris"] == [] and login["webOrigins"] == []
+    others = [c for c in (*REALM["clients"], *TEST["clients"]) if c["clientId"] != "kim-cli-login"]
+    assert all(c["attributes"].get("oauth2.device.authorization.grant.enabled") != "true" for c in others)
+
+
+def test_the_admin_events_reader_may_only_view_events() -> None:
+    reader = client(REALM, "kim-admin-events")
+    assert reader["fullScopeAllowed"] is False and reader["defaultClientScopes"] == ["basic"]
+    assert not any(m["protocolMapper"] == "oidc-audience-mapper" for m in reader["protocolMappers"])
+    account = next(u for u in REALM["users"] if u["serviceAccountClientId"] == "kim-admin-events")
+    assert (account["realmRoles"], account["groups"]) == ([], [])
+    assert account["clientRoles"] == {"realm-management": ["view-events"]}
+    # Keycloak's admin API also asks whether the client's scope covers the role (fullScopeAllowed is off).
+    assert REALM["clientScopeMappings"] == {
+        "realm-management": [{"client": "kim-admin-events", "roles": ["view-events"]}]
+    }
 
 
 def test_test_conveniences_stay_out_of_the_production_realm_file() -> None:
@@ -125,6 +155,9 @@ def test_test_conveniences_stay_out_of_the_production_realm_file() -> None:
 def test_no_secret_is_written_into_a_realm_file() -> None:
     for realm in (REALM, TEST, OTHER):
         for c in realm["clients"]:
+            if c.get("publicClient"):
+                assert "secret" not in c, c["clientId"]
+                continue
             assert re.fullmatch(r"\$\{KIM_KEYCLOAK_[A-Z_]+_SECRET\}", c["secret"]), c["clientId"]
     for user in DEMO["users"]:
         assert [cred["value"] for cred in user["credentials"]] == ["${KIM_KEYCLOAK_DEMO_PASSWORD}"]

@@ -1,0 +1,105 @@
+"""A member of staff in a real browser: Keycloak login, "Meine Fälle", the case page, the Perspektive, logout.
+
+Every page of ours that the journey reaches is checked with axe-core (WCAG 2.1 A and AA, zero
+violations) and photographed into .kim/test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Page, expect
+
+from shared.service import Service
+from tests.browser.conftest import AXE, TEST_SECRET, USER, Server
+
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+
+
+def checked(page: Page, artifacts: Path, name: str) -> None:
+    """Zero WCAG 2.1 A/AA violations, and a screenshot."""
+    page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+    assert axe_violations(page) == [], name
+
+
+def keycloak_login(page: Page) -> None:
+    expect(page.locator("#username")).to_be_visible()
+    page.fill("#username", USER)
+    page.fill("#password", TEST_SECRET)
+    page.click("#kc-login")
+
+
+def test_login_cases_case_page_perspective_and_logout(
+    browser: Browser, servers: dict[Service, Server], artifacts: Path
+) -> None:
+    fo, kobiz = servers[Service.FOREIGN_OFFICE], servers[Service.KOBIZ]
+    context = browser.new_context(bypass_csp=True, locale="de-DE")  # bypass: axe is injected as a script
+    page = context.new_page()
+
+    page.goto(fo.url("/"))
+    keycloak_login(page)
+    expect(page.get_by_role("heading", name="Meine Fälle")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.locator(".kim-staff-id")).to_have_text("st-te5701")
+    checked(page, artifacts, "foreign-office-meine-faelle")
+
+    page.click(f"a[href='/foreign-office/ui/cases/{fo.case_id}']")
+    expect(page.get_by_role("heading", name="Perspektive")).to_be_visible()
+    expect(page.get_by_text("Es entscheidet immer ein Mensch")).to_be_visible()
+    expect(page.get_by_text("Gilt ab").first).to_be_visible()
+    expect(page.get_by_text("Erfasst am").first).to_be_visible()
+    checked(page, artifacts, "foreign-office-fall")
+
+    page.fill("#on", "2030-01-01")
+    page.click("#perspektive button[type=submit]")
+    expect(page.get_by_text("Bewertet zum 01.01.2030")).to_be_visible()
+    checked(page, artifacts, "foreign-office-perspektive-2030")
+
+    # The foreign office's cookie is sent only to its own pages, and opens nothing at Kobiz.
+    cookies = {c["name"]: c for c in context.cookies()}
+    session = cookies["kim_session_foreign_office"]
+    assert session["path"] == "/foreign-office/ui" and session["httpOnly"] and session["sameSite"] == "Lax"
+    at_kobiz = context.request.get(kobiz.url("/"), max_redirects=0)
+    assert at_kobiz.status == 303 and "/kobiz/ui/login" in at_kobiz.headers["location"]
+    forged = context.request.get(
+        kobiz.url("/"), max_redirects=0, headers={"Cookie": f"kim_session_kobiz={session['value']}"}
+    )
+    assert forged.status == 303
+
+    page.click("text=Abmelden")
+    expect(page.get_by_role("heading", name="Sie sind abgemeldet")).to_be_visible()
+    checked(page, artifacts, "foreign-office-abgemeldet")
+    assert "kim_session_foreign_office" not in {c["name"] for c in context.cookies()}
+
+    # Keycloak's session ended too: the next login asks for the password again.
+    page.goto(fo.url("/"))
+    expect(page.locator("#password")).to_be_visible()
+    keycloak_login(page)
+    expect(page.get_by_role("heading", name="Meine Fälle")).to_be_visible()
+    context.close()
+
+
+def test_an_out_of_reach_case_is_a_german_404_page(
+    browser: Browser, servers: dict[Service, Server], artifacts: Path
+) -> None:
+    kobiz = servers[Service.KOBIZ]
+    context = browser.new_context(bypass_csp=True, locale="de-DE")
+    page = context.new_page()
+    page.goto(kobiz.url("/cases/00000000-0000-4000-8000-000000000000"))
+    keycloak_login(page)
+    expect(page.get_by_role("heading", name="Nicht gefunden")).to_be_visible()
+    checked(page, artifacts, "kobiz-404")
+    page.goto(kobiz.url("/"))
+    expect(page.get_by_role("heading", name="Meine Fälle")).to_be_visible()
+    checked(page, artifacts, "kobiz-meine-faelle")
+    context.close()
