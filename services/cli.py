@@ -634,7 +634,7 @@ def print_urls(demo_users: bool = False) -> None:
     for service in Service:
         s = get_settings(service)
         url = f"http://{s.http_host}:{s.http_port}"
-        console.print(f"{service.value:15} {url}/docs   (OpenAPI: {url}/openapi.json)")
+        console.print(f"{service.value:15} Anmeldung: {url}/{service.slug}/ui/   API: {url}/docs")
     identity = IdentitySettings()
     console.print(f"{'Anmeldung':15} {identity.issuer}/account   (Keycloak, Realm kim)")
     if demo_users:
