@@ -364,6 +364,7 @@ def create_app(
     api = build_api(service, TITLES[service], api_router(service), factory)
     api.include_router(break_glass_router(service))
     api.include_router(admin_events_router(service))
+    api.state.commands = command_table(service)  # the web views' forms (shared/web/forms.py)
     if web:
         install_web(api, service)
     return api

@@ -110,12 +110,8 @@ def _add_case_route(router: APIRouter, service: str, collection: Collection, com
         idempotency: IdempotencyDep,
         key: IdempotencyKey = None,
     ) -> CommandAccepted:
-        who = access.write(principal, group, reach, subject_id)
-        body = command_with_actors(command.model, strictly(cmd, strict), principal)
-        named_case(access, principal, group, reach, body)
         call = Call(idempotency, principal.subject, operation, key, response)
-        with access.command(who, group, subject_id):
-            return call.run(subject_id, body, lambda: command.handler(app, subject_id, body))
+        return run_command(command, group, app, principal, reach, access, call, subject_id, strictly(cmd, strict))
 
     router.add_api_route(
         f"/{collection.path}/{{{collection.id_param}}}/{command.resource}",
@@ -153,12 +149,8 @@ def _add_new_case_route(
         idempotency: IdempotencyDep,
         key: IdempotencyKey = None,
     ) -> CommandAccepted:
-        who = access.write(principal, group, None, None)
-        body = command_with_actors(command.model, strictly(cmd, strict), principal)
-        named_case(access, principal, group, reach, body)
         call = Call(idempotency, principal.subject, operation, key, response)
-        with access.command(who, group, None):
-            return call.run(None, body, lambda: command.handler(app, body))
+        return run_command(command, group, app, principal, reach, access, call, None, strictly(cmd, strict))
 
     # Starting a case or file: nothing to miss, unless it names a KIM case (404 unknown or out of reach,
     # 409 closed); otherwise a 409 only for a retry still in progress.
@@ -252,6 +244,35 @@ def named_case(access: RequestAccess, principal: Principal, group: FieldGroup, r
     named = getattr(body, "case_id", None)
     if isinstance(named, UUID):
         access.write(principal, group, reach, named, by_case=True)
+
+
+def run_command(
+    command: AnyCommand[Any],
+    group: FieldGroup,
+    app: Any,
+    principal: Principal,
+    reach: ReachLookup,
+    access: RequestAccess,
+    call: Call,
+    subject_id: UUID | None,
+    body: BaseModel,
+) -> CommandAccepted:
+    """One command, as every route of the table runs it (the web views' forms too, ``shared/web/forms.py``):
+    authorise the write (403, or 404 for a subject out of reach; starting a case or file: the function level
+    only), put the caller in the actor fields, check a named KIM case, and run the use case at most once per
+    key with the command's access-log entry written with its events."""
+    if isinstance(command, NewCaseCommand):
+        who = access.write(principal, group, None, None)
+        new = command_with_actors(command.model, body, principal)
+        named_case(access, principal, group, reach, new)
+        with access.command(who, group, None):
+            return call.run(None, new, lambda: command.handler(app, new))
+    assert subject_id is not None
+    who = access.write(principal, group, reach, subject_id)
+    full = command_with_actors(command.model, body, principal)
+    named_case(access, principal, group, reach, full)
+    with access.command(who, group, subject_id):
+        return call.run(subject_id, full, lambda: command.handler(app, subject_id, full))
 
 
 @dataclass(frozen=True)

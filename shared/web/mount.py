@@ -22,8 +22,10 @@ from shared.identity.settings import IdentitySettings
 from shared.service import Service
 from shared.settings import get_settings
 from shared.web.auth import WebContext, auth_router, exception_handlers
+from shared.web.forms import forms_router
 from shared.web.labels import DEPARTMENTS_DE
 from shared.web.oidc import AuthlibProvider, IdentityProvider
+from shared.web.oversight import oversight_router
 from shared.web.pages import pages_router
 from shared.web.rendering import Renderer
 from shared.web.sessions import MemorySessionStore, SessionStore
@@ -81,6 +83,8 @@ def install_web(
         api.add_exception_handler(error, handler)
     api.include_router(auth_router(ctx))
     api.include_router(pages_router(ctx))
+    api.include_router(forms_router(ctx))
+    api.include_router(oversight_router(ctx))
     api.mount(f"/{service.slug}/static/vendor", StaticFiles(directory=settings.assets_dir), name=f"{service}-vendor")
     api.mount(f"/{service.slug}/static/kim", StaticFiles(directory=OWN_STATIC), name=f"{service}-static")
     return ctx

@@ -292,8 +292,11 @@ def pages_router(ctx: WebContext) -> APIRouter:
         access = request_access(request, caller.principal)
 
         def build() -> Any:
+            from shared.web.forms import case_forms  # the forms import the pages' helpers
+
             found = case_page(caller.principal, web, container.store, container.reach, access, case_id, day)
-            values = {"title": "Fall", "case": found, "case_id": case_id, "on": day, "on_error": error}
+            forms = case_forms(request, caller.principal, web, case_id)
+            values = {"title": "Fall", "case": found, "case_id": case_id, "on": day, "on_error": error, "forms": forms}
             return web.renderer.page(request, web, "case.html", values, caller)
 
         return await run_in_threadpool(refused, request, caller, build)
