@@ -634,9 +634,9 @@ def print_urls(demo_users: bool = False) -> None:
     for service in Service:
         s = get_settings(service)
         url = f"http://{s.http_host}:{s.http_port}"
-        console.print(f"{service.value:15} Anmeldung: {url}/{service.slug}/ui/   API: {url}/docs")
+        console.print(f"{service.value:15} Anmeldung: {url}/{service.slug}/ui/   API: {url}/docs", soft_wrap=True)
     identity = IdentitySettings()
-    console.print(f"{'Anmeldung':15} {identity.issuer}/account   (Keycloak, Realm kim)")
+    console.print(f"{'Keycloak':15} {identity.issuer}/account   (Konto, Realm kim)", soft_wrap=True)
     if demo_users:
         print_demo_users()
 

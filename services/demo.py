@@ -1,7 +1,16 @@
-"""A realistic demo case, created through the public HTTP APIs like a caseworker would."""
+"""A realistic demo case, created through the public HTTP APIs as the demo users would.
+
+Each step is taken by the demo user whose role it is (deploy/keycloak/realm-kim.demo-users.json),
+logged in through the development realm's test client: the intake clerk registers the person
+and records the consent, the KIM case manager opens the case (and so manages it), the
+foreign-office caseworker keeps the residence file, Kobiz's team lead opens the counselling
+file for the case and assigns the counsellor, who counsels. Development only: the demo users
+and the test client exist only outside production.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -10,8 +19,20 @@ from uuid import uuid4
 import httpx
 
 from shared import clock
+from shared.identity.settings import IdentitySettings
+from shared.identity.tokens import BearerAuth, Grant, TokenClient
 from shared.service import Service
 from shared.settings import get_settings
+
+CLERK, CASE_MANAGER, CASEWORKER, KOBIZ_LEAD, COUNSELLOR = (
+    "intake.empfang",
+    "kim.fallmanagement",
+    "amt.abh",
+    "leitung.kobiz",
+    "kobiz.berater",
+)
+CLERK_STAFF_ID, CASE_MANAGER_STAFF_ID, COUNSELLOR_STAFF_ID = "st-d3bdd7", "st-ebdf1a", "st-c0144b"
+"""The demo users' staff ids (the realm file's ``staff_id`` attributes)."""
 
 
 @dataclass(frozen=True)
@@ -39,12 +60,22 @@ def _wait_known(client: httpx.Client, url: str, after: str) -> None:
         raise RuntimeError(msg)
 
 
+def as_user(username: str) -> BearerAuth:
+    """httpx authentication as a demo user (password grant of the development test client)."""
+    secret = os.environ.get("KIM_KEYCLOAK_TEST_SECRET", "kim-test-dev-secret")
+    password = os.environ.get("KIM_KEYCLOAK_DEMO_PASSWORD", "kim-demo-passwort")
+    grant = Grant("kim-test", secret, username=username, password=password)
+    return BearerAuth(TokenClient(IdentitySettings().token_url, grant))
+
+
 def seed_demo_case(today: date | None = None) -> DemoResult:
     """A young man with a Duldung since 2019 on his way to § 25b."""
     today = today or clock.today()
     intake, fo, kobiz = (base_url(s) for s in Service)
     positions: list[str] = []
+    users = {name: as_user(name) for name in (CLERK, CASE_MANAGER, CASEWORKER, KOBIZ_LEAD, COUNSELLOR)}
     with httpx.Client(timeout=60) as client:
+        client.auth = users[CLERK]
         reg = _post(
             client,
             f"{intake}/intake/cases",
@@ -81,17 +112,18 @@ def seed_demo_case(today: date | None = None) -> DemoResult:
             },
         )
         positions.append(consent["position"]["token"])
-        opened = _post(
-            client,
-            f"{intake}/intake/cases/{case_id}/opening",
-            {
-                "opened_on": (today - timedelta(days=28)).isoformat(),
-                "case_manager_id": "st-kim0007",
-            },
-        )
+        # Whoever opens the case manages it: the clerk opens it and hands it to the KIM case manager.
+        opened_on = (today - timedelta(days=28)).isoformat()
+        opened = _post(client, f"{intake}/intake/cases/{case_id}/opening", {"opened_on": opened_on})
         positions.append(opened["position"]["token"])
+        handover = {"from_staff_id": CLERK_STAFF_ID, "to_staff_id": CASE_MANAGER_STAFF_ID, "handed_over_on": opened_on}
+        opened = _post(client, f"{intake}/intake/cases/{case_id}/handovers", handover)
+        positions.append(opened["position"]["token"])
+        client.auth = users[CASEWORKER]
         _wait_known(client, f"{fo}/foreign-office/cases/{case_id}/history", opened["position"]["token"])
+        client.auth = users[KOBIZ_LEAD]
         _wait_known(client, f"{kobiz}/kobiz/cases/{case_id}/history", opened["position"]["token"])
+        client.auth = users[CASEWORKER]
         # The foreign office has kept its own file on him since 2019, with a Duldung;
         # now that he consents to KIM, it links the file to the case (its history follows).
         abh_file = _post(
@@ -119,18 +151,25 @@ def seed_demo_case(today: date | None = None) -> DemoResult:
             {"case_id": case_id, "linked_on": (today - timedelta(days=27)).isoformat()},
         )
         positions.append(linked["position"]["token"])
-        # Kobiz counsels him in KIM: an A2 certificate brings § 25b within reach.
+        # Kobiz counsels him in KIM: its team lead opens the file for the case and assigns the
+        # counsellor; an A2 certificate brings § 25b within reach.
+        client.auth = users[KOBIZ_LEAD]
         kobiz_file = _post(
             client,
             f"{kobiz}/kobiz/files",
             {"opened_on": (today - timedelta(days=20)).isoformat(), "case_id": case_id},
         )["case_id"]
+        _post(
+            client,
+            f"{kobiz}/kobiz/files/{kobiz_file}/assignments",
+            {"staff_id": COUNSELLOR_STAFF_ID, "assigned_on": (today - timedelta(days=20)).isoformat()},
+        )
+        client.auth = users[COUNSELLOR]
         facts: list[tuple[str, dict[str, Any]]] = [
             (
                 f"{kobiz}/kobiz/files/{kobiz_file}/counselling-sessions",
                 {
                     "held_on": (today - timedelta(days=14)).isoformat(),
-                    "counsellor_id": "st-kobiz03",
                     "topic_codes": ["language_course", "identity_and_passport"],
                     "pathways_discussed": ["AufenthG_25b", "AufenthG_104c"],
                     "next_step_codes": ["book_a2_exam", "contact_embassy"],
@@ -156,5 +195,6 @@ def seed_demo_case(today: date | None = None) -> DemoResult:
             ),
         ]
         for url, body in facts:
+            client.auth = users[CASEWORKER] if url.startswith(fo) else users[COUNSELLOR]
             positions.append(_post(client, url, body)["position"]["token"])
     return DemoResult(case_id=case_id, positions=positions)
