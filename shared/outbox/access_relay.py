@@ -29,7 +29,7 @@ from cloudevents.core.v1.event import CloudEvent
 
 from shared.access.log import LoggedAccess
 from shared.bus.wire import WireMessage, source_of
-from shared.outbox.relay import DeliveryError, Producer
+from shared.outbox.relay import Producer, ProducerSlot, deliver
 from shared.persistence.access_log import RelayCursor
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ class AccessRelay:
         self.source, self.topic, self.producer_factory = source, topic, producer_factory
         self.batch_size, self.idle_s, self.ack_timeout_s = batch_size, idle_s, ack_timeout_s
         self.stats = AccessRelayStats()
-        self._producer: Producer | None = None
+        self.producer = ProducerSlot(producer_factory)
 
     def step(self) -> int:
         """Publish the next batch of final entries; return how many (0: nothing to do)."""
@@ -119,17 +119,7 @@ class AccessRelay:
         batch = self.source.final_after(cursor, self.batch_size)
         if not batch:
             return 0
-        producer = self._get_producer()
-        futures = []
-        for _, logged in batch:
-            m = encode_access(logged)
-            futures.append(producer.send(self.topic, key=m.key, value=m.value, headers=m.headers))
-        producer.flush(timeout=self.ack_timeout_s)
-        for future in futures:
-            if not future.is_done:
-                raise DeliveryError("acknowledgement timed out")
-            if future.failed():
-                raise DeliveryError(type(future.exception).__name__)
+        deliver(self.producer.get(), self.topic, [encode_access(logged) for _, logged in batch], self.ack_timeout_s)
         last = batch[-1][0]
         self.source.save_cursor(CURSOR_NAME, last)  # only after the broker took all of them
         self.stats.published += len(batch)
@@ -149,23 +139,10 @@ class AccessRelay:
             except Exception as exc:  # noqa: BLE001 - Kafka or the database may be down; the cursor is durable
                 self._fail(exc, stop, backoff)
                 backoff = min(backoff * 2, 5.0)
-        self._reset_producer()
+        self.producer.reset()
 
     def _fail(self, exc: BaseException, stop: threading.Event, backoff: float) -> None:
         self.stats.failures += 1
         log.warning("access relay %s: %s; retrying in %.1fs", self.topic, type(exc).__name__, backoff)
-        self._reset_producer()
+        self.producer.reset()
         stop.wait(backoff)
-
-    def _get_producer(self) -> Producer:
-        if self._producer is None:
-            self._producer = self.producer_factory()
-        return self._producer
-
-    def _reset_producer(self) -> None:
-        if self._producer is not None:
-            try:
-                self._producer.close(timeout=0)
-            except Exception:  # noqa: BLE001 - closing a broken client
-                log.debug("producer close failed", exc_info=True)
-            self._producer = None

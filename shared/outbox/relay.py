@@ -31,7 +31,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
@@ -65,6 +65,42 @@ class Producer(Protocol):
 
 class DeliveryError(Exception):
     """The broker did not acknowledge every message of a batch."""
+
+
+def deliver(producer: Producer, topic: str, messages: Sequence[WireMessage], ack_timeout_s: float) -> None:
+    """Send ``messages``, wait for every acknowledgement; :class:`DeliveryError` if any is missing or failed."""
+    futures = [producer.send(topic, key=m.key, value=m.value, headers=m.headers) for m in messages]
+    producer.flush(timeout=ack_timeout_s)
+    for future in futures:
+        if not future.is_done:
+            raise DeliveryError("acknowledgement timed out")
+        if future.failed():
+            raise DeliveryError(type(future.exception).__name__)
+
+
+class ProducerSlot:
+    """One producer, made on first use and thrown away after an error.
+
+    After an indefinite error a fresh producer (a new idempotence session) is safer than
+    reusing one in an unknown state (docs/pipeline.md §5, Jepsen).
+    """
+
+    def __init__(self, factory: Callable[[], Producer]) -> None:
+        self.factory = factory
+        self._producer: Producer | None = None
+
+    def get(self) -> Producer:
+        if self._producer is None:
+            self._producer = self.factory()
+        return self._producer
+
+    def reset(self) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=0)
+            except Exception:  # noqa: BLE001 - closing a broken client
+                log.debug("producer close failed", exc_info=True)
+            self._producer = None
 
 
 @dataclass
@@ -133,7 +169,7 @@ class Relay:
         self.ack_timeout_s = ack_timeout_s
         self.stats = RelayStats()
         self.links = Links(app)
-        self._producer: Producer | None = None
+        self.producer = ProducerSlot(producer_factory)
 
     def to_outgoing(self, notification: Notification) -> Outgoing:
         """The messages a stored event publishes: none if internal or not (yet) part of a KIM case."""
@@ -171,14 +207,7 @@ class Relay:
         """Send a batch, wait for every acknowledgement, then save the position."""
         messages = [m for o in batch for m in o.messages]
         if messages:
-            producer = self._get_producer()
-            futures = [producer.send(self.topic, key=m.key, value=m.value, headers=m.headers) for m in messages]
-            producer.flush(timeout=self.ack_timeout_s)
-            for future in futures:
-                if not future.is_done:
-                    raise DeliveryError("acknowledgement timed out")
-                if future.failed():
-                    raise DeliveryError(type(future.exception).__name__)
+            deliver(self.producer.get(), self.topic, messages, self.ack_timeout_s)
         fault_point("relay.after_ack")
         # Only now, after the broker acknowledged, may the position move on.
         self.positions.save(batch[-1].notification_id)
@@ -198,7 +227,7 @@ class Relay:
             except (DeliveryError, KafkaError) as exc:
                 self.stats.failures += 1
                 log.warning("relay %s: delivery failed (%s); retrying in %.1fs", self.topic, exc, backoff)
-                self._reset_producer()
+                self.producer.reset()
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
         return False
@@ -215,7 +244,7 @@ class Relay:
                 log.warning("relay %s: %s; restarting in %.1fs", self.topic, type(exc).__name__, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
-        self._reset_producer()
+        self.producer.reset()
 
     def _run_subscription(self, stop: threading.Event) -> None:
         position = self.positions.load()
@@ -255,21 +284,6 @@ class Relay:
                     raise item
                 batch.append(self.to_outgoing(item))
             yield batch
-
-    def _get_producer(self) -> Producer:
-        if self._producer is None:
-            self._producer = self.producer_factory()
-        return self._producer
-
-    def _reset_producer(self) -> None:
-        # After an indefinite error, a fresh producer (new idempotence session)
-        # is safer than reusing one in an unknown state (docs/pipeline.md §5, Jepsen).
-        if self._producer is not None:
-            try:
-                self._producer.close(timeout=0)
-            except Exception:  # noqa: BLE001 - closing a broken client
-                log.debug("producer close failed", exc_info=True)
-            self._producer = None
 
 
 def _pump(subscription: Iterator[Notification], inbox: queue.Queue[Notification | BaseException]) -> None:
