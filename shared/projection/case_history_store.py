@@ -37,6 +37,7 @@ from shared.projection.records import (
     BatchOutcome,
     ConsumedRecord,
     DeadLetter,
+    HeldBasis,
     Pair,
     ReplayResult,
     SkippedRecord,
@@ -94,6 +95,10 @@ class CaseHistoryStore(ABC):
     @abstractmethod
     def cases(self, limit: int, offset: int) -> list[CaseSummary]:
         """Summaries, most recently changed first."""
+
+    @abstractmethod
+    def held_bases(self, case_ids: Sequence[UUID]) -> dict[UUID, list[HeldBasis]]:
+        """Per case, the type, category and basis of each held entry (no content), in one read."""
 
     @abstractmethod
     def managed_by(self, staff_id: str) -> list[UUID]:

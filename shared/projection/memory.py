@@ -18,6 +18,7 @@ from shared.projection.ports import OffsetFencingError, ViewTransaction
 from shared.projection.progress import EVERYTHING, OnCommit, Progress
 from shared.projection.records import (
     DeadLetter,
+    HeldBasis,
     Pair,
     PoisonCause,
     SkippedRecord,
@@ -220,6 +221,11 @@ class InMemoryCaseHistoryStore(CaseHistoryStore):
     def has_processed(self, source: Service, sequence: int) -> bool:
         with self._lock:
             return (source.value, sequence) in self._state.processed and not self._state.releasable
+
+    def held_bases(self, case_ids: Sequence[UUID]) -> dict[UUID, list[HeldBasis]]:
+        with self._lock:
+            entries = {case_id: _MemoryTransaction(self._state).entries(case_id) for case_id in case_ids}
+        return {c: [HeldBasis(e.type, e.category, e.basis) for e in held] for c, held in entries.items()}
 
     def managed_by(self, staff_id: str) -> list[UUID]:
         with self._lock:

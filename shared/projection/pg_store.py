@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -26,7 +26,15 @@ from shared.projection.pg_schema import (
 from shared.projection.pg_transaction import PgViewTransaction
 from shared.projection.pg_upgrade import upgrade_dead_letters
 from shared.projection.ports import ViewTransaction
-from shared.projection.records import DeadLetter, Pair, PoisonCause, SkippedRecord, TimelineEntry, TopicPartition
+from shared.projection.records import (
+    DeadLetter,
+    HeldBasis,
+    Pair,
+    PoisonCause,
+    SkippedRecord,
+    TimelineEntry,
+    TopicPartition,
+)
 from shared.projection.summary import CaseSummary
 from shared.service import Service
 
@@ -122,6 +130,20 @@ class PostgresCaseHistoryStore(CaseHistoryStore):
             (limit, offset),
         )
         return [CaseSummary.model_validate(r["summary"]) for r in rows]
+
+    def held_bases(self, case_ids: Sequence[UUID]) -> dict[UUID, list[HeldBasis]]:
+        found: dict[UUID, list[HeldBasis]] = {case_id: [] for case_id in case_ids}
+        if not case_ids:
+            return found
+        rows = self._query(
+            sql.SQL("SELECT case_id, type, category, basis FROM {} WHERE case_id = ANY(%s)").format(
+                self.t("case_timeline")
+            ),
+            (list(case_ids),),
+        )
+        for r in rows:
+            found[r["case_id"]].append(HeldBasis(r["type"], r["category"], r["basis"]))
+        return found
 
     def managed_by(self, staff_id: str) -> list[UUID]:
         rows = self._query(

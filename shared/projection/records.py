@@ -113,6 +113,15 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class HeldBasis:
+    """What a held entry is held by, without its content: for the access log of a list of summaries."""
+
+    type: str
+    category: str | None
+    basis: str
+
+
+@dataclass(frozen=True)
 class Withheld:
     """A pointer to an event this service may not hold (yet): no content."""
 

@@ -273,6 +273,17 @@ class CaseHistoryStoreSuite(StoreSuiteBase):
         assert summary is not None and summary.event_count == 3
         assert store.load_offsets() == {(INTAKE_TOPIC, 0): 2, (FO_TOPIC, 0): 1}
 
+    def test_held_bases_are_the_timelines_without_content_for_many_cases_at_once(self, store: CaseHistoryStore) -> None:
+        feed, first, second, unknown = Feed(Service.KOBIZ), uuid4(), uuid4(), uuid4()
+        records = [feed.record(opened(first)), feed.record(consent(first), seconds=1), feed.record(opened(second))]
+        self.apply(store, [*records, feed.record(toleration(first, date(2026, 1, 1)), seconds=2)])
+        bases = store.held_bases([first, second, unknown])
+        for case in (first, second):
+            expected = sorted((e.type, e.category, e.basis) for e in store.timeline(case))
+            assert sorted((b.type, b.category, b.basis) for b in bases[case]) == expected
+        assert bases[unknown] == []
+        assert store.held_bases([]) == {}
+
     def test_a_republished_event_changes_nothing(self, store: CaseHistoryStore) -> None:
         feed, case = Feed(Service.KOBIZ), uuid4()
         first = feed.record(opened(case), sequence=5)

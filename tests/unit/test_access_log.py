@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -13,9 +13,12 @@ from services.bootstrap import Container, build_container, create_app
 from shared.access.log import AccessEntry, Outcome
 from shared.identity.roles import Role
 from shared.persistence.access_log import MemoryAccessLog
+from shared.projection.records import HeldBasis, TimelineEntry
 from shared.service import Service
 from tests.conftest import person
+from tests.support.projection_suite import Feed
 from tests.support.tokens import AUDITOR, DATA_PROTECTION_OFFICER, OPERATOR, TEAM_LEADS, WORKERS, Staff, client_for
+from tests.support.walk import know
 
 WORKER = WORKERS[Service.INTAKE]
 ROLES = ("intake_clerk", "kim_case_manager")
@@ -190,3 +193,33 @@ def test_an_auditor_reads_no_case(client: TestClient) -> None:
     case_id = client.post("/intake/cases", json=person()).json()["case_id"]
     for path in ("file", "history", "perspective"):
         assert client.get(f"/intake/cases/{case_id}/{path}", headers=AUDITOR.headers()).status_code == 403, path
+
+
+def test_a_list_logs_each_case_shown_with_what_its_view_holds_it_by() -> None:
+    """The list reads what each summary is held by in one query for the page, not a timeline per case."""
+    container = build_container(Service.KOBIZ, in_memory=True)
+    case_id = know(container.store, Feed(Service.KOBIZ))  # consent for everything; managed by WORKERS[KOBIZ]
+    calls: list[int] = []
+    timelines: list[UUID] = []
+    held_bases, timeline = container.store.held_bases, container.store.timeline
+
+    def counted_bases(case_ids: Sequence[UUID]) -> dict[UUID, list[HeldBasis]]:
+        calls.append(len(case_ids))
+        return held_bases(case_ids)
+
+    def counted_timeline(case_id: UUID) -> list[TimelineEntry]:
+        timelines.append(case_id)
+        return timeline(case_id)
+
+    container.store.held_bases = counted_bases  # type: ignore[method-assign]
+    container.store.timeline = counted_timeline  # type: ignore[method-assign]
+    with client_for(create_app(Service.KOBIZ, lambda: container), WORKERS[Service.KOBIZ]) as client:
+        listed = client.get("/kobiz/cases")
+    assert listed.status_code == 200 and [c["case_id"] for c in listed.json()] == [str(case_id)]
+    assert calls == [1] and timelines == []
+    log = container.access_log
+    assert isinstance(log, MemoryAccessLog)
+    entries = [e for e in log.entries() if e.route == "GET /kobiz/cases"]
+    assert entries and {e.case_id for e in entries} == {case_id}
+    logged = {basis for e in entries for basis in e.basis.split(",")}
+    assert logged and logged <= {e.basis for e in timeline(case_id)}, logged
