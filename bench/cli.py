@@ -1,9 +1,10 @@
-"""``python -m bench [--smoke|--quick|--full] [--only append]``: measure, then write JSON and Markdown.
+"""``python -m bench [--smoke|--quick|--full] [--only append|render]``: measure, then write JSON and Markdown.
 
 Phases, in this order, in one isolated database and topic prefix:
-append (G1, G2, G11) → end-to-end latency (G7) → relay, projection and rebuild at
-growing store sizes (G3, G4, G5, growth). ``--only append`` runs the first phase
-alone (its JSON goes to ``bench/results/append/``; no Markdown report).
+append (G1, G2, G11) → end-to-end latency (G7) → page rendering (G12) → relay,
+projection and rebuild at growing store sizes (G3, G4, G5, growth). ``--only append``
+or ``--only render`` runs that phase alone (its JSON goes to ``bench/results/<phase>/``;
+no Markdown report).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import append, goals, latency, report, results_io
+from bench import append, goals, latency, render, report, results_io
 from bench.environment import BenchEnv, isolated
 from bench.pipeline import Pipeline
 from services import processes
@@ -28,6 +29,7 @@ from shared.service import Service
 class Profile:
     append: append.AppendSizes
     latency: latency.LatencySizes
+    render: render.RenderSizes
     sizes: tuple[int, ...]  # store sizes, growing
     headline_size: int  # the size whose figures are held against G3-G5; sizes up to it get ``append.reps`` runs
     whole_limit: int = 10**12  # larger stores are measured on their last ``window`` events
@@ -35,11 +37,24 @@ class Profile:
 
 
 PROFILES = {
-    "smoke": Profile(append.AppendSizes(20, 2, 1), latency.LatencySizes(20, 1), (200, 400), 200),
-    "quick": Profile(append.AppendSizes(300, 20, 3), latency.LatencySizes(300, 2), (2_000, 10_000, 20_000), 10_000),
+    "smoke": Profile(
+        append.AppendSizes(20, 2, 1),
+        latency.LatencySizes(20, 1),
+        render.RenderSizes(render.ENTRIES, 5, 1, warm_up=2),
+        (200, 400),
+        200,
+    ),
+    "quick": Profile(
+        append.AppendSizes(300, 20, 3),
+        latency.LatencySizes(300, 2),
+        render.RenderSizes(render.ENTRIES, 150, 2),
+        (2_000, 10_000, 20_000),
+        10_000,
+    ),
     "full": Profile(
         append.AppendSizes(1000, 50, 3),
         latency.LatencySizes(1000, 2),
+        render.RenderSizes(render.ENTRIES, 500, 4),
         (10_000, 100_000, 1_000_000),
         10_000,
         whole_limit=100_000,
@@ -72,6 +87,13 @@ class Watch:
 
 def measure(bench: BenchEnv, profile: Profile, watch: Watch, only: str | None = None) -> dict[str, Any]:
     figures: dict[str, Any] = {}
+    if only == "render":
+        figures.update(_render(bench, profile, watch))
+        return {
+            "figures": figures,
+            "machine": results_io.machine(_pg_version(bench)),
+            "config": _config(bench, profile),
+        }
     log(f"append: {profile.append}")
     rates = append.run(bench, profile.append)
     watch.check("the append measurements")
@@ -95,6 +117,7 @@ def measure(bench: BenchEnv, profile: Profile, watch: Watch, only: str | None = 
         "latency p50/p99 ms: "
         + ", ".join(f"{k} {lat[k]['p50']:.1f}/{lat[k]['p99']:.1f}" for k in ("e2e_db", "e2e_api", "pg_commit", "kafka"))
     )
+    figures.update(_render(bench, profile, watch))
 
     pipeline = Pipeline(bench)
     stages: list[dict[str, Any]] = []
@@ -136,10 +159,27 @@ def measure(bench: BenchEnv, profile: Profile, watch: Watch, only: str | None = 
     }
 
 
+def _render(bench: BenchEnv, profile: Profile, watch: Watch) -> dict[str, Any]:
+    log(f"page rendering: {profile.render}")
+    figures = render.run(bench, profile.render)
+    watch.check("the page rendering measurements")
+    page, history = figures["render.page"], figures["render.history"]
+    log(
+        f"page rendering ms p50/mean: case page {page['p50']:.1f}/{page['mean']:.1f}, "
+        f"JSON history {history['p50']:.1f}/{history['mean']:.1f}, ratio {page['p50'] / history['p50']:.2f}"
+    )
+    return figures
+
+
 def _config(bench: BenchEnv, profile: Profile) -> dict[str, Any]:
     return {
         "append": {"single": profile.append.single, "batches": profile.append.batches},
         "latency": {"samples": profile.latency.samples * profile.latency.rounds},
+        "render": {
+            "entries": profile.render.entries,
+            "pairs": profile.render.pairs * profile.render.rounds,
+            "warm_up": profile.render.warm_up,
+        },
         "reps": profile.append.reps,
         "headline_size": profile.headline_size,
         "whole_limit": profile.whole_limit if profile.whole_limit < max(profile.sizes) else None,
@@ -210,10 +250,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database and topics afterwards")
     parser.add_argument(
         "--only",
-        choices=("append",),
+        choices=("append", "render"),
         default=None,
-        help="run one phase alone: append (G1, G2, G11); JSON to bench/results/append/ "
-        "(bench/results/smoke/append/ for --smoke), no Markdown report",
+        help="run one phase alone: append (G1, G2, G11) or render (G12); JSON to bench/results/<phase>/ "
+        "(bench/results/smoke/<phase>/ for --smoke), no Markdown report",
     )
     args = parser.parse_args(argv)
     mode = args.mode or "quick"
@@ -255,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"warning: {line}")
     path = results_io.write_json(result, results_dir)
     print(report.summary_table(result))
+    if args.only in (None, "render"):
+        print()
+        print(report.render_table(result))
     if not args.only:
         print()
         print(report.latency_table(result))

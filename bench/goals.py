@@ -24,6 +24,7 @@ RATE_FIGURES = (
     "projection.select_decode",
 )
 LATENCY_FIGURES = ("latency.e2e_db", "latency.e2e_api", "latency.command", "latency.pg_commit", "latency.kafka")
+RENDER_FIGURES = ("render.history", "render.page")
 GROWTH_RATES = ("relay", "raw_producer", "projector", "raw_consumer", "rebuild", "select_decode")
 
 
@@ -182,12 +183,44 @@ GOALS = (
         "pct",
         _div(_rate("append.http"), _rate("append.http_bare")),
     ),
+    Goal(
+        "G12",
+        "case page (200 timeline entries) p50 vs JSON history call p50",
+        "render.page",
+        "render.history",
+        2.0,
+        "<=",
+        "x",
+        _div(_lat("render.page", "p50"), _lat("render.history", "p50")),
+    ),
 )
 
-# Ratios without a §7 goal, shown for reading the others.
-INFO = (
-    ("G5 ref", "rebuild vs `select_notifications` + decode", "projection.rebuild", "projection.select_decode"),
-    ("G3 ref", "relay vs batched `save()`", "relay.relay", "append.batch_save"),
+# Ratios without a §7 goal, shown for reading the others: (goal, label, subject, baseline, kind, value).
+INFO: tuple[tuple[str, str, str, str, str, Callable[[dict[str, Any]], float]], ...] = (
+    (
+        "G5 ref",
+        "rebuild vs `select_notifications` + decode",
+        "projection.rebuild",
+        "projection.select_decode",
+        "pct",
+        _div(_rate("projection.rebuild"), _rate("projection.select_decode")),
+    ),
+    (
+        "G3 ref",
+        "relay vs batched `save()`",
+        "relay.relay",
+        "append.batch_save",
+        "pct",
+        _div(_rate("relay.relay"), _rate("append.batch_save")),
+    ),
+    (
+        "G12 ref",
+        "case page mean vs JSON history call mean",
+        "render.page",
+        "render.history",
+        "x",
+        _div(_lat("render.page", "mean"), _lat("render.history", "mean")),
+    ),
 )
 
 
@@ -214,17 +247,17 @@ def evaluate(figures: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": bool(math.isfinite(value) and compare(value, g.target)),
             }
         )
-    for goal, label, subject, baseline in INFO:
+    for goal, label, subject, baseline, kind, info in INFO:
         if subject not in figures or baseline not in figures:
             continue
-        value = figures[subject]["value"] / figures[baseline]["value"]
+        value = info(figures)
         rows.append(
             {
                 "goal": goal,
                 "label": label,
                 "subject": subject,
                 "baseline": baseline,
-                "kind": "pct",
+                "kind": kind,
                 "value": value,
                 "target": None,
                 "op": None,

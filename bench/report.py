@@ -6,7 +6,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from bench.goals import LATENCY_FIGURES
+from bench.goals import LATENCY_FIGURES, RENDER_FIGURES
 from shared.settings import REPO_ROOT
 
 DOCS_PATH = REPO_ROOT / "docs" / "benchmarks.md"
@@ -29,6 +29,8 @@ LABELS = {
     "latency.command": "HTTP command round trip",
     "latency.pg_commit": "raw PostgreSQL commit (INSERT)",
     "latency.kafka": "raw Kafka produce → consume",
+    "render.history": "JSON history call `GET /kobiz/cases/{id}/history`",
+    "render.page": "case page `GET /kobiz/ui/cases/{id}`",
 }
 
 
@@ -76,6 +78,8 @@ def _target(row: dict[str, Any]) -> str:
 
 def _figure(figures: dict[str, Any], key: str) -> str:
     f = figures[key]
+    if key in RENDER_FIGURES:
+        return f"p50 {_num(f['p50'])} / mean {_num(f['mean'])} ms"
     if "p50" in f:
         return f"p50 {_num(f['p50'])} / p99 {_num(f['p99'])} ms"
     return _num(f["value"], f["unit"])
@@ -129,6 +133,26 @@ def latency_table(result: dict[str, Any]) -> str:
             f"{_num(b['kafka_to_projector']['p95'])} ms; "
             f"transaction start → visible {_num(b['projector_txn']['p50'])} / {_num(b['projector_txn']['p95'])} ms."
         )
+    return "\n".join(lines)
+
+
+def render_table(result: dict[str, Any]) -> str:
+    """The two timings of G12, side by side."""
+    figures = result["figures"]
+    lines = ["| Page rendering (G12) | requests | p50 | mean | p95 | p99 | size |", "|---|---|---|---|---|---|---|"]
+    for key in RENDER_FIGURES:
+        f = figures[key]
+        lines.append(
+            f"| {LABELS[key]} | {f['count']} | {_num(f['p50'])} ms | {_num(f['mean'])} ms | {_num(f['p95'])} ms | "
+            f"{_num(f['p99'])} ms | {f['bytes'] / 1024:,.0f} KiB |"
+        )
+    page, history = figures["render.page"], figures["render.history"]
+    lines.append("")
+    lines.append(
+        f"Ratio page ÷ JSON: p50 {page['p50'] / history['p50']:.2f}×, mean {page['mean'] / history['mean']:.2f}× "
+        f"(a case of {page['entries']} timeline entries; access-log entries written: history "
+        f"{history['access_log_rows']:,}, page {page['access_log_rows']:,}, for {page['requests']:,} requests each)."
+    )
     return "\n".join(lines)
 
 
@@ -230,6 +254,8 @@ commands/s, half the measured HTTP maximum.
 
 {latency_table(result)}
 
+{render_table(result)}
+
 ## As the store grows
 
 {growth_text(result)}
@@ -271,8 +297,18 @@ commands/s, half the measured HTTP maximum.
   (polled every {result["figures"]["latency.e2e_db"]["poll_interval_ms"]:g} ms), and until kobiz's
   `GET …/history?after=<token>&wait=10` returns. Baselines: raw autocommit INSERT round trips, and
   kafka-python `send().get()` then `poll()` of one message (acks=all, linger 0), sequential.
+- **Page rendering (G12):** one case with {result["figures"]["render.page"]["entries"]} timeline entries in
+  Kobiz's view (put in through the view's own `apply_batch`, records encoded as the relays publish them);
+  Kobiz's API process (uvicorn, web views mounted) answers {cfg["render"]["pairs"]} pairs of
+  `GET /kobiz/cases/{{id}}/history` (bearer token) and `GET /kobiz/ui/cases/{{id}}` (the cookie of a web
+  session signed in directly in the service's session store with the same Keycloak token), over one
+  connection, taking turns going first, each request timed on its own after {cfg["render"]["warm_up"]}
+  warm-up pairs. Both verify the token, check function and object level and write their access-log
+  entries; the page also looks up its session, evaluates the Perspektive, builds the forms and renders
+  the templates. The goal holds the p50s against each other; the means are shown for reference.
 
 Run it: `bash bench/run.sh` (quick, about 5 min), `bash bench/run.sh --full` (store sizes up to 1M),
-`bash bench/run.sh --smoke` (seconds; used by `tests/bench/test_bench_smoke.py`). Results:
+`bash bench/run.sh --smoke` (seconds; used by `tests/bench/test_bench_smoke.py`), one phase alone with
+`--only append` or `--only render` (JSON in `bench/results/<phase>/`, no report). Results:
 `bench/results/latest.json`.
 """

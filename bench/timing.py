@@ -46,6 +46,7 @@ class Latency:
         return {
             "unit": "ms",
             "count": len(self.samples),
+            "mean": sum(self.samples) / len(self.samples) * 1000 if self.samples else math.nan,
             "p50": self.pct(50),
             "p95": self.pct(95),
             "p99": self.pct(99),

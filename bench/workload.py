@@ -107,9 +107,14 @@ def raw_rows(n: int, topic: str, state: bytes) -> list[tuple[Any, ...]]:
     return [(uuid4(), 1, topic, state) for _ in range(n)]
 
 
-def staff_auth() -> BearerAuth:
-    """httpx authentication of the benchmark's member of staff: the development realm's test user
-    ``test.pipeline`` (deploy/keycloak/realm-kim.test-client.json), a fresh token on every request."""
+def staff_token_client() -> TokenClient:
+    """Tokens of the benchmark's member of staff: the development realm's test user ``test.pipeline``
+    (deploy/keycloak/realm-kim.test-client.json); a new client asks Keycloak for a new token."""
     secret = os.environ.get("KIM_KEYCLOAK_TEST_SECRET", "kim-test-dev-secret")
     grant = Grant("kim-test", secret, username="test.pipeline", password=secret)
-    return BearerAuth(TokenClient(IdentitySettings().token_url, grant))
+    return TokenClient(IdentitySettings().token_url, grant)
+
+
+def staff_auth() -> BearerAuth:
+    """httpx authentication of the benchmark's member of staff, a fresh token on every request."""
+    return BearerAuth(staff_token_client())

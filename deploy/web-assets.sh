@@ -21,13 +21,14 @@ die() {
 }
 
 install_browser() {
-  if command -v chromium >/dev/null 2>&1; then
+  # chromium-l10n carries Chromium's German strings: date fields show TT.MM.JJJJ only with them.
+  if command -v chromium >/dev/null 2>&1 && dpkg-query -W -f='${Status}' chromium-l10n 2>/dev/null | grep -q "ok installed"; then
     return 0
   fi
-  [[ $(id -u) -eq 0 ]] || die "Chromium is missing: run as root, or: sudo apt-get install -y chromium"
-  echo "web-assets: installing Debian's chromium (apt)" >&2
+  [[ $(id -u) -eq 0 ]] || die "Chromium or its German strings are missing: run as root, or: sudo apt-get install -y chromium chromium-l10n"
+  echo "web-assets: installing Debian's chromium and chromium-l10n (apt)" >&2
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-l10n >&2
 }
 
 install_assets() {

@@ -44,9 +44,11 @@ from shared.persistence.access_log import MemoryAccessLog, PostgresAccessLog
 from shared.persistence.break_glass import MemoryBreakGlassIndex, PostgresBreakGlassIndex
 from shared.persistence.idempotency import PostgresIdempotencyStore
 from shared.persistence.memory import MEMORY_FACTORY, InMemoryIdempotencyStore
+from shared.persistence.person_index import MemoryPersonIndex, PostgresPersonIndex
 from shared.persistence.pool import apply_privileges, make_pool, schema_setup_lock
 from shared.persistence.staffing import MemoryStaffingIndex, PostgresStaffingIndex
 from shared.persistence.web_sessions import PostgresSessionStore
+from shared.persons import PersonIndex
 from shared.projection.case_history_store import CaseHistoryStore
 from shared.projection.consumer import Projector
 from shared.projection.memory import InMemoryCaseHistoryStore
@@ -237,6 +239,7 @@ def build_container(service: Service, settings: ServiceSettings | None = None, *
     if in_memory:
         store = InMemoryCaseHistoryStore(service)
         app = _make_app(app_class, {"PERSISTENCE_MODULE": MEMORY_FACTORY}, store)
+        _persons(app, MemoryPersonIndex())
         glass = _break_glass(service, {"PERSISTENCE_MODULE": MEMORY_FACTORY}, MemoryBreakGlassIndex())
         reach = _staff(app, MemoryStaffingIndex(), store, glass)
         in_memory_keys = _idempotency(settings, InMemoryIdempotencyStore())
@@ -249,6 +252,7 @@ def build_container(service: Service, settings: ServiceSettings | None = None, *
         keys = PostgresIdempotencyStore(pool, settings.pg_schema, service)
         status = StatusBoard(pool, settings.pg_schema)
         app = _make_app(app_class, settings.eventsourcing_env(), pg_store)
+        _persons(app, PostgresPersonIndex(pool, settings.pg_schema))
         glass_index = PostgresBreakGlassIndex(pool, settings.pg_schema)
         glass = _break_glass(service, _break_glass_env(settings.eventsourcing_env()), glass_index)
         reach = _staff(app, PostgresStaffingIndex(pool, settings.pg_schema), pg_store, glass)
@@ -269,11 +273,31 @@ def _staff(
 ) -> IndexedReach:
     """The staffing index written with the application's events, and the reach lookup over it."""
     app.staffing_index = index
-    reach = IndexedReach(app, index, store.summary, today, break_glass, store.managed_by)
+    reach = IndexedReach(app, index, store.summary, today, break_glass, store.managed_by, store.summaries)
     if isinstance(break_glass, BreakGlassApplication):
         # A request names a case or file this service knows (404 otherwise, as for a read).
         break_glass.known = lambda subject: reach.of_subject(subject).known or reach.of_case(subject).known
     return reach
+
+
+def _persons(app: object, index: PersonIndex) -> None:
+    """Intake's person index, written with its cases' events: the person search and the duplicate check."""
+    from services.intake.application import IntakeApplication
+
+    if isinstance(app, IntakeApplication):
+        app.person_index = index
+
+
+def _fill_persons(app: object, pool: ConnectionPool[Connection[Any]], schema: str, events_table: str) -> None:
+    """Intake: the person index's rows of cases stored before it existed (``kim migrate``; idempotent)."""
+    from services.intake.application import IntakeApplication
+
+    if isinstance(app, IntakeApplication):
+        index = PostgresPersonIndex(pool, schema)
+        _persons(app, index)
+        filled = app.fill_person_index(index.unfilled(events_table))
+        if filled:
+            log.info("person index: %d cases filled from the event store", filled)
 
 
 def _break_glass(service: Service, env: dict[str, str], index: Any) -> BreakGlassApplication:
@@ -323,6 +347,8 @@ def migrate(service: Service, settings: ServiceSettings | None = None) -> dict[s
             PostgresIdempotencyStore(pool, owner.pg_schema, service).setup()
             PostgresRelayPosition(pool, owner.pg_schema).setup()
             PostgresStaffingIndex(pool, owner.pg_schema).setup()
+            if service is Service.INTAKE:
+                PostgresPersonIndex(pool, owner.pg_schema).setup()
             PostgresAccessLog(pool, owner.pg_schema).setup()
             PostgresSessionStore(pool, owner.pg_schema).setup()
             glass_index = PostgresBreakGlassIndex(pool, owner.pg_schema)
@@ -335,6 +361,7 @@ def migrate(service: Service, settings: ServiceSettings | None = None) -> dict[s
                 try:
                     recorder: Any = app.recorder
                     event_tables.append(str(recorder.events_table_name))
+                    _fill_persons(app, pool, owner.pg_schema, str(recorder.events_table_name))
                 finally:
                     app.close()
             return apply_privileges(conninfo, owner.pg_schema, runtime.pg_user, event_tables)

@@ -12,6 +12,7 @@ case), written in the same transaction, for the reach of requests and the lists 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -183,6 +184,14 @@ class StaffingIndex(Protocol):
     def row_of(self, subject_id: UUID) -> StaffingRow | None: ...
 
     def rows_of_case(self, case_id: UUID) -> list[StaffingRow]: ...
+
+    def rows_of(self, subject_ids: Sequence[UUID]) -> dict[UUID, StaffingRow]:
+        """:meth:`row_of` for many subjects in one read (those that have a row)."""
+        ...
+
+    def rows_of_cases(self, case_ids: Sequence[UUID]) -> dict[UUID, list[StaffingRow]]:
+        """:meth:`rows_of_case` for many cases in one read (each case's rows by subject id; none: absent)."""
+        ...
 
     def rows_of_staff(self, staff_id: str) -> list[StaffingRow]:
         """Rows naming ``staff_id`` as assignee or deputy (any period)."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
 
 from services.intake import commands as c
 from services.intake.domain import Case
@@ -15,7 +17,38 @@ from shared.application.commands import Command
 from shared.application.results import Saved
 from shared.application.staffing import HandOver, NameDeputy
 from shared.events import catalogue as ev
+from shared.persons import (
+    MAX_RESULTS,
+    PersonEntry,
+    PersonIndex,
+    PersonMatch,
+    PersonQuery,
+    PersonRecord,
+    Registration,
+    duplicates,
+    search,
+)
 from shared.service import Service
+
+CANDIDATES = 500
+"""Rows of the person index a search or duplicate check ranks at most (those sharing most with it first)."""
+
+
+def person_entry(case: Case) -> PersonEntry:
+    """The person index's row of a case, from its state."""
+    return PersonEntry(
+        case_id=case.id,
+        person_id=case.person_id,
+        family_name=case.family_name,
+        given_names=case.given_names,
+        birth_date=case.birth_date,
+        registered_on=case.registered_on,
+        status=case.status,
+    )
+
+
+def _everyone(_entry: PersonEntry) -> bool:
+    return True
 
 
 class IntakeApplication(CaseApplication):
@@ -24,9 +57,71 @@ class IntakeApplication(CaseApplication):
     name = "Intake"
     service = Service.INTAKE
 
+    person_index: PersonIndex | None = None
+    """Set by the composition root; without it no rows are written and no person is found."""
+
     def get_case(self, case_id: UUID) -> Case:
         """Intake's case file, with the person's details."""
         return self.get_aggregate(case_id, Case)
+
+    # --- finding a person (the person index, written with the case's events) -----------------
+
+    def _index_records(self, aggregate: Aggregate) -> tuple[object, ...]:
+        records = super()._index_records(aggregate)
+        if self.person_index is None or not isinstance(aggregate, Case):
+            return records
+        return (*records, self.person_index.written_with_events(person_entry(aggregate)))
+
+    def search_persons(
+        self,
+        query: PersonQuery,
+        *,
+        within: frozenset[UUID] | None = None,
+        admit: Callable[[PersonEntry], bool] = _everyone,
+        limit: int = MAX_RESULTS,
+    ) -> list[PersonMatch]:
+        """Registered persons matching every criterion, best first (of the cases ``within``, if given)."""
+        if self.person_index is None:
+            return []
+        return search(query, self.person_index.candidates(query, within, CANDIDATES), admit, limit)
+
+    def likely_duplicates(
+        self,
+        person: Registration,
+        *,
+        within: frozenset[UUID] | None = None,
+        admit: Callable[[PersonEntry], bool] = _everyone,
+        limit: int = MAX_RESULTS,
+    ) -> list[PersonMatch]:
+        """Persons likely registered already as the one about to be registered, most likely first."""
+        if self.person_index is None:
+            return []
+        return duplicates(person, self.person_index.registered_alike(person, within, CANDIDATES), admit, limit)
+
+    def person_record(self, case_id: UUID) -> PersonRecord:
+        """The person of a case as intake registered them (404 if the case is unknown)."""
+        case = self.get_case(case_id)
+        return PersonRecord(
+            case_id=case.id,
+            family_name=case.family_name,
+            given_names=case.given_names,
+            birth_date=case.birth_date,
+            registered_on=case.registered_on,
+            languages=tuple(case.languages),
+            claimed_nationalities=tuple(case.claimed_nationalities),
+        )
+
+    def fill_person_index(self, case_ids: Iterable[UUID]) -> int:
+        """Write the rows of cases stored before the index existed (``kim migrate``); returns how many."""
+        if self.person_index is None:
+            return 0
+        filled = 0
+        for case_id in case_ids:
+            case = self.find_aggregate(case_id, Case)
+            if case is not None:
+                self.person_index.put(person_entry(case), case.version)
+                filled += 1
+        return filled
 
     def register_person(self, cmd: c.RegisterPerson) -> Saved:
         """Register a person: this opens a case file under a new, random case id."""

@@ -6,14 +6,16 @@ from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, model_validator
 
-from shared.application.commands import Command, Correctable, DatedModel, Text200
+from shared.application.commands import Command, Correctable, DatedModel, Text200, across_fields
+from shared.clock import today
 from shared.events.base import Code
 from shared.events.common import ConferenceParticipant, DataCategory, IsoCountry, IsoLanguage, Norm, Purpose
 from shared.events.intake import Milestone
 from shared.events.vocabulary import StaffId
 from shared.events.vocabulary_facts import HouseholdRelation, MaritalStatus
+from shared.policy.consent_forms import CATALOGUE, check_form_version, check_language, consent_form, signed_on
 from shared.policy.parties import default_registry
 from shared.policy.sharing import SECRECY_RELEASE_REQUIRED
 
@@ -100,6 +102,44 @@ def _check_scopes(scopes: list[RecipientScope]) -> None:
             raise ValueError(msg)
 
 
+def _current_form(version: str, info: ValidationInfo) -> str:
+    if consent_form(version) is None:
+        check_form_version(version, today())  # unknown: an error of the field alone
+    try:
+        check_form_version(version, signed_on(info.data.get("valid_from"), today()))
+    except ValueError as exc:  # known, but not in force on the consent's first day
+        raise across_fields(str(exc)) from None
+    return version
+
+
+def _form_language(language: str, info: ValidationInfo) -> str:
+    form = consent_form(str(info.data.get("form_version", "")))
+    if form is not None:  # an unknown version is reported at form_version
+        try:
+            check_language(form, language)
+        except ValueError as exc:
+            raise across_fields(str(exc)) from None
+    return language
+
+
+FormVersion = Annotated[
+    Code,
+    Field(
+        description=(
+            "The consent form the person signed, by version id (shared/policy/consent_forms.py): known, and in "
+            "force on the consent's first day (or on the day it is recorded, if it begins later)."
+        ),
+        json_schema_extra={"enum": [form.id for form in CATALOGUE]},
+    ),
+    AfterValidator(_current_form),
+]
+FormLanguage = Annotated[
+    IsoLanguage,
+    Field(description="The language of the form handed to the person: one the form version exists in."),
+    AfterValidator(_form_language),
+]
+
+
 class GrantConsent(Command):
     """Record a consent: each recipient party named, with its categories (and secrecy release),
     a concrete purpose, a term, and the form record (form version, language, interpreter)."""
@@ -109,8 +149,8 @@ class GrantConsent(Command):
     purpose: Purpose
     valid_from: date
     valid_until: date
-    form_version: Code
-    language: IsoLanguage
+    form_version: FormVersion
+    language: FormLanguage
     interpreter_used: bool
 
     @model_validator(mode="after")

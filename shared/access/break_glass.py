@@ -23,7 +23,7 @@ an error text or the index.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -308,6 +308,10 @@ class BreakGlassIndex(Protocol):
 
     def holders(self, subject_id: UUID, now: datetime) -> dict[str, UUID]:
         """Staff id -> grant id of the grants on ``subject_id`` in force at ``now``."""
+        ...
+
+    def holders_of(self, subject_ids: Sequence[UUID], now: datetime) -> dict[UUID, dict[str, UUID]]:
+        """:meth:`holders` of many subjects in one read (subjects without a grant in force: absent)."""
         ...
 
     def rows(self, now: datetime, state: str, requester: str | None = None) -> list[BreakGlassRow]:

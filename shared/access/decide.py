@@ -12,7 +12,7 @@ Reads return only the field groups the principal may read on that case.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 from uuid import UUID
@@ -130,6 +130,10 @@ class ReachLookup(Protocol):
 
     def of_case(self, case_id: UUID) -> Reach:
         """A KIM case as this service's view knows it (the case-history reads)."""
+        ...
+
+    def of_cases(self, case_ids: Sequence[UUID]) -> dict[UUID, Reach]:
+        """:meth:`of_case` of many cases at once, with the same answers (a list of cases: one lookup, not one each)."""
         ...
 
     def own_cases(self, staff_id: str) -> list[UUID]:

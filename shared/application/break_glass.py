@@ -150,6 +150,10 @@ class BreakGlassApplication(Application[UUID]):
         """Staff id -> grant id of the grants on ``subject_id`` in force now."""
         return self.index.holders(subject_id, self.now())
 
+    def holders_of(self, subject_ids: Sequence[UUID]) -> Mapping[UUID, Mapping[str, UUID]]:
+        """:meth:`holders` of many subjects in one read (subjects without a grant in force: absent)."""
+        return self.index.holders_of(subject_ids, self.now())
+
     # --- loading and saving -------------------------------------------------------------
 
     def _change(self, grant_id: UUID, who: Approver, act: Callable[[BreakGlass, datetime], None]) -> BreakGlass:

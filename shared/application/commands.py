@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from shared.events.common import EARLIEST_DATE, LATEST_DATE, PLAUSIBLE_DATE_PATTERN
 
@@ -38,6 +38,16 @@ Text200 = Annotated[str, _text(200), AfterValidator(str.strip)]
 Text300 = Annotated[str, _text(300), AfterValidator(str.strip)]
 Text500 = Annotated[str, _text(500), AfterValidator(str.strip)]
 Text5000 = Annotated[str, _text(5000), AfterValidator(str.strip)]
+
+
+ACROSS_FIELDS = "across_fields"
+"""The error type of a rule across fields that is reported at the one field a person corrects (a form
+version not in force on the consent's first day): valid alone, refused together; JSON Schema cannot say it."""
+
+
+def across_fields(message: str) -> PydanticCustomError:
+    """A rule across fields, reported at the field it is raised for, with its own (German) message."""
+    return PydanticCustomError(ACROSS_FIELDS, message)
 
 
 DATE_PAIRS: tuple[tuple[str, str], ...] = (

@@ -7,14 +7,17 @@ saved before the index existed has no row yet: its aggregate is read once instea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
 
 from shared.access.decide import Reach
-from shared.application.base import CaseApplication, CaseLookup
+from shared.application.base import CaseApplication, CaseLookup, KnownCase
 from shared.staffing import StaffingIndex, StaffingRow
+
+CasesLookup = Callable[[Sequence[UUID]], Mapping[UUID, KnownCase]]
+"""What this service's own projection knows of many cases, read at once (cases it knows nothing of: absent)."""
 
 
 class BreakGlassLookup(Protocol):
@@ -22,9 +25,16 @@ class BreakGlassLookup(Protocol):
 
     def holders(self, subject_id: UUID) -> Mapping[str, UUID]: ...
 
+    def holders_of(self, subject_ids: Sequence[UUID]) -> Mapping[UUID, Mapping[str, UUID]]:
+        """:meth:`holders` of many subjects at once (subjects without a grant in force: absent)."""
+        ...
+
 
 class NoBreakGlass:
     def holders(self, subject_id: UUID) -> Mapping[str, UUID]:
+        return {}
+
+    def holders_of(self, subject_ids: Sequence[UUID]) -> Mapping[UUID, Mapping[str, UUID]]:
         return {}
 
 
@@ -39,11 +49,18 @@ class IndexedReach:
         today: Callable[[], date],
         break_glass: BreakGlassLookup | None = None,
         managed_by: Callable[[str], list[UUID]] | None = None,
+        views: CasesLookup | None = None,
     ) -> None:
         self.app, self.index, self.view, self.today = app, index, view, today
         self.break_glass = break_glass or NoBreakGlass()
         self.managed_by = managed_by or (lambda _staff: [])
         """The cases whose KIM case manager the view names (they are own cases too)."""
+        self.views: CasesLookup = views or self._one_by_one
+        """``view`` for many cases at once (the store's ``summaries``)."""
+
+    def _one_by_one(self, case_ids: Sequence[UUID]) -> Mapping[UUID, KnownCase]:
+        found = {case_id: self.view(case_id) for case_id in case_ids}
+        return {case_id: known for case_id, known in found.items() if known is not None}
 
     def of_subject(self, subject_id: UUID) -> Reach:
         row = self.index.row_of(subject_id) or self.app.staffing_row(subject_id)
@@ -62,6 +79,35 @@ class IndexedReach:
         if own_row is not None and own_row not in rows:
             rows.append(own_row)
         return self._reach(rows, case_id, {case_id, *(r.subject_id for r in rows)})
+
+    def of_cases(self, case_ids: Sequence[UUID]) -> dict[UUID, Reach]:
+        """:meth:`of_case` of many cases, the same answers, from a few reads whatever their number."""
+        wanted = list(dict.fromkeys(case_ids))
+        if not wanted:
+            return {}
+        views = self.views(wanted)
+        own_rows = self.index.rows_of(wanted)
+        indexed = self.index.rows_of_cases(wanted)
+        found: dict[UUID, Reach] = {}
+        rows_of: dict[UUID, list[StaffingRow]] = {}
+        for case_id in wanted:
+            if case_id not in views and case_id not in own_rows:
+                found[case_id] = self.of_case(case_id)  # nothing indexed: the aggregate is read (rare)
+                continue
+            rows = list(indexed.get(case_id, []))
+            own_row = own_rows.get(case_id)
+            if own_row is not None and own_row not in rows:
+                rows.append(own_row)
+            rows_of[case_id] = rows
+        subjects = {s for case_id, rows in rows_of.items() for s in (case_id, *(r.subject_id for r in rows))}
+        holders = self.break_glass.holders_of(sorted(subjects)) if subjects else {}
+        day = self.today()
+        for case_id, rows in rows_of.items():
+            granted: dict[str, UUID] = {}
+            for subject in sorted({case_id, *(r.subject_id for r in rows)}):
+                granted.update(holders.get(subject, {}))
+            found[case_id] = self._reach_of(rows, case_id, views.get(case_id), granted, day)
+        return {case_id: found[case_id] for case_id in wanted}
 
     def own_cases(self, staff_id: str) -> list[UUID]:
         """The KIM cases (intake: the cases) the member of staff works on in this service today: assigned or
@@ -82,16 +128,21 @@ class IndexedReach:
         return [(row.subject_id, row.case_id) for row in self.index.unassigned(limit, offset)]
 
     def _reach(self, rows: Iterable[StaffingRow], case_id: UUID | None, subjects: set[UUID]) -> Reach:
-        day = self.today()
+        known_case = self.view(case_id) if case_id else None
+        holders: dict[str, UUID] = {}
+        for subject in sorted(subjects):
+            holders.update(self.break_glass.holders(subject))
+        return self._reach_of(rows, case_id, known_case, holders, self.today())
+
+    @staticmethod
+    def _reach_of(
+        rows: Iterable[StaffingRow], case_id: UUID | None, known_case: Any, holders: dict[str, UUID], day: date
+    ) -> Reach:
         assignees: set[str] = set()
         for row in rows:
             standing_in = {d.staff_id for d in row.deputies if d.covers(day) and d.for_staff_id in row.assignees}
             assignees |= set(row.assignees) | standing_in
-        known_case: Any = self.view(case_id) if case_id else None
         manager = known_case.case_manager() if known_case is not None else None
-        holders: dict[str, UUID] = {}
-        for subject in subjects:
-            holders.update(self.break_glass.holders(subject))
         return Reach(
             known=True, assignees=frozenset(assignees), kim_case_manager=manager, break_glass=holders, case_id=case_id
         )

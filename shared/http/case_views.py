@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from shared.access import Relation
-from shared.access.decide import ReachLookup
+from shared.access.decide import ReachLookup, Rights
 from shared.clock import today
 from shared.errors import CaseNotFoundError
 from shared.http.access import (
@@ -25,7 +26,7 @@ from shared.http.access import (
 )
 from shared.http.access_log import AccessDep, RequestAccess, bases_by_group
 from shared.http.deps import EvaluationDate, StoreDep, WaitForDep
-from shared.http.errors import LIST_RESPONSES, UNEVALUABLE, WAITING_READ_RESPONSES
+from shared.http.errors import LIST_RESPONSES, UNEVALUABLE, WAITING_READ_RESPONSES, UnevaluableHistoryError
 from shared.http.evaluation import evaluate_held
 from shared.http.schemas import (
     CaseHistoryPublic,
@@ -39,6 +40,8 @@ from shared.http.visibility import group_of, groups_shown, visible_entries, visi
 from shared.identity.http import CurrentPrincipal
 from shared.identity.principal import Principal
 from shared.projection.case_history_store import CaseHistoryStore
+from shared.projection.records import TimelineEntry
+from shared.projection.summary import CaseSummary
 from shared.service import Service
 
 
@@ -152,7 +155,13 @@ def read_history(
     case_id: UUID,
     state: ProjectionState,
 ) -> CaseHistoryPublic:
-    who = access.read(principal, reach, case_id)
+    return _read_held(access.read(principal, reach, case_id), store, access, case_id, state)[0]
+
+
+def _read_held(
+    who: Authorised, store: CaseHistoryStore, access: RequestAccess, case_id: UUID, state: ProjectionState
+) -> tuple[CaseHistoryPublic, list[TimelineEntry]]:
+    """The history as the reader may read it (logged as shown), and the readable entries it was built on."""
     summary = store.summary(case_id)
     if summary is None:
         raise CaseNotFoundError(case_id)
@@ -160,12 +169,50 @@ def read_history(
     entries = visible_entries(store.timeline(case_id), readable)
     view = visible_summary(summary.view(), readable)
     access.shown(who, case_id, groups_shown(entries, view), bases_by_group(entries))
-    return CaseHistoryPublic(
+    history = CaseHistoryPublic(
         case_id=case_id,
         summary=CaseSummaryPublic.model_validate(view),
         timeline=[TimelineEntryPublic(**e.__dict__) for e in entries],
         projection=state,
     )
+    return history, entries
+
+
+NOTHING_TO_EVALUATE_DE = "Für diesen Fall liegen in Ihrer Sicht keine auswertbaren Einträge vor."
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRead:
+    """A case's history and its Perspektive, read once (the case page)."""
+
+    history: CaseHistoryPublic
+    perspective: PerspectivePublic | None
+    perspective_error: str | None
+    """Why there is no Perspektive (German): nothing readable to evaluate, or an unevaluable history."""
+
+
+def read_case(
+    principal: Principal,
+    service: Service,
+    reach: ReachLookup,
+    store: CaseHistoryStore,
+    access: RequestAccess,
+    case_id: UUID,
+    on: date,
+    state: ProjectionState,
+) -> CaseRead:
+    """:func:`read_history` and :func:`read_perspective` on one authorisation and one read of the timeline:
+    the same answers and the same access-log entries as the two calls."""
+    who = access.read(principal, reach, case_id)
+    history, entries = _read_held(who, store, access, case_id, state)
+    if not entries:
+        return CaseRead(history, None, NOTHING_TO_EVALUATE_DE)
+    try:
+        result = PerspectivePublic(case_id=case_id, **dict(evaluate_held(entries, on)))
+    except UnevaluableHistoryError as error:
+        return CaseRead(history, None, str(error))
+    show_perspective(HeldPerspective(who, case_id, entries, result), access)
+    return CaseRead(history, result, None)
 
 
 def read_perspective(
@@ -178,12 +225,44 @@ def read_perspective(
     on: date,
 ) -> PerspectivePublic:
     who = access.read(principal, reach, case_id)
+    held = held_perspective(who, store, case_id, on)
+    if held is None:
+        raise CaseNotFoundError(case_id)
+    if held.error is not None:
+        raise UnevaluableHistoryError(held.error)
+    assert held.result is not None
+    show_perspective(held, access)
+    return held.result
+
+
+@dataclass(frozen=True, slots=True)
+class HeldPerspective:
+    """The Perspektive of one case on the entries the reader may read, and those entries (what it shows)."""
+
+    who: Authorised
+    case_id: UUID
+    entries: list[TimelineEntry]
+    result: PerspectivePublic | None
+    error: str | None = None
+    """Why the held history cannot be evaluated (then ``result`` is None)."""
+
+
+def held_perspective(who: Authorised, store: CaseHistoryStore, case_id: UUID, on: date) -> HeldPerspective | None:
+    """The Perspektive of a case the reader is authorised on (None: none of its entries is readable); nothing is
+    logged yet: :func:`show_perspective` logs what is shown."""
     entries = visible_entries(store.timeline(case_id), who.readable())
     if not entries:
-        raise CaseNotFoundError(case_id)
-    result = PerspectivePublic(case_id=case_id, **dict(evaluate_held(entries, on)))
-    access.shown(who, case_id, groups_shown(entries), bases_by_group(entries))  # evaluated on all of them
-    return result
+        return None
+    try:
+        result = PerspectivePublic(case_id=case_id, **dict(evaluate_held(entries, on)))
+    except UnevaluableHistoryError as error:
+        return HeldPerspective(who, case_id, entries, None, str(error))
+    return HeldPerspective(who, case_id, entries, result)
+
+
+def show_perspective(held: HeldPerspective, access: RequestAccess) -> None:
+    """The Perspektive as answered: it was evaluated on all the entries, so it carries all their groups."""
+    access.shown(held.who, held.case_id, groups_shown(held.entries), bases_by_group(held.entries))
 
 
 def _list(
@@ -218,10 +297,33 @@ def readable_summaries(
         summaries = store.cases(limit, offset)
     else:  # own cases only
         own = reach.own_cases(principal.staff_id) if principal.staff_id else []
-        summaries = [s for s in (store.summary(c) for c in own[offset : offset + limit]) if s is not None]
+        summaries = _in_order(store, own[offset : offset + limit])
+    return _readable(principal, rights, reach, summaries)
+
+
+def readable_cases(
+    principal: Principal, service: Service, store: CaseHistoryStore, reach: ReachLookup, case_ids: Sequence[UUID]
+) -> list[ReadableSummary]:
+    """The summaries of the named cases that are in the caller's reach and in this view, in the order named (403 if
+    the caller may read no case here); nothing is logged yet, as for :func:`readable_summaries`."""
+    rights = rights_of(principal, service)
+    if not may_read_in_service(principal, service):
+        raise forbidden()
+    return _readable(principal, rights, reach, _in_order(store, case_ids))
+
+
+def _in_order(store: CaseHistoryStore, case_ids: Sequence[UUID]) -> list[CaseSummary]:
+    found = store.summaries(case_ids)
+    return [found[case_id] for case_id in dict.fromkeys(case_ids) if case_id in found]
+
+
+def _readable(
+    principal: Principal, rights: Rights, reach: ReachLookup, summaries: list[CaseSummary]
+) -> list[ReadableSummary]:
+    reaches = reach.of_cases([UUID(summary.case_id) for summary in summaries])  # one lookup for the page
     found = []
     for summary in summaries:
-        who = Authorised.of(principal, rights, reach.of_case(UUID(summary.case_id)))
+        who = Authorised.of(principal, rights, reaches[UUID(summary.case_id)])
         if who.readable():
             found.append(ReadableSummary(who, visible_summary(summary.view(), who.readable())))
     return found

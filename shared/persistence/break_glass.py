@@ -10,6 +10,7 @@ reach lookup asks it which grants are in force now. ``kim migrate`` creates it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -83,6 +84,14 @@ class PostgresBreakGlassIndex:
         rows = self._select("subject_id = %(subject)s AND " + _WHERE["active"], {"subject": subject_id, "now": now})
         return {row.requester: row.grant_id for row in rows}
 
+    def holders_of(self, subject_ids: Sequence[UUID], now: datetime) -> dict[UUID, dict[str, UUID]]:
+        if not subject_ids:
+            return {}
+        rows = self._select(
+            "subject_id = ANY(%(subjects)s) AND " + _WHERE["active"], {"subjects": list(subject_ids), "now": now}
+        )
+        return _by_subject(rows)
+
     def rows(self, now: datetime, state: str, requester: str | None = None) -> list[BreakGlassRow]:
         where = _WHERE[state] + (" AND requester = %(requester)s" if requester is not None else "")
         return self._select(where, {"now": now, "lapsed": now - PENDING_FOR, "requester": requester})
@@ -132,6 +141,10 @@ class MemoryBreakGlassIndex:
     def holders(self, subject_id: UUID, now: datetime) -> dict[str, UUID]:
         return {r.requester: r.grant_id for r in self._all() if r.subject_id == subject_id and r.in_force(now)}
 
+    def holders_of(self, subject_ids: Sequence[UUID], now: datetime) -> dict[UUID, dict[str, UUID]]:
+        wanted = set(subject_ids)
+        return _by_subject([r for r in self._all() if r.subject_id in wanted and r.in_force(now)])
+
     def rows(self, now: datetime, state: str, requester: str | None = None) -> list[BreakGlassRow]:
         keep = {"pending": lambda r: r.pending(now), "active": lambda r: r.in_force(now), "to-review": _to_review}
         return [r for r in self._all() if keep[state](r) and (requester is None or r.requester == requester)]
@@ -149,6 +162,14 @@ class MemoryBreakGlassIndex:
 
     def written_with_events(self, row: BreakGlassRow) -> object:
         return MemoryBreakGlassRecord(self, row)
+
+
+def _by_subject(rows: list[BreakGlassRow]) -> dict[UUID, dict[str, UUID]]:
+    """Per subject, staff id -> grant id (rows oldest first: a later grant of the same person wins, as in holders)."""
+    found: dict[UUID, dict[str, UUID]] = {}
+    for row in rows:
+        found.setdefault(row.subject_id, {})[row.requester] = row.grant_id
+    return found
 
 
 def _to_review(row: BreakGlassRow) -> bool:

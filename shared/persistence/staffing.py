@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -103,6 +104,23 @@ class PostgresStaffingIndex:
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             return [_row(r) for r in cur.execute(query, (case_id,)).fetchall()]
 
+    def rows_of(self, subject_ids: Sequence[UUID]) -> dict[UUID, StaffingRow]:
+        if not subject_ids:
+            return {}
+        query = sql.SQL("SELECT * FROM {} WHERE subject_id = ANY(%s)").format(self.table)
+        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            return {r["subject_id"]: _row(r) for r in cur.execute(query, (list(subject_ids),)).fetchall()}
+
+    def rows_of_cases(self, case_ids: Sequence[UUID]) -> dict[UUID, list[StaffingRow]]:
+        if not case_ids:
+            return {}
+        query = sql.SQL("SELECT * FROM {} WHERE case_id = ANY(%s) ORDER BY case_id, subject_id").format(self.table)
+        found: dict[UUID, list[StaffingRow]] = {}
+        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            for record in cur.execute(query, (list(case_ids),)).fetchall():
+                found.setdefault(record["case_id"], []).append(_row(record))
+        return found
+
     def rows_of_staff(self, staff_id: str) -> list[StaffingRow]:
         query = sql.SQL(
             "SELECT * FROM {} WHERE assignees ? %(staff)s OR deputies @> %(deputy)s::jsonb ORDER BY updated_at DESC"
@@ -165,6 +183,19 @@ class MemoryStaffingIndex:
     def rows_of_case(self, case_id: UUID) -> list[StaffingRow]:
         with self._lock:
             return sorted((r for r in self._rows.values() if r.case_id == case_id), key=lambda r: r.subject_id)
+
+    def rows_of(self, subject_ids: Sequence[UUID]) -> dict[UUID, StaffingRow]:
+        with self._lock:
+            return {s: self._rows[s] for s in subject_ids if s in self._rows}
+
+    def rows_of_cases(self, case_ids: Sequence[UUID]) -> dict[UUID, list[StaffingRow]]:
+        wanted = set(case_ids)
+        found: dict[UUID, list[StaffingRow]] = {}
+        with self._lock:
+            for row in sorted(self._rows.values(), key=lambda r: r.subject_id):
+                if row.case_id in wanted:
+                    found.setdefault(row.case_id, []).append(row)
+        return found
 
     def rows_of_staff(self, staff_id: str) -> list[StaffingRow]:
         with self._lock:

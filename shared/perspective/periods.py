@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import Enum
+from functools import lru_cache
 
 from shared.perspective.dates import ONE_DAY, add_months
 from shared.perspective.facts import EmploymentSpell, StatusInterval
@@ -75,6 +76,12 @@ def _span(first: date, last: date | None, category: Category) -> Span:
 
 def timeline(spans: Sequence[Span], unknown_as: Category) -> list[Span]:
     """Non-overlapping pieces; where spans overlap the most favourable category wins."""
+    return list(_timeline(tuple(spans), unknown_as))
+
+
+@lru_cache(maxsize=1024)
+def _timeline(spans: tuple[Span, ...], unknown_as: Category) -> tuple[Span, ...]:
+    """:func:`timeline` of immutable spans, remembered: the rules of one evaluation ask for the same pieces."""
     concrete = [replace(s, category=unknown_as) if s.category is Category.UNKNOWN else s for s in spans]
     points = sorted({s.start for s in concrete} | {s.end for s in concrete if s.end})
     pieces: list[Span] = []
@@ -88,7 +95,7 @@ def timeline(spans: Sequence[Span], unknown_as: Category) -> list[Span]:
             pieces[-1] = replace(pieces[-1], end=end)
         else:
             pieces.append(Span(start, end, category))
-    return pieces
+    return tuple(pieces)
 
 
 def chain_at(pieces: Sequence[Span], at: date, tolerance_months: int) -> list[Span]:

@@ -82,6 +82,11 @@ class CaseHistoryStore(ABC):
     def summary(self, case_id: UUID) -> CaseSummary | None:
         """The current summary of a case, or None if this service holds no event of it."""
 
+    def summaries(self, case_ids: Sequence[UUID]) -> dict[UUID, CaseSummary]:
+        """:meth:`summary` of many cases (those this service holds an event of); adapters read them at once."""
+        found = {case_id: self.summary(case_id) for case_id in case_ids}
+        return {case_id: summary for case_id, summary in found.items() if summary is not None}
+
     @abstractmethod
     def has_processed(self, source: Service, sequence: int) -> bool:
         """Whether the event at (source, sequence) has been consumed (held or not) and
@@ -129,6 +134,11 @@ class CaseHistoryStore(ABC):
     @abstractmethod
     def consents_of(self, case_id: UUID) -> Consents:
         """The case's consents as this service knows them."""
+
+    def consents_of_cases(self, case_ids: Sequence[UUID]) -> dict[UUID, Consents]:
+        """:meth:`consents_of` of many cases (those with a consent); adapters read them at once."""
+        found = {case_id: self.consents_of(case_id) for case_id in case_ids}
+        return {case_id: consents for case_id, consents in found.items() if consents}
 
     # --- the orchestration, once for every adapter --------------------------------
 

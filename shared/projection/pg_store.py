@@ -89,6 +89,15 @@ class PostgresCaseHistoryStore(CaseHistoryStore):
         )
         return CaseSummary.model_validate(rows[0]["summary"]) if rows else None
 
+    def summaries(self, case_ids: Sequence[UUID]) -> dict[UUID, CaseSummary]:
+        if not case_ids:
+            return {}
+        rows = self._query(
+            sql.SQL("SELECT case_id, summary FROM {} WHERE case_id = ANY(%s)").format(self.t("case_summary")),
+            (list(case_ids),),
+        )
+        return {r["case_id"]: CaseSummary.model_validate(r["summary"]) for r in rows}
+
     def timeline(self, case_id: UUID) -> list[TimelineEntry]:
         rows = self._query(
             sql.SQL(
@@ -218,6 +227,10 @@ class PostgresCaseHistoryStore(CaseHistoryStore):
     def consents_of(self, case_id: UUID) -> Consents:
         with self.transaction() as tx:
             return tx.consents({case_id}).get(case_id, {})
+
+    def consents_of_cases(self, case_ids: Sequence[UUID]) -> dict[UUID, Consents]:
+        with self.transaction() as tx:  # a plain read: no row is locked
+            return tx.consents(set(case_ids))
 
     def swap_in(self, live: PostgresCaseHistoryStore) -> None:
         """Atomically replace ``live``'s tables with this store's (end of a rebuild)."""

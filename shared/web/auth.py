@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -53,6 +53,8 @@ class WebContext:
     provider: IdentityProvider
     renderer: Renderer
     base_url: str
+    case_panels: list[Callable[..., Any]] = field(default_factory=list)
+    """Panels a service adds to its case page (``shared.web.pages.CasePanel``), in the order shown."""
     _sessions: tuple[object, Sessions] | None = None
 
     def sessions(self, request: Request) -> Sessions:

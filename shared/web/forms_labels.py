@@ -1,7 +1,9 @@
 """German labels and hints of the command forms, keyed by the command models' field names.
 
-Every field of every command a form can show needs a label here
-(``tests/unit/web/test_forms.py`` checks all command tables). Values of closed
+Every field of every command a form can show needs a label here, the fields of the rows
+of a repeated group too (``tests/unit/web/test_forms.py`` checks all command tables). A
+key ``<command>.<field>`` or ``<list>.<field>`` (``permits.since``) is preferred to the
+plain field name where a field needs its own label or hint. Values of closed
 vocabularies take their German label from the vocabulary (``label_de``) where it has
 one, else from :data:`VALUES_DE`, else the code itself is shown.
 """
@@ -29,6 +31,15 @@ FIELDS_DE: dict[str, str] = {
     "reason_codes": "Anlässe (Codes)",
     "recorded_on": "Erfasst am",
     "members": "Haushaltsmitglieder",
+    "relation": "Verhältnis zur Person",
+    "living_together_since": "Im Haushalt seit",
+    "living_together_until": "Im Haushalt bis",
+    "code": "Meilenstein (Code)",
+    "due_on": "Fällig am",
+    "recipient": "Stelle",
+    "categories": "Datenkategorien",
+    "secrecy_release": "Schweigepflichtentbindung (§ 203 StGB)",
+    "confirmed": "Der Widerruf der Person liegt vor (schriftlich, per E-Mail oder mündlich erklärt und vermerkt).",
     "status": "Familienstand",
     "consent_id": "Einwilligung",
     "scopes": "Empfänger und Kategorien",
@@ -143,7 +154,11 @@ FIELDS_DE: dict[str, str] = {
     "concrete_measures": "Konkrete Maßnahmen zur Aufenthaltsbeendigung",
     "positive": "Positive Prognose",
     "member_ref": "Familienmitglied",
-    "permits": "Aufenthaltsrechte",
+    "permits": "Anträge und Aufenthaltsrechte",
+    "permits.norm": "Rechtsgrundlage",
+    "permits.state": "Stand",
+    "permits.since": "Seit (Antrag, Erteilung oder Ablehnung)",
+    "permits.valid_until": "Gültig bis",
     # kobiz
     "topic_codes": "Themen",
     "pathways_discussed": "Besprochene Aufenthaltswege",
@@ -222,9 +237,78 @@ HINTS_DE: dict[str, str] = {
     "case_id": "Die Fallnummer des KIM-Falls.",
     "health_ground": "Gesundheitsdaten (Art. 9 DSGVO): nur sichtbar für Berechtigte.",
     "valid_until": "Letzter Tag der Gültigkeit.",
+    # intake: consents, household, integration plan
+    "scopes": (
+        "Jede Stelle einzeln: eine Zeile je Stelle, ein Häkchen je Datenkategorie, die sie erhalten darf. "
+        "Beratungsinhalte nur zusammen mit der Schweigepflichtentbindung für diese Stelle. Zeilen ohne Häkchen "
+        "bleiben außen vor."
+    ),
+    "change_consent_scope.scopes": (
+        "Nur Einschränken: Häkchen können entfernt, aber nicht neu gesetzt werden. Für eine Erweiterung ist "
+        "eine neue Einwilligung mit eigenem Formular zu erfassen."
+    ),
+    "grant_consent.purpose": "Ein konkreter Zweck; „Beratung und Aufgabenerledigung“ genügt nicht.",
+    "grant_consent.valid_from": "Der Tag, an dem die Person unterschrieben hat, oder ein späterer erster Tag.",
+    "grant_consent.valid_until": (
+        "Letzter Tag der Gültigkeit: höchstens 24 Monate nach „Gültig ab“ (danach ist eine neue Einwilligung "
+        "einzuholen). Mit dem Abschluss des Falls endet die Einwilligung ohnehin."
+    ),
+    "form_version": "Die Fassung der Einwilligungserklärung, die die Person unterschreibt; ihr Text steht darunter.",
+    "grant_consent.language": "Die Sprache des Formulars, das die Person erhalten hat.",
+    "grant_consent.interpreter_used": "Ob eine Dolmetscherin oder ein Dolmetscher mitgewirkt hat.",
+    "change_consent_scope.effective_on": "Ab diesem Tag gilt der eingeschränkte Umfang.",
+    "revoke_consent.effective_on": "Der Widerruf wirkt ab diesem Tag für die Zukunft (Art. 7 Abs. 3 DSGVO).",
+    "members": "Keine Zeile ausgefüllt heißt: Die Person lebt allein.",
+    "member_ref": "Die Kennung des Mitglieds, in jedem Eintrag dieselbe (z. B. seine KIM-Fallnummer).",
+    "permits": "Keine Zeile ausgefüllt heißt: Es ist kein Antrag und kein Aufenthaltsrecht bekannt.",
+    "permits.valid_until": "Nur bei einem erteilten, befristeten Aufenthaltsrecht.",
+    "milestones": "Je Meilenstein ein Code und das Fälligkeitsdatum.",
 }
 
+CATEGORIES_DE: dict[str, str] = {
+    "identity": "Identität",
+    "status": "Aufenthaltsstatus",
+    "case_management": "KIM-Fallmanagement",
+    "language_education": "Sprache und Bildung",
+    "work_income": "Arbeit und Einkommen",
+    "school_attendance": "Schulbesuch der Kinder",
+    "health": "Gesundheit",
+    "counselling": "Beratungsinhalte",
+}
+"""The data categories a consent releases (``DataCategory``), as the consent form names them."""
+
+RECIPIENT_KINDS_DE: dict[str, str] = {
+    "intake": "KIM-Fallmanagement",
+    "foreign_office": "Ausländerbehörde",
+    "naturalisation_authority": "Einbürgerungsbehörde",
+    "kobiz": "Kobiz",
+    "jobcenter": "Jobcenter",
+    "employment_agency": "Agenturen für Arbeit",
+    "course_provider": "Kursträger",
+    "welfare_organisation": "Wohlfahrtsverbände",
+}
+"""The kinds of recipient party, as the consent matrix groups its rows (a party's own name: its display name)."""
+
+ROWS_DE: dict[str, str] = {
+    "members": "Haushaltsmitglied",
+    "permits": "Antrag oder Aufenthaltsrecht",
+    "milestones": "Meilenstein",
+}
+"""What one row of a repeated group is called ("Haushaltsmitglied 2")."""
+
 VALUES_DE: dict[str, str] = {
+    # consent purposes (Purpose)
+    "prepare_application_25a": "Antrag nach § 25a AufenthG vorbereiten",
+    "prepare_application_25b": "Antrag nach § 25b AufenthG vorbereiten",
+    "prepare_application_104c": "Antrag nach § 104c AufenthG (Chancen-Aufenthaltsrecht) vorbereiten",
+    "prepare_toleration_60c_60d": "Ausbildungs- oder Beschäftigungsduldung (§§ 60c, 60d AufenthG) vorbereiten",
+    "prepare_settlement_permit": "Niederlassungserlaubnis vorbereiten",
+    "prepare_naturalisation": "Einbürgerung vorbereiten",
+    "passport_procurement_support": "Bei der Passbeschaffung unterstützen",
+    "case_conference": "Fallkonferenz",
+    "labour_market_integration": "Integration in Ausbildung und Arbeit",
+    "language_course_placement": "In einen Sprachkurs vermitteln",
+    "return_counselling": "Rückkehrberatung",
     # referral sources
     "self": "Die Person selbst",
     "foreign_office": "Ausländerbehörde",

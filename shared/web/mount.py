@@ -22,11 +22,14 @@ from shared.identity.settings import IdentitySettings
 from shared.service import Service
 from shared.settings import get_settings
 from shared.web.auth import WebContext, auth_router, exception_handlers
+from shared.web.consents import install_consents
 from shared.web.forms import forms_router
 from shared.web.labels import DEPARTMENTS_DE
+from shared.web.navigation import install_navigation
 from shared.web.oidc import AuthlibProvider, IdentityProvider
 from shared.web.oversight import oversight_router
 from shared.web.pages import pages_router
+from shared.web.persons import install_persons
 from shared.web.rendering import Renderer
 from shared.web.sessions import MemorySessionStore, SessionStore
 from shared.web.settings import WebSettings
@@ -85,6 +88,9 @@ def install_web(
     api.include_router(pages_router(ctx))
     api.include_router(forms_router(ctx))
     api.include_router(oversight_router(ctx))
+    install_persons(api, ctx)  # intake: person search and registration, the case page's panel "Person"
+    install_consents(api, ctx)  # intake: the case page's panel "Einwilligungen", narrowing and revoking
+    install_navigation(ctx)
     api.mount(f"/{service.slug}/static/vendor", StaticFiles(directory=settings.assets_dir), name=f"{service}-vendor")
     api.mount(f"/{service.slug}/static/kim", StaticFiles(directory=OWN_STATIC), name=f"{service}-static")
     return ctx

@@ -1,4 +1,4 @@
-"""The pages: "Meine Fälle" and the case page with its Perspektive panel.
+"""The pages: "Meine Fälle" and the case page with its Perspektive panel ("Fristen": ``shared/web/fristen.py``).
 
 Each page reads through the same functions as the API's case views
 (``shared/http/case_views.py``): the same function-level check (403 page), the same
@@ -9,8 +9,9 @@ visibility per field group, and the same access-log entries, with the page's rou
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,13 +25,22 @@ from shared.clock import today
 from shared.errors import CaseNotFoundError
 from shared.events.common import EARLIEST_DATE, LATEST_DATE
 from shared.http.access_log import RequestAccess, accessor_of
-from shared.http.case_views import ReadableSummary, read_history, read_perspective, readable_summaries, show_summaries
+from shared.http.case_views import (
+    NOTHING_TO_EVALUATE_DE,
+    ReadableSummary,
+    read_case,
+    read_perspective,
+    readable_summaries,
+)
 from shared.http.errors import UnevaluableHistoryError
 from shared.http.schemas import CaseHistoryPublic, CaseSummaryPublic, PerspectivePublic, ProjectionState
 from shared.identity.principal import Principal
+from shared.perspective.deadlines import CaseDeadline, due_within
 from shared.projection.case_history_store import CaseHistoryStore
 from shared.web import labels
 from shared.web.auth import CallerDep, PageCaller, WebContext, WebDep
+from shared.web.deadlines import CaseDeadlines, deadlines_of, first_matching, show, works_on
+from shared.web.rendering import date_de
 
 FILTER_WINDOW = 1000
 """With a filter, the newest this many cases in reach are filtered (then paged)."""
@@ -38,6 +48,19 @@ DUE_DAYS = 30
 STAFF_ID = re.compile(r"st-[a-z0-9]{1,30}")
 HIDDEN_FIELDS = frozenset({"case_id", "corrects", "file_id", "person_id"})
 NOTHING: tuple[Any, ...] = (None, [], {}, "")
+
+
+@dataclass(frozen=True)
+class PanelView:
+    """A panel of the case page: its template (included after the summary) and the values it shows."""
+
+    template: str
+    values: dict[str, Any]
+
+
+CasePanel = Callable[[Request, Principal, WebContext, RequestAccess, UUID], PanelView | None]
+"""Builds a service's own panel of a case page (``WebContext.case_panels``); None: nothing to show.
+It reads through the same functions as the API and logs what it shows on ``access``."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +91,8 @@ class CaseFilters:
         return cls(status, responsible, due == "30", number, errors)
 
 
-def _responsible(item: ReadableSummary) -> list[str]:
+def responsible_of(item: ReadableSummary) -> list[str]:
+    """Who works on the case here: its assignees (and deputies standing in), then its KIM case manager."""
     reach = item.who.reach
     staff = sorted(reach.assignees)
     if reach.kim_case_manager and reach.kim_case_manager not in staff:
@@ -76,28 +100,34 @@ def _responsible(item: ReadableSummary) -> list[str]:
     return staff
 
 
-def _due_on(summary: CaseSummaryPublic) -> date | None:
-    ends = [p.valid_until for p in (summary.tolerated_stay, summary.residence_permit) if p is not None]
-    return min(ends) if ends else None
-
-
-def _matches(item: ReadableSummary, filters: CaseFilters, me: str | None, day: date) -> bool:
-    summary = CaseSummaryPublic.model_validate(item.view)
-    status = summary.case.status if summary.case else "none"
+def _matches(item: ReadableSummary, filters: CaseFilters, me: str | None) -> bool:
+    """The filters that need the summary only (the deadline filter needs the deadlines: :func:`_due`)."""
+    summary = item.view.get("case") or {}
+    status = summary.get("status", "none")
     if filters.status and status != filters.status:
         return False
     who = me if filters.responsible == "me" else filters.responsible
-    if filters.responsible and (who is None or who not in _responsible(item)):
-        return False
-    due = _due_on(summary)
-    return not filters.due or (due is not None and day <= due <= day + timedelta(days=DUE_DAYS))
+    return not filters.responsible or (who is not None and who in responsible_of(item))
+
+
+def _due(case: CaseDeadlines) -> bool:
+    return bool(due_within(case.deadlines, DUE_DAYS))
 
 
 @dataclass(frozen=True)
 class CaseRow:
     summary: CaseSummaryPublic
     responsible: list[str]
-    due_on: date | None
+    next_deadline: CaseDeadline | None
+    """The most pressing deadline (an overdue one first), the same as on the page "Fristen"."""
+
+
+@dataclass(frozen=True)
+class CasesPage:
+    rows: list[CaseRow]
+    more: bool
+    bounded: bool
+    """A filter ran over the newest :data:`FILTER_WINDOW` cases in reach, and there are more."""
 
 
 def cases_page(
@@ -107,20 +137,30 @@ def cases_page(
     reach: ReachLookup,
     access: RequestAccess,
     filters: CaseFilters,
-) -> tuple[list[CaseRow], bool]:
+) -> CasesPage:
     """One page of the cases in reach that match the filters; only the shown ones are logged."""
     size = ctx.settings.page_size
     start = (filters.page - 1) * size
+    day = today()
+    bounded = False
+    mine = works_on(principal.staff_id)  # the Perspektive's deadlines: of one's own cases (docs/web.md "Fristen")
     if filters.active:
-        found = readable_summaries(principal, ctx.service, store, reach, FILTER_WINDOW, 0)
-        day = today()
-        found = [i for i in found if _matches(i, filters, principal.staff_id, day)][start : start + size + 1]
+        found = readable_summaries(principal, ctx.service, store, reach, FILTER_WINDOW + 1, 0)
+        bounded, found = len(found) > FILTER_WINDOW, found[:FILTER_WINDOW]
+        found = [i for i in found if _matches(i, filters, principal.staff_id)]
+        if filters.due:
+            matching = first_matching(found, store, day, _due, start + size + 1, mine)[start:]
+            chosen, more = matching[:size], len(matching) > size
+        else:
+            window = found[start : start + size + 1]
+            chosen, more = deadlines_of(window[:size], store, day, mine), len(window) > size
     else:
-        found = readable_summaries(principal, ctx.service, store, reach, size + 1, start)
-    chosen = found[:size]
-    shown = show_summaries(chosen, store, access)
+        window = readable_summaries(principal, ctx.service, store, reach, size + 1, start)
+        chosen, more = deadlines_of(window[:size], store, day, mine), len(window) > size
+    shown = show(chosen, store, access)
     access.flush()
-    return [CaseRow(s, _responsible(i), _due_on(s)) for s, i in zip(shown, chosen, strict=True)], len(found) > size
+    rows = [CaseRow(s, responsible_of(c.item), c.next) for s, c in zip(shown, chosen, strict=True)]
+    return CasesPage(rows, more, bounded)
 
 
 @dataclass(frozen=True)
@@ -165,20 +205,26 @@ def timeline_rows(history: CaseHistoryPublic) -> list[TimelineRow]:
 
 
 def _when(value: datetime) -> str:
-    from shared.web.rendering import date_de
-
     return date_de(value)
 
 
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _value(value: Any) -> str:
+    if isinstance(value, str):
+        if len(value) != 10 or not ISO_DAY.fullmatch(value):
+            return value
+        try:
+            return date.fromisoformat(value).strftime("%d.%m.%Y")
+        except ValueError:
+            return value
     if isinstance(value, bool):
         return "ja" if value else "nein"
     if isinstance(value, list):
         return ", ".join(_value(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_value(v)}" for k, v in value.items())
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return date.fromisoformat(value).strftime("%d.%m.%Y")
     return str(value)
 
 
@@ -214,8 +260,8 @@ def case_page(
     on: date,
 ) -> CasePage:
     state = ProjectionState(reached=True, waited_s=0.0)
-    history = read_history(principal, ctx.service, reach, store, access, case_id, state)
-    perspective, error = read_panel(principal, ctx, store, reach, access, case_id, on)
+    read = read_case(principal, ctx.service, reach, store, access, case_id, on, state)
+    history, perspective, error = read.history, read.perspective, read.perspective_error
     with store.transaction() as tx:  # a pointer only: no content, no category is shown
         withheld = bool(tx.withheld(case_id))
     access.flush()
@@ -236,7 +282,7 @@ def read_panel(
     except UnevaluableHistoryError as error:
         return None, str(error)
     except CaseNotFoundError:
-        return None, "Für diesen Fall liegen in Ihrer Sicht keine auswertbaren Einträge vor."
+        return None, NOTHING_TO_EVALUATE_DE
 
 
 def request_access(request: Request, principal: Principal) -> RequestAccess:
@@ -249,11 +295,10 @@ def request_access(request: Request, principal: Principal) -> RequestAccess:
     return RequestAccess(request.app.state.container.access_log, entries)
 
 
-def pages_router(ctx: WebContext) -> APIRouter:
-    router = APIRouter(prefix=ctx.prefix, include_in_schema=False)
+def refused_as_pages(ctx: WebContext) -> Callable[[Request, PageCaller, Callable[[], Any]], Any]:
+    """Runs a page's read; the API's 403 and 404 as German pages."""
 
-    def refused(request: Request, caller: PageCaller, run: Any) -> Any:
-        """Run a read; the API's 403 and 404 as German pages."""
+    def refused(request: Request, caller: PageCaller, run: Callable[[], Any]) -> Any:
         try:
             return run()
         except HTTPException as exc:
@@ -262,6 +307,15 @@ def pages_router(ctx: WebContext) -> APIRouter:
             raise
         except CaseNotFoundError:
             return ctx.renderer.error(request, ctx, 404, caller=caller)
+
+    return refused
+
+
+def pages_router(ctx: WebContext) -> APIRouter:
+    from shared.web.fristen import add_deadlines_page  # it builds on this module's helpers
+
+    router = APIRouter(prefix=ctx.prefix, include_in_schema=False)
+    refused = refused_as_pages(ctx)
 
     @router.get("/")
     async def my_cases(
@@ -278,8 +332,9 @@ def pages_router(ctx: WebContext) -> APIRouter:
         access = request_access(request, caller.principal)
 
         def build() -> Any:
-            rows, more = cases_page(caller.principal, web, container.store, container.reach, access, filters)
-            values = {"title": "Meine Fälle", "rows": rows, "more": more, "filters": filters}
+            found = cases_page(caller.principal, web, container.store, container.reach, access, filters)
+            values = {"title": "Meine Fälle", "rows": found.rows, "more": found.more, "filters": filters}
+            values |= {"bounded": found.bounded, "window": FILTER_WINDOW}
             template = "_cases_table.html" if request.headers.get("HX-Request") else "cases.html"
             return web.renderer.page(request, web, template, values, caller)
 
@@ -296,7 +351,12 @@ def pages_router(ctx: WebContext) -> APIRouter:
 
             found = case_page(caller.principal, web, container.store, container.reach, access, case_id, day)
             forms = case_forms(request, caller.principal, web, case_id)
+            panels = [
+                p for p in (build(request, caller.principal, web, access, case_id) for build in web.case_panels) if p
+            ]
+            access.flush()
             values = {"title": "Fall", "case": found, "case_id": case_id, "on": day, "on_error": error, "forms": forms}
+            values["panels"] = panels
             return web.renderer.page(request, web, "case.html", values, caller)
 
         return await run_in_threadpool(refused, request, caller, build)
@@ -318,4 +378,5 @@ def pages_router(ctx: WebContext) -> APIRouter:
 
         return await run_in_threadpool(refused, request, caller, build)
 
+    add_deadlines_page(router, ctx)
     return router

@@ -36,8 +36,9 @@ RATES = (
     "projection.select_decode",
 )
 LATENCIES = ("latency.e2e_db", "latency.e2e_api", "latency.command", "latency.pg_commit", "latency.kafka")
+RENDER = ("render.history", "render.page")
 GROWTH = ("relay", "raw_producer", "projector", "raw_consumer", "rebuild", "select_decode")
-GOALS = {"G1", "G2", "G3", "G4", "G5", "G7", "G11"}
+GOALS = {"G1", "G2", "G3", "G4", "G5", "G7", "G11", "G12"}
 
 
 def positive(value: object) -> bool:
@@ -67,6 +68,9 @@ def test_smoke_run_reports_every_figure_and_ratio(infra_env: dict[str, str], tmp
         for p in ("p50", "p95", "p99"):
             assert positive(figures[key][p]), (key, figures[key])
     assert figures["projection.projector"]["events_per_txn"] > 0
+    for key in RENDER:
+        for p in ("p50", "mean"):
+            assert positive(figures[key][p]), (key, figures[key])
 
     stages = data["growth"]["stages"]
     assert len(stages) >= 2 and stages[0]["size"] < stages[-1]["size"]

@@ -4,12 +4,15 @@ Playwright is pinned (pyproject.toml) and never downloads a browser (no ``playwr
 it drives the Chromium that deploy/web-assets.sh --browser installs from Debian. Playwright
 speaks the DevTools protocol of its own Chromium build (``browsers.json`` in its driver);
 a Debian build within :data:`MAX_MAJOR_DISTANCE` major versions of it is accepted once it
-also launches and runs a page, anything else stops the suite with a clear error.
+also launches and runs a page, anything else stops the suite with a clear error. Chromium's
+German strings (``chromium-l10n``) must be installed too: the date fields take their format
+from the browser's user interface language (tt.mm.jjjj in German, mm/dd/yyyy in US English).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -28,8 +31,19 @@ ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=de-DE",
 ]
-"""The machine has no network beyond loopback: Chromium must not try to reach Google's hosts."""
+"""The machine has no network beyond loopback: Chromium must not try to reach Google's hosts.
+``--lang`` names the German user interface (honoured on Windows and macOS; on Linux see :func:`browser_env`)."""
+
+LOCALES = Path("/usr/lib/chromium/locales")
+"""Debian's Chromium keeps only en-US here; the German strings come with the package ``chromium-l10n``."""
+
+
+def browser_env() -> dict[str, str | float | bool]:
+    """Chromium's environment: on Linux its user interface language, and with it the date fields'
+    format (TT.MM.JJJJ, not mm/dd/yyyy), comes from ``LANGUAGE``/``LANG``, not from ``--lang``."""
+    return {**os.environ, "LANGUAGE": "de_DE:de", "LANG": "de_DE.UTF-8"}
 
 
 class ChromiumMismatchError(RuntimeError):
@@ -58,8 +72,16 @@ def expected_major() -> int:
     raise ChromiumMismatchError(msg)
 
 
+def check_german() -> None:
+    """Chromium's German strings are installed (else the date fields show the US format)."""
+    if LOCALES.is_dir() and not (LOCALES / "de.pak").exists():
+        msg = "Chromium has no German user interface: apt-get install -y chromium-l10n (as root)"
+        raise ChromiumMismatchError(msg)
+
+
 def check_versions() -> tuple[int, int]:
-    """(installed, expected) majors; :class:`ChromiumMismatchError` if they are too far apart."""
+    """(installed, expected) majors; :class:`ChromiumMismatchError` if they are too far apart or German is missing."""
+    check_german()
     have, want = installed_major(), expected_major()
     if abs(have - want) > MAX_MAJOR_DISTANCE:
         msg = (

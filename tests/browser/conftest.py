@@ -1,40 +1,35 @@
-"""The browser suite: two services' APIs with their web views, on this session's database, the real Keycloak.
+"""The browser suite on the full running stack, with the real Keycloak.
 
-Each server is uvicorn in a thread on a port the realm's test web client ``kim-web-test``
-(deploy/keycloak/realm-kim.test-client.json: 127.0.0.1:18101–18110) accepts as redirect
-target. A Keycloak started before that client was added to the realm file does not know it
-yet: then the suite uses ``kim-web`` on the demo ports 8101–8103 if they are free, and says
-so; otherwise it fails and names the restart (deploy/keycloak.sh stop && start).
+All three services run as real processes (api with its web views, relay, projector) on this
+session's database and topics (``infra_env``, tests/stack.py ``running_stack``), their APIs on
+ports the realm's test web client ``kim-web-test`` (deploy/keycloak/realm-kim.test-client.json:
+127.0.0.1:18101–18110) accepts as redirect targets. A Keycloak started before that client was
+added to the realm file does not know it yet: then the suite uses ``kim-web`` on the demo ports
+8101–8103 if they are free, and says so; otherwise it fails and names the restart
+(deploy/keycloak.sh stop && start). The journeys seed their cases through the APIs as the
+realm's test users (tests/browser/world.py); what crosses departments travels through the
+relays, Kafka and the projectors.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
-from uuid import UUID, uuid4
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Playwright, sync_playwright
-from pydantic import SecretStr
 
-from services.bootstrap import Container, build_container, create_app
 from shared.identity.settings import IdentitySettings
 from shared.service import Service
-from shared.settings import REPO_ROOT
-from shared.web.mount import install_web
-from shared.web.settings import WebSettings
-from tests.browser.chromium import ARGS, EXECUTABLE, check_versions
-from tests.support.projection_suite import Feed, consent, counselled, opened, toleration
+from shared.settings import REPO_ROOT, get_settings
+from tests.browser.chromium import ARGS, EXECUTABLE, browser_env, check_versions
+from tests.browser.world import Api
+from tests.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +37,7 @@ TEST_SECRET = os.environ.get("KIM_KEYCLOAK_TEST_SECRET", "kim-test-dev-secret")
 USER = "test.pipeline"
 ARTIFACTS = REPO_ROOT / ".kim" / "test-artifacts" / "browser"
 AXE = REPO_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
-SERVICES = (Service.FOREIGN_OFFICE, Service.KOBIZ)
+SERVICES = tuple(Service)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -96,60 +91,44 @@ def web_client() -> WebClient:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Server:
+    """One service's web views on the running stack."""
+
     service: Service
     base_url: str
-    api: Any
-    case_id: UUID
 
     def url(self, path: str = "/") -> str:
         return f"{self.base_url}/{self.service.slug}/ui{path}"
 
 
-def _seed(store: Any, viewer: Service) -> UUID:
-    feed, case = Feed(viewer), uuid4()
-    records = [
-        feed.record(opened(case)),
-        feed.record(consent(case), seconds=1),
-        feed.record(toleration(case, date(2026, 1, 1)), seconds=2),
-        feed.record(counselled(case), seconds=3),
-    ]
-    stored = store.load_offsets()
-    store.apply_batch(records, {r.tp: stored.get(r.tp) for r in records}, today=date(2026, 6, 1))
-    return case
-
-
-def _returning(container: Container) -> Callable[[], Container]:
-    return lambda: container
+@pytest.fixture(scope="session")
+def full_stack(
+    infra_env: dict[str, str], web_client: WebClient, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """Intake, foreign office and Kobiz: api (with web views), relay and projector each, as processes."""
+    web = {
+        "KIM_WEB_CLIENT_ID": web_client.client_id,
+        "KIM_WEB_CLIENT_SECRET": web_client.secret,
+        "KIM_WEB_BASE_URL": "",  # each service's own http://127.0.0.1:<port>, the redirect target
+    }
+    ports = {f"KIM_{s.value.upper()}_HTTP_PORT": str(p) for s, p in zip(SERVICES, web_client.ports, strict=False)}
+    os.environ.update(ports)  # the test code's view of the ports (Stack.url reads the settings)
+    get_settings.cache_clear()
+    with running_stack({**infra_env, **ports, **web}, tmp_path_factory.mktemp("kim-run")) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="session")
-def servers(infra_env: dict[str, str], web_client: WebClient) -> Iterator[dict[Service, Server]]:
-    running: dict[Service, Server] = {}
-    stops: list[tuple[uvicorn.Server, threading.Thread]] = []
-    try:
-        for service, port in zip(SERVICES, web_client.ports, strict=False):
-            container = build_container(service)
-            case = _seed(container.store, service)
-            api = create_app(service, _returning(container), web=False)
-            base = f"http://127.0.0.1:{port}"
-            settings = WebSettings(client_id=web_client.client_id, client_secret=SecretStr(web_client.secret))
-            install_web(api, service, settings=settings, base_url=base)
-            server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning"))
-            thread = threading.Thread(target=server.run, name=f"kim-web-{service.slug}", daemon=True)
-            thread.start()
-            deadline = time.monotonic() + 30
-            while not server.started:
-                assert time.monotonic() < deadline, f"{service} did not start"
-                time.sleep(0.05)
-            stops.append((server, thread))
-            running[service] = Server(service, base, api, case)
-        yield running
-    finally:
-        for server, thread in stops:
-            server.should_exit = True
-            thread.join(timeout=10)
+def servers(full_stack: Stack) -> dict[Service, Server]:
+    return {s: Server(s, full_stack.url(s)) for s in SERVICES}
+
+
+@pytest.fixture(scope="session")
+def api(full_stack: Stack) -> Iterator[Api]:
+    client = Api(full_stack)
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="session")
@@ -161,7 +140,9 @@ def playwright_session() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="session")
 def browser(playwright_session: Playwright) -> Iterator[Browser]:
-    browser = playwright_session.chromium.launch(executable_path=EXECUTABLE, args=ARGS, headless=True)
+    browser = playwright_session.chromium.launch(
+        executable_path=EXECUTABLE, args=ARGS, env=browser_env(), headless=True
+    )
     yield browser
     browser.close()
 

@@ -1,59 +1,63 @@
-"""The operator's and the data-protection officer's pages in a real browser, with the real Keycloak.
+"""The operator's and the data-protection officer's pages in a real browser, on the full stack.
 
-``test.betrieb`` (operator) opens "Betrieb" with a parked record; ``test.bola.dsb`` (data-protection
-officer) opens the access log, reviews an ended emergency grant (first without a note: the error
-beside the field) and opens Keycloak's admin events (or the notice that they cannot be read).
-Every page is checked with axe-core (WCAG 2.1 A/AA, zero violations) and photographed.
+``test.betrieb`` (operator) opens "Betrieb" with a record the foreign office's projector parked (an
+unreadable record produced straight to Kobiz's topic); ``test.bola.dsb`` (data-protection officer)
+opens the access log, reviews an emergency grant a caseworker asked for and ended through the API
+(first without a note: the error beside the field) and opens Keycloak's admin events (or the
+notice that they cannot be read). Every page is checked with axe-core (WCAG 2.1 A/AA, zero
+violations) and photographed.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
-from uuid import UUID
+from uuid import uuid4
 
-from playwright.sync_api import Browser, Page, expect
+from kafka import KafkaProducer
+from playwright.sync_api import Browser, expect
 
-from shared.access.break_glass import Approver
-from shared.application.break_glass import RequestBreakGlass
-from shared.identity.roles import Role
 from shared.service import Service
-from tests.browser.conftest import TEST_SECRET, Server
-from tests.browser.test_web_journey import checked
-from tests.support.projection_suite import KOBIZ_TOPIC, Feed
-
-OPERATOR_USER = "test.betrieb"
-DPO_USER = "test.bola.dsb"
-
-
-def login_as(page: Page, username: str) -> None:
-    expect(page.locator("#username")).to_be_visible()
-    page.fill("#username", username)
-    page.fill("#password", TEST_SECRET)
-    page.click("#kc-login")
+from tests.browser.conftest import Server
+from tests.browser.helpers import checked, login_as, new_context, reload_until
+from tests.browser.world import CASEWORKER, Api, seed_case
+from tests.stack import Stack
+from tests.support.realm import DPO_USER, OPERATOR_USER
 
 
-def park_a_record(server: Server) -> None:
-    """An unreadable record parked in the service's view (on a partition no other test uses)."""
-    store = server.api.state.container.store
-    record = Feed(server.service).poison(KOBIZ_TOPIC, partition=7)
-    stored = store.load_offsets()
-    store.apply_batch([record], {record.tp: stored.get(record.tp)}, today=date(2026, 6, 1))
+def park_a_record(stack: Stack) -> str:
+    """An unreadable record on Kobiz's topic, as a broken producer would write it; its position."""
+    producer = KafkaProducer(
+        bootstrap_servers=stack.infra_settings.kafka_bootstrap,
+        acks="all",
+        client_id="kim-browser-poisoner",
+        **stack.infra_settings.kafka_test_admin().client_config(),  # no service may write another's topic
+    )
+    try:
+        sent = producer.send(
+            stack.topic(Service.KOBIZ), key=str(uuid4()).encode(), value=b"\xff not json", headers=[("ce_type", b"x")]
+        ).get(30)
+    finally:
+        producer.close()
+    return f"{sent.topic}/{sent.partition}@{sent.offset}"
 
 
-def grant_to_review(server: Server) -> UUID:
-    glass = server.api.state.container.break_glass
-    who = Approver("st-te9999", frozenset({Role.FOREIGN_OFFICE_CASEWORKER}), frozenset({"foreign_office"}))
+def grant_to_review(api: Api) -> tuple[str, str]:
+    """An emergency grant a foreign-office caseworker asked for and ended: it awaits review; (grant, case)."""
+    case = seed_case(api, counsellor=False)
+    api.history(CASEWORKER, Service.FOREIGN_OFFICE, case.case_id, case.position)
     reason = "Notfall: Akte dringend für eine Vorsprache benötigt"
-    grant = glass.request(who, RequestBreakGlass(subject_id=server.case_id, reason=reason, minutes=15, emergency=True))
-    glass.end(grant.id, who)
-    return UUID(str(grant.id))
+    body = {"subject_id": case.case_id, "reason": reason, "minutes": 15, "emergency": True}
+    grant = str(api.post(CASEWORKER, Service.FOREIGN_OFFICE, "/foreign-office/break-glass", body)["id"])
+    api.post(CASEWORKER, Service.FOREIGN_OFFICE, f"/foreign-office/break-glass/{grant}/end", {})
+    return grant, case.case_id
 
 
-def test_the_operators_page(browser: Browser, servers: dict[Service, Server], artifacts: Path) -> None:
+def test_the_operators_page(
+    browser: Browser, servers: dict[Service, Server], full_stack: Stack, artifacts: Path
+) -> None:
     fo = servers[Service.FOREIGN_OFFICE]
-    park_a_record(fo)
-    context = browser.new_context(bypass_csp=True, locale="de-DE")  # bypass: axe is injected as a script
+    parked = park_a_record(full_stack)
+    context = new_context(browser)
     page = context.new_page()
     page.goto(fo.url("/betrieb"))
     login_as(page, OPERATOR_USER)
@@ -61,23 +65,25 @@ def test_the_operators_page(browser: Browser, servers: dict[Service, Server], ar
     expect(page.locator("html")).to_have_attribute("lang", "de")
     expect(page.get_by_role("navigation", name="Betrieb und Datenschutz")).to_contain_text("Betrieb")
     expect(page.get_by_text("Rückstand des Relays")).to_be_visible()
+    reload_until(page, lambda: page.get_by_text(parked).count() > 0, f"the parked record {parked} on Betrieb")
     expect(page.get_by_role("button", name="Alle offenen erneut einspielen")).to_be_visible()
-    expect(page.get_by_text(f"{KOBIZ_TOPIC}/7@0").first).to_be_visible()
     checked(page, artifacts, "foreign-office-betrieb")
     refused = context.request.get(fo.url("/datenschutz/zugriffe"))
     assert refused.status == 403
     context.close()
 
 
-def test_the_data_protection_officers_pages(browser: Browser, servers: dict[Service, Server], artifacts: Path) -> None:
+def test_the_data_protection_officers_pages(
+    browser: Browser, servers: dict[Service, Server], api: Api, artifacts: Path
+) -> None:
     fo = servers[Service.FOREIGN_OFFICE]
-    grant = grant_to_review(fo)
-    context = browser.new_context(bypass_csp=True, locale="de-DE")
+    grant, case_id = grant_to_review(api)
+    context = new_context(browser)
     page = context.new_page()
     page.goto(fo.url("/datenschutz/zugriffe"))
     login_as(page, DPO_USER)
     expect(page.get_by_role("heading", name="Zugriffsprotokoll", exact=True)).to_be_visible()
-    page.fill("#case", str(fo.case_id))
+    page.fill("#case", case_id)
     page.click("form.kim-filters button[type=submit]")
     expect(page.get_by_role("heading", name="Einträge")).to_be_visible()
     checked(page, artifacts, "foreign-office-zugriffsprotokoll")

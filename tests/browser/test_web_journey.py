@@ -1,63 +1,47 @@
 """A member of staff in a real browser: Keycloak login, "Meine Fälle", the case page, the Perspektive, logout.
 
 Every page of ours that the journey reaches is checked with axe-core (WCAG 2.1 A and AA, zero
-violations) and photographed into .kim/test-artifacts/browser/.
+violations) and photographed into .kim/test-artifacts/browser/. The case comes through the
+APIs (tests/browser/world.py): registered at intake with a consent for the foreign office, its
+residence file with a Duldung linked by the foreign office.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from shared.service import Service
-from tests.browser.conftest import AXE, TEST_SECRET, USER, Server
+from tests.browser.conftest import USER, Server
+from tests.browser.helpers import axe_violations, checked, login_as, new_context
+from tests.browser.world import CASEWORKER, Api, seed_case
 
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(AXE))
-    result: dict[str, Any] = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-    ]
-
-
-def checked(page: Page, artifacts: Path, name: str) -> None:
-    """Zero WCAG 2.1 A/AA violations, and a screenshot."""
-    page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
-    assert axe_violations(page) == [], name
-
-
-def keycloak_login(page: Page) -> None:
-    expect(page.locator("#username")).to_be_visible()
-    page.fill("#username", USER)
-    page.fill("#password", TEST_SECRET)
-    page.click("#kc-login")
+__all__ = ["axe_violations", "checked"]  # the journeys' helpers, also imported from here
 
 
 def test_login_cases_case_page_perspective_and_logout(
-    browser: Browser, servers: dict[Service, Server], artifacts: Path
+    browser: Browser, servers: dict[Service, Server], api: Api, artifacts: Path
 ) -> None:
     fo, kobiz = servers[Service.FOREIGN_OFFICE], servers[Service.KOBIZ]
-    context = browser.new_context(bypass_csp=True, locale="de-DE")  # bypass: axe is injected as a script
+    case = seed_case(api, counsellor=False, residence_file=True)
+    api.history(CASEWORKER, Service.FOREIGN_OFFICE, case.case_id, case.position)
+    context = new_context(browser)
     page = context.new_page()
 
     page.goto(fo.url("/"))
-    keycloak_login(page)
+    login_as(page, USER)
     expect(page.get_by_role("heading", name="Meine Fälle")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "de")
     expect(page.locator(".kim-staff-id")).to_have_text("st-te5701")
     checked(page, artifacts, "foreign-office-meine-faelle")
 
-    page.click(f"a[href='/foreign-office/ui/cases/{fo.case_id}']")
+    page.click(f"a[href='/foreign-office/ui/cases/{case.case_id}']")
     expect(page.get_by_role("heading", name="Perspektive")).to_be_visible()
     expect(page.get_by_text("Es entscheidet immer ein Mensch")).to_be_visible()
     expect(page.get_by_text("Gilt ab").first).to_be_visible()
     expect(page.get_by_text("Erfasst am").first).to_be_visible()
+    expect(page.get_by_role("heading", name="Duldung erteilt")).to_be_visible()
     checked(page, artifacts, "foreign-office-fall")
 
     page.fill("#on", "2030-01-01")
@@ -84,7 +68,7 @@ def test_login_cases_case_page_perspective_and_logout(
     # Keycloak's session ended too: the next login asks for the password again.
     page.goto(fo.url("/"))
     expect(page.locator("#password")).to_be_visible()
-    keycloak_login(page)
+    login_as(page, USER)
     expect(page.get_by_role("heading", name="Meine Fälle")).to_be_visible()
     context.close()
 
@@ -93,10 +77,10 @@ def test_an_out_of_reach_case_is_a_german_404_page(
     browser: Browser, servers: dict[Service, Server], artifacts: Path
 ) -> None:
     kobiz = servers[Service.KOBIZ]
-    context = browser.new_context(bypass_csp=True, locale="de-DE")
+    context = new_context(browser)
     page = context.new_page()
     page.goto(kobiz.url("/cases/00000000-0000-4000-8000-000000000000"))
-    keycloak_login(page)
+    login_as(page, USER)
     expect(page.get_by_role("heading", name="Nicht gefunden")).to_be_visible()
     checked(page, artifacts, "kobiz-404")
     page.goto(kobiz.url("/"))

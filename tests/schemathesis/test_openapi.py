@@ -61,6 +61,7 @@ from services.kobiz import events as kobiz_events
 from services.kobiz.application import KobizApplication
 from services.kobiz.domain import CounsellingFile
 from shared.application.catalogue import NewCaseCommand
+from shared.application.commands import ACROSS_FIELDS
 from shared.events import catalogue as ev
 from shared.events.common import Norm
 from shared.identity.http import get_token_verifier
@@ -236,7 +237,10 @@ def cross_field_rule_only(
     except (ValueError, KeyError, TypeError):
         return True
     across_fields = all(
-        (_whole_object(e.get("loc")) and e.get("type") == "value_error") or _stored_reference(e) for e in errors
+        (_whole_object(e.get("loc")) and e.get("type") == "value_error")
+        or e.get("type") == ACROSS_FIELDS
+        or _stored_reference(e)
+        for e in errors
     )
     return not (errors and across_fields)
 

@@ -4,7 +4,8 @@ What is expected of each cell comes from two sources only, so that neither can d
 
 - the routes, from the services' FastAPI apps (``services/bootstrap.py`` ``create_app``): each route's
   OpenAPI entry ``x-kim-access`` names its rule (``command`` on a field group, ``read`` of a subject,
-  ``list``, ``operations``, ``oversight``, ``break-glass`` with its action, ``team-inbox``); a route without a
+  ``list``, ``search`` on a field group, ``operations``, ``oversight``, ``break-glass`` with its action,
+  ``team-inbox``); a route without a
   rule, or with a kind this module does not know, fails :func:`routes` (only the health and documentation
   routes are exempt);
 - the access table (``shared/access/table.py``) through the decisions every route makes
@@ -41,7 +42,7 @@ from tests.support import walk
 
 EXEMPT = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 """Routes without person data and without a token: liveness, readiness, metrics, the API's documentation."""
-KINDS = frozenset({"command", "read", "list", "operations", "oversight", "break-glass", "team-inbox"})
+KINDS = frozenset({"command", "read", "list", "search", "operations", "oversight", "break-glass", "team-inbox"})
 """The kinds of ``x-kim-access`` this generator knows how to expect."""
 COLUMNS = ("own", "team", "other", "unknown")
 GRANT_COLUMNS = ("other", "unknown")
@@ -151,6 +152,9 @@ def _rule(service: Service, method: str, path: str, operation: dict[str, Any], c
         assert command is not None, f"{service.value} {method} {path}: no row of the command table"
         assert method == "POST"
         success = walk.status(service, command)
+    elif kind == "search":  # a query (GET) or a check that stores nothing (POST), over the cases in reach
+        assert access.get("group"), f"{service.value} {method} {path}: a search names the field group it reads"
+        success = 200
     else:
         assert method == "GET", f"{service.value} {method} {path}: a {kind} route must be a GET"
         success = 200
@@ -222,6 +226,9 @@ def expected(route: Route, member: Member, column: str) -> Expected:
         return allowed if set(member.roles) & OVERSIGHT_ROLES else Expected(False, 403)
     if route.kind == "list":
         return allowed if _reads_at_all(rights) else Expected(False, 403)
+    if route.kind == "search":  # whoever reads the group at some scope; the answer holds only cases in reach
+        assert route.group is not None
+        return allowed if rights.may_at_all(route.group, Operation.READ) else Expected(False, 403)
     if route.kind == "team-inbox":  # the department's unassigned cases: a team lead of this department (TEAM_ROLES)
         lead = set(member.roles) & TEAM_ROLES and route.service in member.departments
         return allowed if lead else Expected(False, 403)

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 from uuid import uuid4
 
 import httpx
@@ -71,6 +72,12 @@ def _intake_only_consent() -> dict[str, Any]:
         "language": "ar",
         "interpreter_used": False,
     }
+
+
+def _searched() -> dict[str, Any]:
+    """The person every intake case of the world registers: a search or duplicate check finds them."""
+    registered = walk.body("register_person")
+    return {k: registered[k] for k in ("family_name", "given_names", "birth_date")}
 
 
 def _share_everything() -> dict[str, Any]:
@@ -262,7 +269,13 @@ class World:
             path = path.replace(param, subject or "")
         if route.kind == "list":
             path += "?limit=200"
-        body = self.body(route, subject or "") if route.method == "POST" else None
+        body: dict[str, Any] | None = None
+        if route.kind == "search" and route.method == "GET":  # the person every intake case of the world registers
+            path += "?" + urlencode(_searched())
+        elif route.kind == "search":
+            body = _searched()
+        elif route.method == "POST":
+            body = self.body(route, subject or "")
         answer = self.send(route.service, cell.member.username, route.method, path, body)
         try:
             content: Any = answer.json()

@@ -428,7 +428,8 @@ class IdempotencySuite:
                 "ref": f"{ref}-e",
                 "command": "grant_consent",
                 "case_ref": ref,
-                "data": consent(valid_from="2019-03-05", valid_until="2021-03-04"),
+                # signed in 2019: on the form version in force then
+                "data": consent(valid_from="2019-03-05", valid_until="2021-03-04", form_version="KIM-EW-2019-1"),
             },
             {"ref": f"{ref}-o", "command": "open_case", "case_ref": ref, "data": sample("open_case")},
         ]

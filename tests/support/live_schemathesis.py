@@ -25,6 +25,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events
 from schemathesis.engine import from_schema as engine_for
 
+from shared.application.commands import ACROSS_FIELDS
 from shared.service import Service
 from tests.support import realm
 
@@ -282,7 +283,8 @@ def cross_field_rule_only(
 ) -> bool:
     """Keep every failure except a 422 for schema-valid data caused only by what JSON Schema cannot express.
 
-    - a rule across fields of the body (an end before its start): the in-process suite's exemption;
+    - a rule across fields of the body (an end before its start), or one reported at a field (type
+      ``across_fields``: a form version not in force on the consent's first day): the in-process suite's exemption;
     - ``corrects`` naming no event of this case or file in this service (``invalid_reference``, 422 at
       ``corrects``, docs/architecture.md "Corrections"): a generated id names nothing that exists.
     A 422 naming any other field, or of another type, is still a failure.
@@ -300,7 +302,12 @@ def cross_field_rule_only(
 
 
 def _across_fields(error: Any) -> bool:
-    return isinstance(error, dict) and _whole_object(error.get("loc")) and error.get("type") == "value_error"
+    """A rule across fields: on the whole body, or at the field it is reported for (``ACROSS_FIELDS``)."""
+    if not isinstance(error, dict):
+        return False
+    return error.get("type") == ACROSS_FIELDS or (
+        _whole_object(error.get("loc")) and error.get("type") == "value_error"
+    )
 
 
 def _dangling_correction(error: Any) -> bool:

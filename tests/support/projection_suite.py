@@ -161,7 +161,7 @@ def consent(
         purpose=purpose,
         valid_from=date(2026, 1, 1),
         valid_until=valid_until,
-        form_version="v1",
+        form_version="KIM-EW-2025-1",
         language="ar",
         interpreter_used=True,
     )

@@ -301,6 +301,10 @@ ELSEWHERE: dict[Service, set[tuple[str, str]]] = {
     }
     for service in Service
 }
+ELSEWHERE[Service.INTAKE] |= {
+    ("GET", "/intake/persons"),
+    ("POST", "/intake/persons/duplicate-check"),
+}  # test_person_api.py
 """Routes off a case's walk, proven in tests/unit/test_break_glass.py: break-glass and Keycloak's admin events."""
 
 

@@ -255,7 +255,7 @@ def test_a_certificate_the_view_may_not_hold_stays_unknown_until_a_consent_relea
         ],
         valid_from=date.today() - timedelta(days=1),
         valid_until=date.today() + timedelta(days=30),
-        form_version="v1",
+        form_version="KIM-EW-2025-1",
         language="ar",
         interpreter_used=False,
     )

@@ -58,7 +58,7 @@ def grant(case: Case, consent_id: UUID, scopes: list[dict[str, Any]] | None = No
         purpose="prepare_application_25b",
         valid_from=date(2026, 1, 6),
         valid_until=date(2027, 1, 6),
-        form_version="v1",
+        form_version="KIM-EW-2025-1",
         language="ar",
         interpreter_used=False,
     )

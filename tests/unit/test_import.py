@@ -122,7 +122,13 @@ INTAKE_ROWS: list[dict[str, Any]] = [
         "ref": "alt-17-e",
         "command": "grant_consent",
         "case_ref": "alt-17",
-        "data": sample("grant_consent", consent_id=str(uuid4()), valid_from="2019-03-05", valid_until="2021-03-04"),
+        "data": sample(
+            "grant_consent",
+            consent_id=str(uuid4()),
+            valid_from="2019-03-05",
+            valid_until="2021-03-04",
+            form_version="KIM-EW-2019-1",  # the version in force when the person signed
+        ),
     },
     {
         "ref": "alt-17-o",

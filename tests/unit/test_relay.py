@@ -166,7 +166,7 @@ def intake_case(r: Rig, tag: str = "") -> Scenario:
                 ],
                 "valid_from": "2026-01-06",
                 "valid_until": "2027-01-05",
-                "form_version": "v1",
+                "form_version": "KIM-EW-2025-1",
                 "language": "ar",
                 "interpreter_used": True,
             }

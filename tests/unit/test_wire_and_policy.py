@@ -366,7 +366,7 @@ def test_a_consent_covers_party_category_purpose_and_term_and_revocation_acts_fr
         ],
         valid_from=date(2026, 1, 1),
         valid_until=date(2026, 12, 31),
-        form_version="v1",
+        form_version="KIM-EW-2025-1",
         language="ar",
         interpreter_used=False,
     )
@@ -411,7 +411,7 @@ def test_the_closure_of_the_case_ends_the_consent_and_a_recorded_widening_releas
         scopes=[ConsentScope(recipient="kobiz", categories=[DataCategory.STATUS])],
         valid_from=date(2026, 1, 1),
         valid_until=date(2027, 12, 31),
-        form_version="v1",
+        form_version="KIM-EW-2025-1",
         language="ar",
         interpreter_used=False,
     )
