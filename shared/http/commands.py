@@ -257,7 +257,7 @@ def run_command(
     subject_id: UUID | None,
     body: BaseModel,
 ) -> CommandAccepted:
-    """One command, as every route of the table runs it (the web views' forms too, ``shared/web/forms.py``):
+    """One command, as every route of the table runs it (the web views' forms too, ``shared/web/form_submit.py``):
     authorise the write (403, or 404 for a subject out of reach; starting a case or file: the function level
     only), put the caller in the actor fields, check a named KIM case, and run the use case at most once per
     key with the command's access-log entry written with its events."""

@@ -16,8 +16,9 @@ Whoever may take a revocation but not read consents (the intake clerk at the fro
 docs/access.md) sees no list but one form that revokes every live consent of the case, one
 ``revoke_consent`` command per consent (``POST …/cases/{case_id}/consents/revocation``).
 
-The forms of one consent are submitted like every command form (``shared/web/forms.py``:
-``run_command``, the idempotency key, the access-log entry, waiting for the view), with a
+The forms of one consent are submitted like every command form (``shared/web/forms.py``,
+``shared/web/form_submit.py``: ``run_command``, the idempotency key, the access-log entry,
+waiting for the view), with a
 :class:`FormHook` that names the consent. Capturing a consent is the command form "Einwilligung erfassen";
 after it is saved, the panel is shown anew as well. ``GET /intake/ui/consent-forms/text``
 shows a version's text (a page of its own, or the capture form's text region by htmx).
@@ -36,15 +37,13 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from shared.access import FieldGroup, command_group
+from shared.access import FieldGroup
 from shared.application.catalogue import AnyCommand
 from shared.clock import today
-from shared.errors import CaseNotFoundError, KimError
+from shared.errors import CaseNotFoundError
 from shared.events.common import ConsentScope
 from shared.http.access import body_model
 from shared.http.access_log import RequestAccess
-from shared.http.commands import Call, run_command
-from shared.http.errors import ERROR_STATUS
 from shared.identity.principal import Principal
 from shared.policy.consent import PartyScope, Scopes, scopes_of
 from shared.policy.consent_forms import LANGUAGES_DE, consent_form
@@ -52,23 +51,12 @@ from shared.policy.parties import default_registry
 from shared.service import Service
 from shared.web.auth import CallerDep, CsrfDep, PageCaller, WebContext, WebDep
 from shared.web.consent_texts import form_text, paragraphs
-from shared.web.forms import (
-    KEY,
-    AfterSave,
-    CommandForm,
-    FormField,
-    FormHook,
-    FormState,
-    command_form,
-    form_answer,
-    may_write,
-    parse_form,
-    party_rows,
-    validation_errors,
-    value_de,
-    web_only_field,
-    with_fields,
-)
+from shared.web.form_build import command_form, party_rows, value_de, web_only_field, with_fields
+from shared.web.form_errors import validation_errors
+from shared.web.form_input import parse_form
+from shared.web.form_model import CommandForm, FormField, FormState
+from shared.web.form_submit import Refused, form_command, posted_key, submitted
+from shared.web.forms import AfterSave, FormHook, form_answer, may_write
 from shared.web.forms_labels import CATEGORIES_DE, FIELDS_DE, HINTS_DE
 from shared.web.pages import PanelView, request_access
 
@@ -372,14 +360,12 @@ def _revoke_all(
     if not live:
         state.conflict = "Zu diesem Fall ist keine Einwilligung erfasst, die noch widerrufen werden könnte."
         return form_answer(request, web, caller, state, 409)
-    group = command_group(web.service, REVOKE)
     for consent_id in live:
         body: BaseModel = body_model(command.model).model_validate(
             {"consent_id": consent_id, "effective_on": effective_on}
         )
         key = f"{state.key}-{consent_id}"  # one key per consent: the form sent again revokes each once
-        call = Call(container.idempotency, caller.principal.subject, f"{web.service.slug}.{REVOKE}", key, Response())
-        run_command(command, group, container.app, caller.principal, container.reach, access, call, case_id, body)
+        form_command(request, web, caller, access, command, key, case_id, body)()
     if not request.headers.get("HX-Request"):
         return RedirectResponse(web.url(f"/cases/{case_id}") + SECTION, status_code=303)
     message = "Der Widerruf ist erfasst. Er gilt für alle Einwilligungen des Falls, die noch nicht widerrufen waren."
@@ -427,8 +413,7 @@ def revocation_router(ctx: WebContext) -> APIRouter:
     async def revoke_all(request: Request, case_id: UUID, caller: CsrfDep, web: WebDep) -> Response:
         """Every live consent of the case revoked at once, by whoever may take a revocation."""
         data = await request.form()
-        key = str(data.get("idempotency_key", ""))
-        state = revoke_all_state(case_id, key if KEY.fullmatch(key) else None)
+        state = revoke_all_state(case_id, posted_key(data))
         parsed = parse_form(state.form, data)
         state.values, state.errors = parsed.entered, parsed.errors
         _check_revocation(state, {})
@@ -445,20 +430,14 @@ def revocation_router(ctx: WebContext) -> APIRouter:
             state.general += general
         if state.errors or state.general:
             return form_answer(request, web, caller, state, 422)
-        try:
-            return await run_in_threadpool(_revoke_all, request, caller, web, case_id, state, effective_on)
-        except HTTPException as exc:
-            if exc.status_code == 403:
-                return web.renderer.error(request, web, 403, caller=caller)
-            raise
-        except CaseNotFoundError:
-            return web.renderer.error(request, web, 404, caller=caller)
-        except KimError as exc:
-            status = next((s for cls, (s, _) in ERROR_STATUS.items() if isinstance(exc, cls)), 0)
-            if status != 409:
-                raise
-            state.conflict = "Die Einwilligungen wurden gerade geändert. Bitte den Fall neu laden und erneut senden."
-            return form_answer(request, web, caller, state, 409)
+        outcome = await submitted(
+            state,
+            lambda: _revoke_all(request, caller, web, case_id, state, effective_on),
+            conflict="Die Einwilligungen wurden gerade geändert. Bitte den Fall neu laden und erneut senden.",
+        )
+        if isinstance(outcome, Refused):
+            return outcome.answer(request, web, caller, lambda status: form_answer(request, web, caller, state, status))
+        return outcome
 
     return router
 

@@ -3,14 +3,14 @@
 - ``GET  /intake/ui/personen`` "Person suchen": a GET form (Familienname, Vornamen,
   Geburtsdatum, Fallnummer) and the matches in the caller's reach, each linking to its case.
 - ``GET  /intake/ui/personen/neu`` "Person erfassen": the form of ``RegisterPerson`` (generated
-  by ``shared/web/forms.py`` from the command table).
+  by ``shared/web/form_build.py`` from the command table).
 - ``POST /intake/ui/personen/neu`` (CSRF): parse and validate (422, German messages beside the
   fields), then the duplicate check; likely matches are shown with their cases and the
   registration waits for the confirmation "Keine dieser Personen ist die zu erfassende Person –
   neu erfassen" (a second submit of the same values). Then the command runs through
-  ``shared/http/commands.py`` ``run_command`` as the API's route runs it (authorisation,
-  idempotency key per rendered form, access-log entry in the transaction of the events); the
-  page waits, bounded, until intake's view holds the new case and sends the browser there.
+  ``shared/http/commands.py`` ``run_command`` as the API's route runs it (``shared/web/form_submit.py``:
+  authorisation, idempotency key per rendered form, access-log entry in the transaction of the
+  events); the page waits, bounded, until intake's view holds the new case and sends the browser there.
 
 Search, duplicate check and the panel read through ``shared/http/person_views.py``, as the API
 does: the same rights, the same reach, one access-log entry per case shown. Search terms are
@@ -20,11 +20,10 @@ never logged.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -34,19 +33,10 @@ from starlette.datastructures import FormData
 
 from shared.access import command_group
 from shared.application.catalogue import AnyCommand, NewCaseCommand
-from shared.application.idempotency import IdempotencyKeyReusedError
 from shared.clock import today
-from shared.errors import (
-    CaseNotFoundError,
-    ConcurrentModificationError,
-    DomainRuleViolationError,
-    InvalidFieldError,
-    KimError,
-)
+from shared.errors import CaseNotFoundError
 from shared.http.access import body_model
 from shared.http.access_log import RequestAccess
-from shared.http.commands import Call, run_command
-from shared.http.errors import ERROR_STATUS
 from shared.http.person_views import (
     ShownMatch,
     check_duplicates,
@@ -61,7 +51,11 @@ from shared.identity.principal import Principal
 from shared.persons import Registration
 from shared.service import Service
 from shared.web.auth import CallerDep, CsrfDep, PageCaller, WebContext, WebDep
-from shared.web.forms import CommandForm, FormState, command_form, german, parse_form, validation_errors
+from shared.web.form_build import command_form
+from shared.web.form_errors import validation_errors
+from shared.web.form_input import parse_form
+from shared.web.form_model import CommandForm, FormState
+from shared.web.form_submit import Refused, form_command, posted_key, submitted
 from shared.web.navigation import NavItem, register
 from shared.web.pages import PanelView, request_access
 from shared.web.person_search import MatchRow, SearchForm, rows_of
@@ -71,8 +65,6 @@ NEW = "/personen/neu"
 REGISTER = "register_person"
 CONFIRM = "keine_dublette"
 """The confirmation that none of the likely matches is the person: the digest of the values it was given for."""
-KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
-"""An idempotency key as the API's ``Idempotency-Key`` header takes it (one per rendered form)."""
 WAIT_S = 5.0
 """How long a registration waits for intake's view to hold the new case before it answers."""
 
@@ -197,45 +189,21 @@ def persons_router(ctx: WebContext) -> APIRouter:
         if matches:
             page.matches, page.digest = rows_of(matches), checked_digest(person)
             return _answer(request, web, caller, page)
-        operation = f"{web.service.slug}.{REGISTER}"
-        call = Call(container.idempotency, caller.principal.subject, operation, page.state.key, Response())
-
-        def run() -> CommandAccepted:
-            return run_command(
-                command, group, container.app, caller.principal, container.reach, access, call, None, parsed
-            )
-
-        try:
-            answer = await run_in_threadpool(run)
-        except HTTPException as exc:
-            if exc.status_code == 403:
-                return web.renderer.error(request, web, 403, caller=caller)
-            raise
-        except InvalidFieldError as exc:
-            text = german(str(exc), [f.name for f in form.fields]) or "Die Angabe ist nicht zulässig."
-            page.state.errors[exc.field] = text
-            return _answer(request, web, caller, page, 422)
-        except IdempotencyKeyReusedError:
-            page.state.key = uuid4().hex  # the form was sent before with other values and stored then
-            page.state.general.append(
-                "Dieses Formular wurde bereits mit anderen Angaben gespeichert. Bitte erneut senden."
-            )
-            return _answer(request, web, caller, page, 422)
-        except (ConcurrentModificationError, DomainRuleViolationError, KimError) as exc:
-            status = next((s for cls, (s, _) in ERROR_STATUS.items() if isinstance(exc, cls)), 0)
-            if status != 409:
-                raise
-            page.state.conflict = "Dieses Formular wird gerade schon gespeichert. Bitte einen Moment warten."
-            return _answer(request, web, caller, page, 409)
-        return await _after_saved(request, web, caller, answer)
+        outcome = await submitted(
+            page.state,
+            form_command(request, web, caller, access, command, page.state.key, None, parsed),
+            conflict="Dieses Formular wird gerade schon gespeichert. Bitte einen Moment warten.",
+        )
+        if isinstance(outcome, Refused):
+            return outcome.answer(request, web, caller, lambda status: _answer(request, web, caller, page, status))
+        return await _after_saved(request, web, caller, outcome)
 
     return router
 
 
 def _parsed(form: CommandForm, command: AnyCommand[Any], data: FormData) -> tuple[Registering, BaseModel | None]:
     """The form's values as entered and the command's body, or None with the errors beside the fields."""
-    key = str(data.get("idempotency_key", ""))
-    state = FormState(form, None, key if KEY.fullmatch(key) else uuid4().hex)
+    state = FormState(form, None, posted_key(data))
     parsed = parse_form(form, data)
     state.values, state.errors, state.positions = parsed.entered, parsed.errors, parsed.positions
     if state.errors:

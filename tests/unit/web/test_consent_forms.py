@@ -28,7 +28,8 @@ from shared.identity.roles import Role
 from shared.policy.consent_forms import CATALOGUE, consent_form, in_force
 from shared.service import Service
 from shared.web.auth import WebContext
-from shared.web.forms import NOT_FORM_FIELDS, FormField, command_form, form_field
+from shared.web.form_build import NOT_FORM_FIELDS, command_form, form_field
+from shared.web.form_model import FormField
 from shared.web.forms_labels import FIELDS_DE
 from shared.web.mount import install_web
 from tests.conftest import person

@@ -18,7 +18,7 @@ from shared.identity.http import get_token_verifier
 from shared.identity.roles import Role
 from shared.service import Service
 from shared.web.auth import WebContext
-from shared.web.forms import NOT_FORM_FIELDS, command_form, new_state
+from shared.web.form_build import NOT_FORM_FIELDS, command_form, new_state
 from shared.web.forms_labels import FIELDS_DE
 from shared.web.mount import install_web
 from tests.conftest import person
@@ -241,6 +241,15 @@ def test_a_valid_submit_stores_the_event_and_shows_it_in_the_timeline_without_a_
             headers=headers,
         )
         assert again.status_code == 200
+        # the same key with other values: the form again with a German notice and a fresh key, nothing stored
+        changed = client.post(
+            ctx.url(f"/cases/{case}/forms/issue_tolerated_stay"),
+            data=DULDUNG | {"valid_until": "2026-11-30", "subject": file_id[1], "idempotency_key": "a3"},
+            headers=headers,
+        )
+        assert changed.status_code == 422, changed.text
+        assert "bereits mit anderen Angaben gespeichert" in changed.text
+        assert 'name="idempotency_key" value="a3"' not in changed.text
     stays = [e for e in api.state.container.store.timeline(case) if "ToleratedStayIssued" in e.type]
     assert len(stays) == 1
     logged = [e for e in api.state.container.access_log.entries() if e.route.endswith("/forms/{name}")]
