@@ -66,8 +66,11 @@ def reload_until(page: Page, shows: Callable[[], bool], what: str, timeout: floa
 
 
 def prerequisite(page: Page, pathway_heading: str | Pattern[str], label: str) -> Locator:
-    """The status cell of one prerequisite in the Perspektive panel (pathway by its heading)."""
+    """The status cell of one prerequisite in the Perspektive panel (pathway by its heading), its
+    prerequisites opened as a reader opens them (the summary clicked) if they are closed."""
     pathway = page.locator("article.kim-pathway").filter(has=page.get_by_role("heading", name=pathway_heading))
+    if pathway.locator("details").get_attribute("open") is None:
+        pathway.locator("summary").click()
     return pathway.locator("tr").filter(has=page.get_by_role("rowheader", name=label)).locator("td").first
 
 
@@ -101,6 +104,15 @@ def press(page: Page, key: str, *, check_focus: bool = True) -> None:
     if check_focus:
         state = focus_state(page)
         assert state["visible"], f"focus not visible after {key}: {state}"
+
+
+def submit_by_key(page: Page, key: str, lands_on: str) -> None:
+    """Send the focused form with ``key``; the answer is swapped in by htmx, which then moves the focus to its
+    alert (``autofocus``): wait for the focus to land on ``lands_on``, then require it to be visible."""
+    page.keyboard.press(key)
+    expect(page.locator(lands_on)).to_be_focused(timeout=15_000)
+    state = focus_state(page)
+    assert state["visible"], f"focus not visible after sending with {key}: {state}"
 
 
 def tab_to(page: Page, selector: str, *, backwards: bool = False, limit: int = 250) -> None:

@@ -166,6 +166,14 @@ def test_the_front_desk_registers_a_person_with_a_duplicate_check_and_captures_a
     expect(listed.locator("details")).to_have_count(0)  # reading, not narrowing or revoking
     checked(lead, artifacts, "intake-einwilligung-leitung")
     consent_id = (listed.get_attribute("id") or "").removeprefix("einwilligung-")
+    # The team lead's "Fristen": the team's deadlines and the cases nobody is assigned to.
+    lead.get_by_role("navigation", name="Dienststelle").get_by_role("link", name="Fristen").click()
+    expect(lead.get_by_role("heading", name="Ohne Zuständigkeit")).to_be_visible()
+    checked(lead, artifacts, "intake-fristen-leitung")
+    # The consent form's text as a page of its own (what a browser without JavaScript opens).
+    lead.goto(intake.url(f"/consent-forms/text?form_version={FORM_VERSION}"))
+    expect(lead.locator("main")).to_contain_text("widerrufen")
+    checked(lead, artifacts, "intake-einwilligungstext")
     office.close()
 
     answer = api.client(INTAKE_LEAD, Service.INTAKE).get(f"/intake/cases/{second}/file")

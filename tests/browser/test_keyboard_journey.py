@@ -19,11 +19,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from shared.service import Service
 from tests.browser.conftest import TEST_SECRET, Server
-from tests.browser.helpers import checked, focused_matches, new_context, press, tab_to
+from tests.browser.helpers import checked, focused_matches, new_context, press, submit_by_key, tab_to
 from tests.browser.world import COUNSELLOR, Api, days_ago, seed_case
 
 SESSION = "#formular-hold-counselling"
 CERTIFICATE = "#formular-record-language-certificate"
+SAVED = "#formulare .kern-alert--success"
+"""The notice that a form was saved: it takes the focus after the answer is swapped in."""
 
 
 def type_date(page: Page, day: date) -> None:
@@ -87,7 +89,7 @@ def test_the_counsellors_journey_works_with_the_keyboard_alone(
     press(page, "Enter")
     expect(page.locator(f"details:has({SESSION})")).to_have_attribute("open", "")
     tab_to(page, f"{SESSION} button[type=submit]")
-    press(page, "Enter")
+    submit_by_key(page, "Enter", f"{SESSION}-fehler")  # the error summary takes the focus
     expect(page.locator(f"{SESSION}-held-on-fehler")).to_have_text("Bitte ausfüllen.")
     checked(page, artifacts, "kobiz-tastatur-formular-fehler")
     tab_to(page, f"a[href='{SESSION}-held-on']")
@@ -110,7 +112,7 @@ def test_the_counsellors_journey_works_with_the_keyboard_alone(
     page.keyboard.type(notes)
     press(page, "Tab")
     assert focused_matches(page, f"{SESSION} button[type=submit]")
-    press(page, "Enter")
+    submit_by_key(page, "Enter", SAVED)
     expect(page.get_by_text("„Perspektivberatung erfassen“ ist gespeichert und steht im Verlauf")).to_be_visible()
     expect(page.locator("#verlauf").get_by_role("heading", name="Perspektivberatung durchgeführt")).to_be_visible()
     checked(page, artifacts, "kobiz-tastatur-beratung-gespeichert")
@@ -141,7 +143,7 @@ def test_the_counsellors_journey_works_with_the_keyboard_alone(
     press(page, "Tab")
     assert focused_matches(page, f"{CERTIFICATE} button[type=submit]")
     assert page.locator(f"{CERTIFICATE}-obtained-on").input_value() == obtained.isoformat()
-    press(page, "Space")
+    submit_by_key(page, "Space", SAVED)
     expect(page.get_by_text("„Sprachzertifikat erfassen“ ist gespeichert und steht im Verlauf")).to_be_visible()
     expect(page.locator("#verlauf").get_by_role("heading", name="Sprachzertifikat erworben")).to_be_visible()
     checked(page, artifacts, "kobiz-tastatur-zertifikat-gespeichert")

@@ -49,6 +49,24 @@ def test_login_cases_case_page_perspective_and_logout(
     expect(page.get_by_text("Bewertet zum 01.01.2030")).to_be_visible()
     checked(page, artifacts, "foreign-office-perspektive-2030")
 
+    # The pathways' overview links to each pathway's prerequisites, which open as a disclosure.
+    overview = page.get_by_role("region", name="Übersicht der Wege")
+    first = overview.get_by_role("link").first
+    target = (first.get_attribute("href") or "").removeprefix("#")
+    first.click()
+    page.locator(f"#{target} > summary").click()
+    expect(page.locator(f"#{target}")).to_have_attribute("open", "")
+    checked(page, artifacts, "foreign-office-perspektive-weg-offen")
+
+    # "Fristen": the deadlines across the cases, here within 90 days (the Duldung ends in 60).
+    page.get_by_role("navigation", name="Dienststelle").get_by_role("link", name="Fristen").click()
+    expect(page.get_by_role("heading", name="Fristen", exact=True)).to_be_visible()
+    checked(page, artifacts, "foreign-office-fristen")
+    page.select_option("#horizon", "90")
+    page.locator("form").filter(has=page.locator("#horizon")).get_by_role("button").first.click()
+    expect(page.locator("#horizon")).to_have_value("90")
+    checked(page, artifacts, "foreign-office-fristen-90-tage")
+
     # The foreign office's cookie is sent only to its own pages, and opens nothing at Kobiz.
     cookies = {c["name"]: c for c in context.cookies()}
     session = cookies["kim_session_foreign_office"]

@@ -63,6 +63,11 @@ def test_the_case_page_shows_timeline_summary_perspective_and_logs_the_read() ->
         for text in ("Gilt ab", "Erfasst am", "Duldung erteilt", "Perspektive", "Es entscheidet immer ein Mensch"):
             assert text in page.text
         assert "Rechtsgrundlage" in page.text and "Regelversion" in page.text
+        # an overview of every pathway (status, prerequisites counted by state), each linking to its details
+        overview = page.text.split("Übersicht der Wege:")[1].split("</table>")[0]
+        pathways = page.text.count('class="kim-details kim-pathway__details"')
+        assert pathways > 5 and overview.count('href="#weg-') == pathways
+        assert "unbekannt" in overview
         logged = [e for e in api.state.container.access_log.entries() if e.case_id == case or e.subject_id == case]
         routes = {e.route for e in logged}
         assert {"GET /foreign-office/ui/", "GET /foreign-office/ui/cases/{case_id}"} <= routes
