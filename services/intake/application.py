@@ -47,6 +47,11 @@ def person_entry(case: Case) -> PersonEntry:
     )
 
 
+CHANGES_PERSON_ENTRY = frozenset({"PersonRegistered", "CaseOpened", "CaseClosed"})
+"""The events that change a case's person-index row (names and dates at registration, the status);
+a save with none of them leaves the row as it is (``kim migrate`` fills rows missing or outdated)."""
+
+
 def _everyone(_entry: PersonEntry) -> bool:
     return True
 
@@ -70,6 +75,8 @@ class IntakeApplication(CaseApplication):
         records = super()._index_records(aggregate)
         if self.person_index is None or not isinstance(aggregate, Case):
             return records
+        if not any(type(e).__name__ in CHANGES_PERSON_ENTRY for e in aggregate.pending_events):
+            return records  # the row holds what it held: no write on the command's path
         return (*records, self.person_index.written_with_events(person_entry(aggregate)))
 
     def search_persons(

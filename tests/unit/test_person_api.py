@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from services.bootstrap import build_container, create_app
 from services.intake.application import IntakeApplication
-from services.intake.commands import OpenCase
+from services.intake.commands import CloseCase, OpenCase
 from shared.identity.roles import Role
 from shared.service import Service
 from shared.settings import get_settings
@@ -258,3 +258,28 @@ def test_the_openapi_document_says_what_the_search_takes(api: FastAPI) -> None:
     assert {p["name"] for p in search["parameters"]} == {"criteria", "limit"}
     check = paths["/intake/persons/duplicate-check"]["post"]
     assert check["x-kim-access"] == {"kind": "search", "group": "identity_core"}
+
+
+def test_the_index_row_is_written_by_the_commands_that_change_it_only(
+    api: FastAPI, clerk: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = api.state.container.app
+    assert isinstance(app, IntakeApplication) and app.person_index is not None
+    index = app.person_index
+    written: list[str] = []
+    write = index.written_with_events
+
+    def counted(entry: Any) -> object:
+        written.append(entry.status)
+        return write(entry)
+
+    monkeypatch.setattr(index, "written_with_events", counted)
+    case_id = register(clerk, "Müller", "Anna", "1990-03-04")
+    referral = {"received_on": "2026-01-05", "source": "self"}
+    assert clerk.post(f"/intake/cases/{case_id}/referrals", json=referral).status_code == 201
+    assert written == ["registered"]  # a referral leaves the person's row as it is
+    app.open_case(case_id, OpenCase(opened_on=date(2026, 1, 6), case_manager_id=str(CASE_MANAGER.staff_id)))
+    app.close_case(case_id, CloseCase(closed_on=date(2026, 2, 1), reason="moved"))
+    assert written == ["registered", "open", "closed"]
+    search = clerk.get("/intake/persons", params={"case_number": str(case_id)})
+    assert search.json()[0]["status"] == "closed"
